@@ -1,0 +1,12 @@
+//! One module per verb: each resolves its arguments into settings, then runs.
+
+pub mod emulate;
+
+use crate::args::{Args, Command};
+
+/// Runs the chosen command and returns its exit code.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    match args.command {
+        Command::Emulate(args) => emulate::run(args),
+    }
+}

@@ -1,0 +1,41 @@
+//! Exit codes of the `pacer` binary, documented in the README.
+
+/// Everything asked for was done.
+pub const OK: u8 = 0;
+/// An error that is none of the others: I/O, network, an unexpected server answer.
+pub const FAILURE: u8 = 1;
+/// Bad usage or invalid input: nothing was sent.
+pub const USAGE: u8 = 2;
+/// The run finished but some items failed.
+pub const ITEMS_FAILED: u8 = 3;
+/// The run finished after its deadline, or refused to start because it could not meet it.
+pub const DEADLINE_MISSED: u8 = 4;
+
+/// An error that carries its own exit code; anything else maps to [`FAILURE`].
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Exit {
+    /// A usage or input error: exit code 2.
+    pub fn usage(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Exit { code: USAGE, message: message.into() })
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// Finds the exit code of an error chain: the first [`Exit`] in it, else [`FAILURE`].
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<Exit>().map(|exit| exit.code))
+        .unwrap_or(FAILURE)
+}
