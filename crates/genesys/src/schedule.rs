@@ -1,0 +1,332 @@
+//! The per-agent schedule body of the seed thread's `PUT /api/v2/wfm/usersettings/{userId}/schedule`.
+//!
+//! [`parse_schedule`] is the one way to read such a body: it checks the JSON's structure and every
+//! value, and its [`ScheduleError`] names the offending field by path (`shifts[0].lengthMinutes`).
+//! The emulator validates requests with it and the apply command validates input rows with it
+//! before sending, so both refuse exactly the same bodies.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::datetime::{check_date, check_date_time};
+
+/// Longest shift or activity: one day.
+pub const MAX_LENGTH_MINUTES: u32 = 1440;
+
+/// A schedule for one agent and one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schedule {
+    /// The week's first day, `YYYY-MM-DD`.
+    pub week_date: String,
+    pub shifts: Vec<Shift>,
+    /// When present, the version the writer last read: a stale version is refused (409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ScheduleMetadata>,
+}
+
+/// One shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shift {
+    /// RFC 3339 date-time.
+    pub start_date: String,
+    /// 1..=1440.
+    pub length_minutes: u32,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+}
+
+/// One activity inside a shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    /// RFC 3339 date-time.
+    pub start_date: String,
+    /// 1..=1440.
+    pub length_minutes: u32,
+    pub activity_code_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The version of a stored schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleMetadata {
+    pub version: u64,
+}
+
+/// What `GET` (and a successful `PUT`) answers: the stored schedule and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleRecord {
+    pub user_id: String,
+    pub week_date: String,
+    pub shifts: Vec<Shift>,
+    pub metadata: ScheduleMetadata,
+}
+
+/// Why a schedule body was refused: the field's path and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ScheduleError {
+    /// `body` for the body as a whole, else a path such as `shifts[0].activities[1].startDate`.
+    pub path: String,
+    pub reason: String,
+}
+
+impl ScheduleError {
+    fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        ScheduleError {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Parses and validates a schedule body.
+pub fn parse_schedule(bytes: &[u8]) -> Result<Schedule, ScheduleError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ScheduleError::new("body", format!("is not valid JSON ({e})")))?;
+    let schedule = Schedule::from_value(&value)?;
+    schedule.validate()?;
+    Ok(schedule)
+}
+
+impl Schedule {
+    /// Reads the structure of a schedule from parsed JSON; values are checked by [`Schedule::validate`].
+    ///
+    /// Unknown fields are ignored, as the real API ignores them.
+    pub fn from_value(value: &Value) -> Result<Schedule, ScheduleError> {
+        let obj = object(value, "body")?;
+        let week_date = string(obj, "", "weekDate")?;
+        let shifts = array(obj, "", "shifts", true)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Shift::from_value(v, &format!("shifts[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let metadata = match obj.get("metadata") {
+            None | Some(Value::Null) => None,
+            Some(meta) => {
+                let meta = object(meta, "metadata")?;
+                let version = match meta.get("version") {
+                    Some(v) => v.as_u64().ok_or_else(|| {
+                        ScheduleError::new("metadata.version", "must be a non-negative integer")
+                    })?,
+                    None => return Err(ScheduleError::new("metadata.version", "is required")),
+                };
+                Some(ScheduleMetadata { version })
+            }
+        };
+        Ok(Schedule {
+            week_date,
+            shifts,
+            metadata,
+        })
+    }
+
+    /// Checks every value: dates, date-times and lengths; the error names the first bad field.
+    pub fn validate(&self) -> Result<(), ScheduleError> {
+        check_date(&self.week_date).map_err(|r| ScheduleError::new("weekDate", r))?;
+        for (i, shift) in self.shifts.iter().enumerate() {
+            let at = |field: &str| format!("shifts[{i}].{field}");
+            check_date_time(&shift.start_date)
+                .map_err(|r| ScheduleError::new(at("startDate"), r))?;
+            check_length(shift.length_minutes)
+                .map_err(|r| ScheduleError::new(at("lengthMinutes"), r))?;
+            for (j, activity) in shift.activities.iter().enumerate() {
+                let at = |field: &str| format!("shifts[{i}].activities[{j}].{field}");
+                check_date_time(&activity.start_date)
+                    .map_err(|r| ScheduleError::new(at("startDate"), r))?;
+                check_length(activity.length_minutes)
+                    .map_err(|r| ScheduleError::new(at("lengthMinutes"), r))?;
+                if activity.activity_code_id.is_empty() {
+                    return Err(ScheduleError::new(
+                        at("activityCodeId"),
+                        "must not be empty",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Shift {
+    fn from_value(value: &Value, path: &str) -> Result<Shift, ScheduleError> {
+        let obj = object(value, path)?;
+        let activities = array(obj, path, "activities", false)?
+            .iter()
+            .enumerate()
+            .map(|(j, v)| Activity::from_value(v, &format!("{path}.activities[{j}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Shift {
+            start_date: string(obj, path, "startDate")?,
+            length_minutes: length(obj, path)?,
+            activities,
+        })
+    }
+}
+
+impl Activity {
+    fn from_value(value: &Value, path: &str) -> Result<Activity, ScheduleError> {
+        let obj = object(value, path)?;
+        let description = match obj.get("description") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ScheduleError::new(
+                    join(path, "description"),
+                    "must be a string",
+                ));
+            }
+        };
+        Ok(Activity {
+            start_date: string(obj, path, "startDate")?,
+            length_minutes: length(obj, path)?,
+            activity_code_id: string(obj, path, "activityCodeId")?,
+            description,
+        })
+    }
+}
+
+fn check_length(minutes: u32) -> Result<(), &'static str> {
+    if (1..=MAX_LENGTH_MINUTES).contains(&minutes) {
+        Ok(())
+    } else {
+        Err("must be between 1 and 1440")
+    }
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ScheduleError> {
+    value
+        .as_object()
+        .ok_or_else(|| ScheduleError::new(path, "must be a JSON object"))
+}
+
+fn string(obj: &Map<String, Value>, path: &str, field: &str) -> Result<String, ScheduleError> {
+    match obj.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None | Some(Value::Null) => Err(ScheduleError::new(join(path, field), "is required")),
+        Some(_) => Err(ScheduleError::new(join(path, field), "must be a string")),
+    }
+}
+
+fn array<'a>(
+    obj: &'a Map<String, Value>,
+    path: &str,
+    field: &str,
+    required: bool,
+) -> Result<&'a [Value], ScheduleError> {
+    match obj.get(field) {
+        Some(Value::Array(items)) => Ok(items),
+        None | Some(Value::Null) if !required => Ok(&[]),
+        None | Some(Value::Null) => Err(ScheduleError::new(join(path, field), "is required")),
+        Some(_) => Err(ScheduleError::new(join(path, field), "must be an array")),
+    }
+}
+
+fn length(obj: &Map<String, Value>, path: &str) -> Result<u32, ScheduleError> {
+    let at = || join(path, "lengthMinutes");
+    match obj.get("lengthMinutes") {
+        None | Some(Value::Null) => Err(ScheduleError::new(at(), "is required")),
+        Some(Value::Number(n)) => match n.as_u64() {
+            // Out-of-range values become 0 so that validate() reports the range, not the type.
+            Some(v) => Ok(u32::try_from(v).unwrap_or(0)),
+            None if n.as_i64().is_some() => Ok(0),
+            None => Err(ScheduleError::new(at(), "must be an integer")),
+        },
+        Some(_) => Err(ScheduleError::new(at(), "must be an integer")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCEPTED: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,
+"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0",
+"description":"Work"}]}]}"#;
+
+    fn refused(body: &str) -> ScheduleError {
+        parse_schedule(body.as_bytes()).expect_err(body)
+    }
+
+    #[test]
+    fn the_issue_example_is_accepted_and_round_trips() {
+        let schedule = parse_schedule(ACCEPTED.as_bytes()).unwrap();
+        assert_eq!(schedule.week_date, "2026-12-07");
+        assert_eq!(schedule.shifts[0].length_minutes, 480);
+        assert_eq!(
+            schedule.shifts[0].activities[0].description.as_deref(),
+            Some("Work")
+        );
+        let again = serde_json::to_vec(&schedule).unwrap();
+        assert_eq!(parse_schedule(&again).unwrap(), schedule);
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        let long = ACCEPTED.replacen("\"lengthMinutes\":480", "\"lengthMinutes\":1441", 1);
+        assert_eq!(refused(&long).path, "shifts[0].lengthMinutes");
+        let zero = ACCEPTED.replace(
+            "\"lengthMinutes\":480,\"activityCodeId",
+            "\"lengthMinutes\":0,\"activityCodeId",
+        );
+        let err = refused(&zero);
+        assert_eq!(err.path, "shifts[0].activities[0].lengthMinutes");
+        assert_eq!(
+            err.to_string(),
+            "shifts[0].activities[0].lengthMinutes: must be between 1 and 1440"
+        );
+        let negative = ACCEPTED.replacen("\"lengthMinutes\":480", "\"lengthMinutes\":-5", 1);
+        assert_eq!(refused(&negative).path, "shifts[0].lengthMinutes");
+        let text = ACCEPTED.replacen("\"lengthMinutes\":480", "\"lengthMinutes\":\"480\"", 1);
+        assert_eq!(refused(&text).reason, "must be an integer");
+        let fraction = ACCEPTED.replacen("\"lengthMinutes\":480", "\"lengthMinutes\":4.5", 1);
+        assert_eq!(refused(&fraction).path, "shifts[0].lengthMinutes");
+        let bad_start = ACCEPTED.replacen("2026-12-07T08:00:00Z", "2026-12-07T08:00:00", 1);
+        assert_eq!(refused(&bad_start).path, "shifts[0].startDate");
+        let bad_week = ACCEPTED.replacen("\"2026-12-07\"", "\"2026-12-32\"", 1);
+        assert_eq!(refused(&bad_week).path, "weekDate");
+        let no_code = ACCEPTED.replace("\"activityCodeId\":\"0\",", "");
+        assert_eq!(
+            refused(&no_code).path,
+            "shifts[0].activities[0].activityCodeId"
+        );
+        assert_eq!(refused(r#"{"weekDate":"2026-12-07"}"#).path, "shifts");
+        assert_eq!(
+            refused(r#"{"weekDate":"2026-12-07","shifts":{}}"#).reason,
+            "must be an array"
+        );
+        assert_eq!(
+            refused(r#"{"weekDate":"2026-12-07","shifts":[3]}"#).path,
+            "shifts[0]"
+        );
+        assert_eq!(refused("[]").path, "body");
+        assert_eq!(refused("{not json").path, "body");
+        assert_eq!(
+            refused(r#"{"weekDate":"2026-12-07","shifts":[],"metadata":{"version":-1}}"#).path,
+            "metadata.version"
+        );
+    }
+
+    #[test]
+    fn optional_parts_may_be_missing() {
+        let schedule = parse_schedule(
+            br#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":60}],
+                 "metadata":{"version":3},"unknownField":true}"#,
+        )
+        .unwrap();
+        assert!(schedule.shifts[0].activities.is_empty());
+        assert_eq!(schedule.metadata, Some(ScheduleMetadata { version: 3 }));
+    }
+}
