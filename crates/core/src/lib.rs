@@ -5,6 +5,9 @@
 
 mod error;
 pub mod limiter;
+pub mod pacer;
+pub mod retry;
 pub mod rng;
+pub mod signals;
 
 pub use error::Error;

@@ -1,0 +1,1129 @@
+//! The pacer: decides when each request may be sent, sans I/O, from an injected clock.
+//!
+//! There is one budget per scope: per token, and per endpoint once a limit is known for it. A send
+//! must pass the budget of its token and of its endpoint. Each budget spaces sends by GCRA on
+//! absolute deadlines (a theoretical arrival time and a burst tolerance) and, where the server's
+//! limit is a count per window whose bursts are allowed, by a sliding log of the last sends, so that
+//! a fixed window is used as bursts at each reset rather than an even trickle.
+//!
+//! Where the rate comes from, best first: what the caller declares ([`Pacer::declare`]), what the
+//! organization's limits API reports ([`Pacer::org_limit`]), what response headers advertise, and
+//! otherwise discovery (start safe, grow, settle under the first throttle and recover along a cubic
+//! curve towards, but never above, the rate that was throttled). A 429, or a 503 with Retry-After,
+//! closes the scope's gate until the server's time; then one probe goes first and the rest follow
+//! at the budget's own spacing, so no herd forms. A throttle that the known limits do not explain
+//! teaches the pacer a limit: a count per window when the server asks for a long wait (a hidden
+//! window limit), otherwise a lower rate.
+//!
+//! Concurrency follows Little's law: rate times observed latency, with head-room, bounded by
+//! [`PacerConfig::max_in_flight`]; it shrinks when latency rises or the server answers 5xx, and it
+//! is never below one.
+//!
+//! An executor drives it like this (see also the engine report in the notes):
+//! ```
+//! use std::time::Duration;
+//! use pacer_core::pacer::{Acquire, Feedback, Pacer, PacerConfig, Route};
+//! use pacer_core::signals::{parse, ParseContext};
+//!
+//! let mut pacer = Pacer::new(PacerConfig::default());
+//! let route = Route::new(pacer.scope("token:1"), Some(pacer.scope("PUT /schedule")));
+//! let now = Duration::ZERO;
+//! match pacer.acquire(route, now) {
+//!     Acquire::Send(permit) => {
+//!         // ... send the request, then, when the response arrives at `later`:
+//!         let later = now + Duration::from_millis(200);
+//!         let signals = parse(200, &[], b"", ParseContext::default());
+//!         pacer.complete(permit, later, Feedback::Response(&signals));
+//!     }
+//!     Acquire::Wait(until) => { /* sleep until `until`, or until a response arrives */ }
+//!     Acquire::AtCapacity => { /* wait for a response */ }
+//! }
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use crate::limiter::{Algorithm, LimitSpec};
+use crate::signals::{HeaderStyle, Signals};
+
+/// The pacer's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacerConfig {
+    /// The most requests in flight at once, per token.
+    pub max_in_flight: u32,
+    /// Little's law head-room: in flight = rate x latency x this.
+    pub headroom: f64,
+    /// Tokens of an advertised or declared bucket left unused, to absorb latency jitter.
+    pub reserve: u32,
+    /// The window assumed for a quota advertised without one (Genesys limits are per minute).
+    pub default_window: Duration,
+    /// Discovery's first rate, in requests per second.
+    pub discovery_rate: f64,
+    /// Discovery's highest rate before any throttle, in requests per second.
+    pub discovery_max_rate: f64,
+    /// The wait assumed when a throttle says nothing about how long to wait.
+    pub default_throttle_wait: Duration,
+}
+
+impl Default for PacerConfig {
+    fn default() -> Self {
+        Self {
+            max_in_flight: 64,
+            headroom: 2.0,
+            reserve: 1,
+            default_window: Duration::from_secs(60),
+            discovery_rate: 1.0,
+            discovery_max_rate: 1000.0,
+            default_throttle_wait: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Where a budget's rate came from, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// The caller declared the limit.
+    Declared,
+    /// The organization's limits API reported it.
+    OrgLimits,
+    /// Response headers (or a 429 body's `limit` object) advertised it.
+    Advertised,
+    /// The pacer learned it from throttles.
+    Discovered,
+}
+
+impl Source {
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Declared => "declared",
+            Source::OrgLimits => "org limits API",
+            Source::Advertised => "advertised",
+            Source::Discovered => "discovered",
+        }
+    }
+}
+
+/// A scope's handle: a token or an endpoint, interned by [`Pacer::scope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(u32);
+
+/// The scopes one request counts against: its token, and its endpoint if the caller names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// The token's scope (gate, concurrency and the token's rate limit).
+    pub token: ScopeId,
+    /// The endpoint's scope, where endpoint limits are learned or declared.
+    pub endpoint: Option<ScopeId>,
+}
+
+impl Route {
+    /// A route through a token and, optionally, an endpoint.
+    pub fn new(token: ScopeId, endpoint: Option<ScopeId>) -> Self {
+        Self { token, endpoint }
+    }
+}
+
+/// The answer to [`Pacer::acquire`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acquire {
+    /// Send now; give the permit back to [`Pacer::complete`] with the outcome.
+    Send(Permit),
+    /// Nothing may be sent before this absolute time (a response arriving earlier may change it).
+    Wait(Duration),
+    /// As many requests are in flight as allowed: ask again when one completes.
+    AtCapacity,
+}
+
+/// The right to send one request, returned to the pacer with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit {
+    route: Route,
+    sent_at: Duration,
+    probe: bool,
+}
+
+impl Permit {
+    /// The route it was granted for.
+    pub fn route(&self) -> Route {
+        self.route
+    }
+
+    /// When it was granted.
+    pub fn sent_at(&self) -> Duration {
+        self.sent_at
+    }
+
+    /// Whether it is the probe that re-opens a gate.
+    pub fn is_probe(&self) -> bool {
+        self.probe
+    }
+}
+
+/// How a request ended, as the pacer needs to know it.
+#[derive(Debug, Clone, Copy)]
+pub enum Feedback<'a> {
+    /// The server answered; its signals are parsed.
+    Response(&'a Signals),
+    /// No answer: a timeout or a broken connection.
+    TransportError,
+    /// The request was never sent (the caller gave the permit back unused).
+    Cancelled,
+}
+
+/// What a budget currently believes, for reports and the planner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetView {
+    /// Where the belief comes from; `None` when nothing is known (no constraint applies).
+    pub source: Option<Source>,
+    /// The sustained rate in requests per second (infinite when only a window count applies).
+    pub rate: f64,
+    /// Sends allowed back to back by the spacing.
+    pub burst: u32,
+    /// A count per window, when one is known: at most `.0` sends in any `.1`.
+    pub window: Option<(u32, Duration)>,
+    /// The gate: nothing is sent before this time.
+    pub gate_until: Duration,
+    /// Sends the budget would allow right now, back to back (capped at a million).
+    pub available_now: u64,
+    /// The current limit on requests in flight (token scopes only).
+    pub concurrency: u32,
+    /// The smoothed latency, in seconds.
+    pub latency: f64,
+}
+
+/// A sliding log of the last `limit` sends, for a count-per-window limit.
+#[derive(Debug, Clone)]
+struct WindowLog {
+    limit: u32,
+    window: Duration,
+    sends: VecDeque<Duration>,
+}
+
+impl WindowLog {
+    fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit: limit.max(1),
+            window,
+            sends: VecDeque::new(),
+        }
+    }
+
+    /// The earliest time one more send fits, given a safety margin on the window.
+    fn earliest(&self, margin: Duration) -> Duration {
+        if (self.sends.len() as u32) < self.limit {
+            Duration::ZERO
+        } else {
+            self.sends[self.sends.len() - self.limit as usize] + self.window + margin
+        }
+    }
+
+    fn record(&mut self, at: Duration) {
+        self.sends.push_back(at);
+        while self.sends.len() > self.limit as usize {
+            self.sends.pop_front();
+        }
+    }
+
+    fn available(&self, now: Duration, margin: Duration) -> u64 {
+        let live = self
+            .sends
+            .iter()
+            .filter(|s| **s + self.window + margin > now)
+            .count() as u64;
+        u64::from(self.limit).saturating_sub(live)
+    }
+}
+
+/// Discovery: the AWS adaptive cubic, but settling under the first throttle instead of above it.
+#[derive(Debug, Clone)]
+struct Discovery {
+    /// The rate at the last throttle (the ceiling), once one happened.
+    peak: Option<f64>,
+    /// When the last throttle happened.
+    throttled_at: Duration,
+    /// When the rate last grew before any throttle.
+    last_growth: Duration,
+}
+
+/// Tracks advertised quotas to estimate the refill rate by conservation of tokens.
+#[derive(Debug, Clone, Default)]
+struct Advertised {
+    /// The first sample of the current estimation span: (time, remaining, admitted so far).
+    anchor: Option<(Duration, u32, u64)>,
+    /// The highest limit seen.
+    limit: u32,
+    /// A rate read from a policy window, if any.
+    policy_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct Budget {
+    source: Option<Source>,
+    /// The GCRA emission interval; zero when sends are not spaced (only a window log applies).
+    interval: Duration,
+    burst: u32,
+    tat: Duration,
+    log: Option<WindowLog>,
+    gate_until: Duration,
+    need_probe: bool,
+    probe_out: bool,
+    // Concurrency state (used on token scopes).
+    in_flight: u32,
+    latency: f64,
+    latency_min: f64,
+    latency_max: f64,
+    health: f64,
+    max_in_flight: u32,
+    // Learning state.
+    admitted: u64,
+    epoch_start: Duration,
+    epoch_first_send: Option<Duration>,
+    epoch_admitted: u32,
+    discovery: Option<Discovery>,
+    advertised: Advertised,
+    last_send: Duration,
+    bin_start: Duration,
+    bin_sends: u32,
+    last_bin_rate: f64,
+}
+
+impl Budget {
+    fn new(max_in_flight: u32) -> Self {
+        Self {
+            source: None,
+            interval: Duration::ZERO,
+            burst: 1,
+            tat: Duration::ZERO,
+            log: None,
+            gate_until: Duration::ZERO,
+            need_probe: false,
+            probe_out: false,
+            in_flight: 0,
+            latency: 0.0,
+            latency_min: f64::INFINITY,
+            latency_max: 0.0,
+            health: 1.0,
+            max_in_flight,
+            admitted: 0,
+            epoch_start: Duration::ZERO,
+            epoch_first_send: None,
+            epoch_admitted: 0,
+            discovery: None,
+            advertised: Advertised::default(),
+            last_send: Duration::ZERO,
+            bin_start: Duration::ZERO,
+            bin_sends: 0,
+            last_bin_rate: 0.0,
+        }
+    }
+
+    /// The sustained rate in requests per second (infinite when sends are not spaced).
+    fn rate(&self) -> f64 {
+        if self.interval.is_zero() {
+            f64::INFINITY
+        } else {
+            1.0 / self.interval.as_secs_f64()
+        }
+    }
+
+    fn tolerance(&self) -> Duration {
+        self.interval * self.burst.saturating_sub(1)
+    }
+
+    /// A safety margin for window logs: the spread of observed latencies, at least 50 ms.
+    fn margin(&self) -> Duration {
+        let spread = if self.latency_max > 0.0 && self.latency_min.is_finite() {
+            self.latency_max - self.latency_min
+        } else {
+            0.0
+        };
+        Duration::from_secs_f64(spread.clamp(0.05, 5.0))
+    }
+
+    /// The earliest time the spacing allows one more send (gate excluded).
+    fn earliest(&self) -> Duration {
+        let gcra = self.tat.saturating_sub(self.tolerance());
+        match &self.log {
+            Some(log) => gcra.max(log.earliest(self.margin())),
+            None => gcra,
+        }
+    }
+
+    fn available(&self, now: Duration) -> u64 {
+        let interval = self.interval;
+        let gcra = if interval.is_zero() {
+            1_000_000
+        } else {
+            let allow_at = self.tat.saturating_sub(self.tolerance());
+            if now < allow_at {
+                0
+            } else {
+                let due = ((now - allow_at).as_nanos() / interval.as_nanos()) as u64 + 1;
+                due.min(u64::from(self.burst.max(1)))
+            }
+        };
+        match &self.log {
+            Some(log) => gcra.min(log.available(now, self.margin())),
+            None => gcra,
+        }
+    }
+
+    fn concurrency(&self, now: Duration) -> u32 {
+        let latency = if self.latency > 0.0 {
+            self.latency
+        } else {
+            0.2
+        };
+        let rate = if self.rate().is_finite() {
+            self.rate()
+        } else {
+            f64::from(self.max_in_flight) / latency
+        };
+        let little = (rate * latency * 2.0).ceil() + 1.0;
+        let burst = self.available(now).min(u64::from(self.max_in_flight)) as f64;
+        let wanted = little.max(burst) * self.health;
+        (wanted as u32).clamp(1, self.max_in_flight.max(1))
+    }
+
+    fn record_send(&mut self, now: Duration) {
+        let interval = self.interval;
+        self.tat = self.tat.max(now) + interval;
+        if let Some(log) = &mut self.log {
+            log.record(now);
+        }
+        if self.epoch_first_send.is_none() && now >= self.epoch_start {
+            self.epoch_first_send = Some(now);
+        }
+        if now.saturating_sub(self.bin_start) >= Duration::from_secs(1) {
+            let span = now.saturating_sub(self.bin_start).as_secs_f64();
+            self.last_bin_rate = f64::from(self.bin_sends) / span.max(1.0);
+            self.bin_start = now;
+            self.bin_sends = 0;
+        }
+        self.bin_sends += 1;
+        self.last_send = now;
+    }
+
+    /// Sets the sustained rate (in requests per second), keeping the spacing's position in time.
+    fn set_rate(&mut self, rate: f64, burst: u32, now: Duration) {
+        let interval = if rate.is_finite() {
+            // Rounded up to the next microsecond, so that float error never makes it faster.
+            let nanos = (1e9 / rate.max(1e-3)).ceil();
+            Duration::from_nanos((nanos as u64).div_ceil(1_000) * 1_000)
+        } else {
+            Duration::ZERO
+        };
+        self.set_interval(interval, burst, now);
+    }
+
+    /// Sets the spacing between sends, keeping how far ahead of now the schedule runs (in sends),
+    /// so that a change neither grants a sudden burst nor stalls.
+    fn set_interval(&mut self, interval: Duration, burst: u32, now: Duration) {
+        let ahead = if self.interval.is_zero() {
+            0.0
+        } else {
+            self.tat.saturating_sub(now).as_secs_f64() / self.interval.as_secs_f64()
+        };
+        self.interval = interval;
+        self.burst = burst.max(1);
+        self.tat = now + interval.mul_f64(ahead.min(f64::from(self.burst)));
+    }
+
+    fn close_gate(&mut self, until: Duration) {
+        if until > self.gate_until {
+            self.gate_until = until;
+        }
+        self.need_probe = true;
+    }
+}
+
+/// The pacing engine for one process: budgets per scope, gates, concurrency and learning.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    config: PacerConfig,
+    names: HashMap<String, ScopeId>,
+    budgets: Vec<Budget>,
+}
+
+impl Pacer {
+    /// A pacer that knows nothing yet: every token starts in discovery until told more.
+    pub fn new(config: PacerConfig) -> Self {
+        Self {
+            config,
+            names: HashMap::new(),
+            budgets: Vec::new(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PacerConfig {
+        &self.config
+    }
+
+    /// The scope of this name, created on first use (names are the caller's: `token:...`, a route).
+    pub fn scope(&mut self, name: &str) -> ScopeId {
+        if let Some(id) = self.names.get(name) {
+            return *id;
+        }
+        let id = ScopeId(self.budgets.len() as u32);
+        self.budgets.push(Budget::new(self.config.max_in_flight));
+        self.names.insert(name.to_owned(), id);
+        id
+    }
+
+    fn budget(&mut self, id: ScopeId) -> &mut Budget {
+        &mut self.budgets[id.0 as usize]
+    }
+
+    /// Declares a scope's limit: it wins over every other source.
+    pub fn declare(&mut self, scope: ScopeId, spec: LimitSpec, now: Duration) {
+        self.apply_spec(scope, spec, Source::Declared, now);
+    }
+
+    /// Records what the organization's limits API reports: `limit` requests per `window`, shape
+    /// unknown. The pacer then sends in bursts of at most `limit` per `window` (a sliding log,
+    /// which every fixed or sliding window of that size admits).
+    pub fn org_limit(&mut self, scope: ScopeId, limit: u32, window: Duration, now: Duration) {
+        let spec = LimitSpec {
+            algorithm: Algorithm::SlidingWindow,
+            limit,
+            window,
+            burst: limit,
+        };
+        self.apply_spec(scope, spec, Source::OrgLimits, now);
+    }
+
+    fn apply_spec(&mut self, scope: ScopeId, spec: LimitSpec, source: Source, now: Duration) {
+        if spec.validate().is_err() {
+            return;
+        }
+        let reserve = self.config.reserve;
+        let max_in_flight = self.config.max_in_flight;
+        let b = self.budget(scope);
+        if b.source.is_some_and(|s| s < source) {
+            return;
+        }
+        b.source = Some(source);
+        b.discovery = None;
+        match spec.algorithm {
+            Algorithm::TokenBucket => {
+                b.log = None;
+                let burst = if spec.burst > reserve + 1 {
+                    spec.burst - reserve
+                } else {
+                    1
+                };
+                // The server's own interval, truncated the same way, so that both agree exactly.
+                b.set_interval(spec.window / spec.limit, burst, now);
+            }
+            Algorithm::FixedWindow | Algorithm::SlidingWindow => {
+                b.log = Some(WindowLog::new(spec.limit, spec.window));
+                b.set_rate(f64::INFINITY, spec.limit, now);
+            }
+            Algorithm::Concurrency => {
+                b.max_in_flight = spec.limit.min(max_in_flight).max(1);
+            }
+        }
+    }
+
+    /// What a scope's budget currently believes.
+    pub fn view(&self, scope: ScopeId, now: Duration) -> BudgetView {
+        let b = &self.budgets[scope.0 as usize];
+        BudgetView {
+            source: b.source,
+            rate: b.rate(),
+            burst: b.burst,
+            window: b.log.as_ref().map(|l| (l.limit, l.window)),
+            gate_until: b.gate_until,
+            available_now: b.available(now),
+            concurrency: b.concurrency(now),
+            latency: b.latency,
+        }
+    }
+
+    fn scopes(route: Route) -> impl Iterator<Item = ScopeId> {
+        std::iter::once(route.token).chain(route.endpoint)
+    }
+
+    fn ensure_discovery(&mut self, scope: ScopeId, now: Duration) {
+        let rate = self.config.discovery_rate;
+        let b = self.budget(scope);
+        if b.source.is_none() {
+            b.source = Some(Source::Discovered);
+            b.discovery = Some(Discovery {
+                peak: None,
+                throttled_at: now,
+                last_growth: now,
+            });
+            b.set_rate(rate, 1, now);
+        }
+    }
+
+    fn grow_discovery(&mut self, scope: ScopeId, now: Duration) {
+        let max = self.config.discovery_max_rate;
+        let b = self.budget(scope);
+        let Some(d) = &mut b.discovery else {
+            return;
+        };
+        let new_rate = match d.peak {
+            None => {
+                // Slow start: the rate grows by half every second without a throttle.
+                let secs = now.saturating_sub(d.last_growth).as_secs_f64();
+                if secs < 1.0 {
+                    return;
+                }
+                d.last_growth = now;
+                (b.rate() * 1.5f64.powf(secs.min(10.0))).min(max)
+            }
+            Some(peak) => {
+                // Cubic recovery towards the throttled rate, settling just under it.
+                let t = now.saturating_sub(d.throttled_at).as_secs_f64();
+                let k = (peak * 0.3 / 0.4).cbrt();
+                (0.4 * (t - k).powi(3) + peak).clamp(0.7 * peak, 0.95 * peak)
+            }
+        };
+        if (new_rate - b.rate()).abs() > b.rate() * 0.01 {
+            b.set_rate(new_rate, 1, now);
+        }
+    }
+
+    /// Asks whether a request on `route` may be sent at `now`.
+    pub fn acquire(&mut self, route: Route, now: Duration) -> Acquire {
+        // The token scope always has a budget: discovery if nothing else is known.
+        self.ensure_discovery(route.token, now);
+        let mut wait = Duration::ZERO;
+        let mut probe = false;
+        for scope in Self::scopes(route) {
+            self.grow_discovery(scope, now);
+            let b = &self.budgets[scope.0 as usize];
+            if now < b.gate_until {
+                wait = wait.max(b.gate_until);
+                continue;
+            }
+            if b.need_probe {
+                if b.probe_out {
+                    return Acquire::AtCapacity;
+                }
+                probe = true;
+            }
+            wait = wait.max(b.earliest());
+        }
+        if wait > now {
+            return Acquire::Wait(wait);
+        }
+        let token = &self.budgets[route.token.0 as usize];
+        let limit = if probe { 1 } else { token.concurrency(now) };
+        if token.in_flight >= limit {
+            return Acquire::AtCapacity;
+        }
+        for scope in Self::scopes(route) {
+            let b = self.budget(scope);
+            b.record_send(now);
+            if probe && b.need_probe {
+                b.probe_out = true;
+            }
+        }
+        self.budget(route.token).in_flight += 1;
+        Acquire::Send(Permit {
+            route,
+            sent_at: now,
+            probe,
+        })
+    }
+
+    /// Reports how a permitted request ended, at `now`.
+    pub fn complete(&mut self, permit: Permit, now: Duration, feedback: Feedback<'_>) {
+        let route = permit.route;
+        {
+            let token = self.budget(route.token);
+            token.in_flight = token.in_flight.saturating_sub(1);
+        }
+        if permit.probe {
+            for scope in Self::scopes(route) {
+                self.budget(scope).probe_out = false;
+            }
+        }
+        let signals = match feedback {
+            Feedback::Cancelled => return,
+            Feedback::TransportError => {
+                let token = self.budget(route.token);
+                token.health = (token.health * 0.8).max(0.05);
+                return;
+            }
+            Feedback::Response(signals) => signals,
+        };
+        let latency = now.saturating_sub(permit.sent_at).as_secs_f64();
+        self.observe_latency(route.token, latency, signals.status);
+        match signals.status {
+            429 => self.on_throttle(&permit, now, signals),
+            500..=599 => {
+                if let Some(wait) = signals.retry_after {
+                    // Maintenance: the whole token waits, then probes.
+                    let until = now + wait;
+                    self.budget(route.token).close_gate(until);
+                }
+                for scope in Self::scopes(route) {
+                    self.admitted(scope, permit.sent_at);
+                }
+                self.on_quota(route.token, now, signals);
+            }
+            _ => {
+                for scope in Self::scopes(route) {
+                    let b = self.budget(scope);
+                    if permit.probe {
+                        b.need_probe = false;
+                    }
+                    self.admitted(scope, permit.sent_at);
+                }
+                self.on_quota(route.token, now, signals);
+                self.learn_named_limit(route, now, signals);
+            }
+        }
+    }
+
+    fn admitted(&mut self, scope: ScopeId, sent_at: Duration) {
+        let b = self.budget(scope);
+        b.admitted += 1;
+        if sent_at >= b.epoch_start {
+            b.epoch_admitted = b.epoch_admitted.saturating_add(1);
+        }
+    }
+
+    fn observe_latency(&mut self, token: ScopeId, latency: f64, status: u16) {
+        let b = self.budget(token);
+        if b.latency == 0.0 {
+            b.latency = latency;
+        } else {
+            b.latency = 0.9 * b.latency + 0.1 * latency;
+        }
+        b.latency_min = b.latency_min.min(latency);
+        b.latency_max = b.latency_max.max(latency);
+        if (500..=599).contains(&status) {
+            b.health = (b.health * 0.8).max(0.05);
+        } else if b.latency > 3.0 * b.latency_min && b.latency > 0.05 {
+            // Rising latency: the server is queueing; hold back.
+            b.health = (b.health * 0.98).max(0.05);
+        } else {
+            b.health = (b.health + 0.02).min(1.0);
+        }
+    }
+
+    /// Folds an advertised quota into the token's budget.
+    fn on_quota(&mut self, token: ScopeId, now: Duration, signals: &Signals) {
+        let Some(q) = &signals.quota else {
+            return;
+        };
+        let (Some(limit), Some(remaining)) = (q.limit, q.remaining) else {
+            return;
+        };
+        let reserve = self.config.reserve;
+        let default_window = self.config.default_window;
+        let b = self.budget(token);
+        if b.source.is_some_and(|s| s < Source::Advertised) {
+            return;
+        }
+        let first = b.source != Some(Source::Advertised);
+        b.source = Some(Source::Advertised);
+        b.discovery = None;
+        b.advertised.limit = b.advertised.limit.max(limit);
+        let limit = b.advertised.limit;
+        // A policy with a window (IETF drafts) states the quota outright: a count per window.
+        if let Some(window) = q.window.filter(|_| q.style != HeaderStyle::XRateLimit) {
+            if first
+                || b.log
+                    .as_ref()
+                    .is_none_or(|l| l.limit != limit || l.window != window)
+            {
+                b.log = Some(WindowLog::new(limit, window));
+                b.set_rate(f64::INFINITY, limit, now);
+                b.advertised.policy_rate = Some(f64::from(limit) / window.as_secs_f64());
+            }
+            return;
+        }
+        // Otherwise estimate the refill rate. Over a long span, tokens are conserved: what refilled
+        // equals what was admitted plus the change in remaining (while the quota is not full).
+        let admitted = b.admitted;
+        let mut rate = None;
+        match b.advertised.anchor {
+            Some((at, r0, a0)) if remaining < limit && now > at => {
+                let span = (now - at).as_secs_f64();
+                let refilled = (admitted - a0) as f64 + f64::from(remaining) - f64::from(r0);
+                if span >= 2.0 {
+                    rate = Some(refilled / span);
+                }
+            }
+            _ => b.advertised.anchor = (remaining < limit).then_some((now, remaining, admitted)),
+        }
+        if rate.is_none() {
+            // Early on: the time to become whole again, for what is used (exact for a bucket).
+            if let Some(reset) = q.reset_after.filter(|r| !r.is_zero()) {
+                if remaining < limit && limit - remaining >= 2 {
+                    rate = Some(f64::from(limit - remaining) / reset.as_secs_f64());
+                }
+            }
+        }
+        let rate = rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .or_else(|| (first).then(|| f64::from(limit) / default_window.as_secs_f64()));
+        let burst = if limit > reserve + 1 {
+            limit - reserve
+        } else {
+            1
+        };
+        if let Some(rate) = rate {
+            if first || (rate - b.rate()).abs() > b.rate() * 0.005 || burst != b.burst {
+                b.set_rate(rate, burst, now);
+            }
+        }
+        // Closed loop: when the server has fewer left than the spacing assumes (someone else spends
+        // the same quota, or the estimate ran ahead), pull the schedule back; when it has more,
+        // let the surplus out. A dead band of one keeps ordinary jitter from moving it.
+        let interval = b.interval;
+        if !interval.is_zero() {
+            let others = u64::from(b.in_flight);
+            let server = u64::from(remaining).saturating_sub(others);
+            let server = server.saturating_sub(u64::from(reserve));
+            let ours = b.available(now);
+            if server + 1 < ours || server > ours + 1 {
+                let server = server.min(u64::from(b.burst)) as u32;
+                // Allow exactly `server` sends now: tat - tolerance = now - (server - 1) * interval.
+                b.tat = if server == 0 {
+                    now + interval + b.tolerance()
+                } else {
+                    (now + b.tolerance()).saturating_sub(interval * (server - 1))
+                };
+            }
+        }
+    }
+
+    /// Learns from a 2xx body or a 429 body that names its limit (`limit {key, value}`).
+    fn learn_named_limit(&mut self, route: Route, now: Duration, signals: &Signals) {
+        let Some(named) = signals.named_limit() else {
+            return;
+        };
+        let (Some(value), Some(window)) = (named.value, named.window()) else {
+            return;
+        };
+        let scope = if named.is_token_limit() {
+            route.token
+        } else {
+            match route.endpoint {
+                Some(e) => e,
+                None => route.token,
+            }
+        };
+        let limit = u32::try_from(value).unwrap_or(u32::MAX).max(1);
+        let known = self.budgets[scope.0 as usize]
+            .log
+            .as_ref()
+            .is_some_and(|l| l.limit == limit && l.window == window);
+        if !known {
+            let spec = LimitSpec {
+                algorithm: Algorithm::SlidingWindow,
+                limit,
+                window,
+                burst: limit,
+            };
+            self.apply_spec(scope, spec, Source::Advertised, now);
+        }
+    }
+
+    fn on_throttle(&mut self, permit: &Permit, now: Duration, signals: &Signals) {
+        let route = permit.route;
+        let wait = signals
+            .wait_hint()
+            .unwrap_or(self.config.default_throttle_wait);
+        let until = now + wait;
+        // Which limit refused? The body may say; otherwise, if the token's advertised quota still
+        // has room, the refusal came from another (hidden) limit on the endpoint.
+        let named_token = signals.named_limit().map(|n| n.is_token_limit());
+        let token_has_room = signals
+            .quota
+            .as_ref()
+            .and_then(|q| q.remaining)
+            .is_some_and(|r| r > 0);
+        let scope = match (named_token, route.endpoint) {
+            (Some(false), Some(e)) => e,
+            (None, Some(e)) if token_has_room => e,
+            _ => route.token,
+        };
+        self.learn_named_limit(route, now, signals);
+        // Learn from this throttle unless the budget already expected it (it was sent into a gate
+        // that closed while it flew, or under a limit it already knows).
+        let b = &self.budgets[scope.0 as usize];
+        let unexplained = permit.sent_at >= b.gate_until.saturating_sub(wait) || !b.need_probe;
+        let already_gated =
+            b.need_probe && b.gate_until >= until.saturating_sub(Duration::from_secs(1));
+        if unexplained && !already_gated && signals.named_limit().is_none() {
+            self.learn_from_throttle(scope, now, wait);
+        }
+        self.budget(scope).close_gate(until);
+        self.budget(scope).epoch_start = until;
+        let b = self.budget(scope);
+        b.epoch_first_send = None;
+        b.epoch_admitted = 0;
+    }
+
+    fn learn_from_throttle(&mut self, scope: ScopeId, now: Duration, wait: Duration) {
+        let interval = self.budgets[scope.0 as usize].interval;
+        let b = self.budget(scope);
+        let long_wait = wait >= Duration::from_secs(2) && wait >= interval * 5;
+        if long_wait && b.epoch_admitted > 0 {
+            // A long wait after a run of admissions: a count per window. Its size is what passed
+            // since the epoch began; its length reaches from the first of those to the reopening.
+            let first = b.epoch_first_send.unwrap_or(b.epoch_start);
+            let window = (now + wait).saturating_sub(first);
+            let limit = b.epoch_admitted;
+            if b.log
+                .as_ref()
+                .is_none_or(|l| limit < l.limit || l.window < window)
+            {
+                b.log = Some(WindowLog::new(limit, window));
+                if b.source.is_none() {
+                    b.source = Some(Source::Discovered);
+                }
+            }
+            return;
+        }
+        let measured = if b.last_bin_rate > 0.0 {
+            b.last_bin_rate.min(b.rate())
+        } else {
+            b.rate()
+        };
+        if let Some(d) = &mut b.discovery {
+            d.peak = Some(
+                d.peak
+                    .map_or(measured, |p| p.min(measured).max(measured * 0.5)),
+            );
+            d.throttled_at = now;
+            let rate = 0.7 * measured;
+            b.set_rate(rate, 1, now);
+        } else if b.rate().is_finite() {
+            // The known rate was too high (or the burst too large): back off a little.
+            let rate = b.rate() * 0.9;
+            let burst = (b.burst / 2).max(1);
+            b.set_rate(rate, burst, now);
+        } else if let Some(log) = &mut b.log {
+            // A window limit refused earlier than expected: the bursts must be smaller.
+            log.limit = (log.limit * 3 / 4).max(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limiter::{Decision, Limiter};
+    use crate::signals::{ParseContext, parse};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn ok() -> Signals {
+        parse(200, &[], b"", ParseContext::default())
+    }
+
+    /// Drives a pacer told `spec` against a server limiter of `spec` with a fixed latency; returns
+    /// the send times that the server saw and the number of refusals.
+    fn drive(spec: LimitSpec, n: usize, latency: Duration) -> (Vec<Duration>, u32) {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        pacer.declare(token, spec, Duration::ZERO);
+        let route = Route::new(token, None);
+        let mut server = Limiter::new(spec);
+        let mut now = Duration::ZERO;
+        let mut in_flight: Vec<(Duration, Permit, bool)> = Vec::new();
+        let mut admitted = Vec::new();
+        let mut refused = 0;
+        let mut sent = 0;
+        for _ in 0..1_000_000 {
+            if admitted.len() >= n {
+                break;
+            }
+            // Deliver responses due now.
+            in_flight.sort_by_key(|(t, _, _)| *t);
+            while in_flight.first().is_some_and(|(t, _, _)| *t <= now) {
+                let (_, permit, ok_) = in_flight.remove(0);
+                let s = if ok_ {
+                    ok()
+                } else {
+                    parse(429, &[(b"Retry-After", b"1")], b"", ParseContext::default())
+                };
+                pacer.complete(permit, now, Feedback::Response(&s));
+            }
+            let mut next = in_flight.first().map(|(t, _, _)| *t);
+            while sent < n {
+                match pacer.acquire(route, now) {
+                    Acquire::Send(permit) => {
+                        sent += 1;
+                        let ok_ = server.check(now) == Decision::Admit;
+                        if ok_ {
+                            server.record(now);
+                            admitted.push(now);
+                        } else {
+                            refused += 1;
+                            sent -= 1;
+                        }
+                        in_flight.push((now + latency, permit, ok_));
+                        next = Some(next.map_or(now + latency, |t: Duration| t.min(now + latency)));
+                    }
+                    Acquire::Wait(t) => {
+                        next = Some(next.map_or(t, |x| x.min(t)));
+                        break;
+                    }
+                    Acquire::AtCapacity => break,
+                }
+            }
+            match next {
+                Some(t) if t > now => now = t,
+                Some(_) => now += ms(1),
+                None => break,
+            }
+        }
+        (admitted, refused)
+    }
+
+    #[test]
+    fn declared_token_bucket_runs_at_the_ideal() {
+        let spec = LimitSpec {
+            algorithm: Algorithm::TokenBucket,
+            limit: 300,
+            window: Duration::from_secs(60),
+            burst: 10,
+        };
+        let (admitted, refused) = drive(spec, 500, ms(200));
+        assert_eq!(refused, 0);
+        let last = admitted.last().unwrap().as_secs_f64();
+        // Ideal (500 - 10) / 5 = 98 s; one token is kept in reserve.
+        assert!((98.0..=98.5).contains(&last), "{last}");
+    }
+
+    #[test]
+    fn declared_fixed_window_bursts_at_each_reset() {
+        let spec = LimitSpec {
+            algorithm: Algorithm::FixedWindow,
+            limit: 300,
+            window: Duration::from_secs(60),
+            burst: 300,
+        };
+        let (admitted, refused) = drive(spec, 500, ms(200));
+        assert_eq!(refused, 0);
+        let in_first_second = admitted.iter().filter(|t| t.as_secs_f64() < 2.0).count();
+        assert_eq!(in_first_second, 300, "the first window is one burst");
+        let last = admitted.last().unwrap().as_secs_f64();
+        assert!((60.0..61.5).contains(&last), "{last}");
+    }
+
+    #[test]
+    fn a_throttle_closes_the_gate_and_one_probe_reopens_it() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        let route = Route::new(token, None);
+        let Acquire::Send(p) = pacer.acquire(route, ms(0)) else {
+            panic!("first send refused")
+        };
+        let throttle = parse(429, &[(b"Retry-After", b"5")], b"", ParseContext::default());
+        pacer.complete(p, ms(100), Feedback::Response(&throttle));
+        assert_eq!(pacer.acquire(route, ms(200)), Acquire::Wait(ms(5_100)));
+        let Acquire::Send(probe) = pacer.acquire(route, ms(5_100)) else {
+            panic!("no probe")
+        };
+        assert!(probe.is_probe());
+        assert_eq!(pacer.acquire(route, ms(5_150)), Acquire::AtCapacity);
+        pacer.complete(probe, ms(5_300), Feedback::Response(&ok()));
+        assert!(!matches!(
+            pacer.acquire(route, ms(10_000)),
+            Acquire::AtCapacity
+        ));
+    }
+
+    #[test]
+    fn concurrency_is_never_below_one_and_shrinks_on_5xx() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        let spec = LimitSpec {
+            algorithm: Algorithm::TokenBucket,
+            limit: 6000,
+            window: Duration::from_secs(60),
+            burst: 1,
+        };
+        pacer.declare(token, spec, Duration::ZERO);
+        let route = Route::new(token, None);
+        let before = pacer.view(token, ms(0)).concurrency;
+        let failure = parse(503, &[], b"", ParseContext::default());
+        let mut now = ms(0);
+        for _ in 0..50 {
+            if let Acquire::Send(p) = pacer.acquire(route, now) {
+                pacer.complete(p, now + ms(500), Feedback::Response(&failure));
+            }
+            now += ms(600);
+        }
+        let after = pacer.view(token, now).concurrency;
+        assert!(after >= 1);
+        assert!(after < before.max(2), "{before} -> {after}");
+    }
+
+    #[test]
+    fn discovery_grows_then_settles_under_the_first_throttle() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        let route = Route::new(token, None);
+        let spec = LimitSpec {
+            algorithm: Algorithm::TokenBucket,
+            limit: 600,
+            window: Duration::from_secs(60),
+            burst: 5,
+        };
+        let mut server = Limiter::new(spec);
+        let mut now = Duration::ZERO;
+        let mut throttles = Vec::new();
+        let mut sent = 0u32;
+        while now < Duration::from_secs(300) {
+            match pacer.acquire(route, now) {
+                Acquire::Send(p) => {
+                    sent += 1;
+                    let s = if server.check(now) == Decision::Admit {
+                        server.record(now);
+                        ok()
+                    } else {
+                        throttles.push(now);
+                        parse(429, &[(b"Retry-After", b"1")], b"", ParseContext::default())
+                    };
+                    pacer.complete(p, now, Feedback::Response(&s));
+                }
+                Acquire::Wait(t) => now = t.max(now + ms(1)),
+                Acquire::AtCapacity => now += ms(10),
+            }
+        }
+        let rate = pacer.view(token, now).rate;
+        assert!(rate <= 10.0 && rate > 5.0, "settled at {rate}");
+        // Throttles come early, while discovering, not once per adjustment afterwards.
+        let late = throttles.iter().filter(|t| t.as_secs() > 100).count();
+        assert!(late <= 2, "{throttles:?}");
+        assert!(sent > 2000);
+    }
+
+    proptest::proptest! {
+        /// A pacer told the limit never exceeds it in any window, for every algorithm.
+        #[test]
+        fn told_the_limit_it_never_exceeds_it(
+            algorithm in proptest::sample::select(vec![Algorithm::FixedWindow, Algorithm::SlidingWindow, Algorithm::TokenBucket]),
+            limit in 1u32..40,
+            burst in 1u32..20,
+            window_ms in 200u64..5_000,
+            latency_ms in 1u64..400,
+        ) {
+            let spec = LimitSpec { algorithm, limit, window: ms(window_ms), burst };
+            let (admitted, refused) = drive(spec, 120, ms(latency_ms));
+            proptest::prop_assert_eq!(refused, 0);
+            // Replaying the admissions through a fresh server limiter admits every one of them.
+            let mut server = Limiter::new(spec);
+            for at in &admitted {
+                proptest::prop_assert_eq!(server.check(*at), Decision::Admit);
+                server.record(*at);
+            }
+        }
+    }
+}
