@@ -1,1 +1,94 @@
-//! pacer-emulator.
+//! pacer-emulator: a faithful emulator of the Genesys Cloud Platform API on the routes pacer uses.
+//!
+//! It serves OAuth client credentials, the users listing, the organization's limits and (in the
+//! `seed` profile) the seed thread's per-agent schedule route, behind layered rate limits whose
+//! models come from `pacer_core::limiter`, with seeded faults and counters for tests and benches.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pacer_emulator::EmulatorError> {
+//! let config = pacer_emulator::Config::profile(pacer_emulator::Profile::Seed);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(pacer_emulator::EmulatorError::Serve)?;
+//! pacer_emulator::run(listener, config, std::future::pending()).await
+//! # }
+//! ```
+
+mod agents;
+mod api;
+pub mod config;
+mod conn;
+mod error;
+mod faults;
+mod limits;
+mod respond;
+pub mod route;
+mod state;
+pub mod units;
+
+use std::future::Future;
+
+pub use agents::{format_uuid, parse_uuid};
+pub use config::{
+    BodyStyle, ClientConfig, Config, ErrorFault, Faults, HeaderStyle, LimiterConfig, Maintenance,
+    Overrides, Profile, Scope,
+};
+pub use error::EmulatorError;
+pub use state::{AppState, ManualClock, StatsReport};
+pub use units::{Latency, Probability, Rate};
+
+/// The emulator's HTTP application for `state`.
+pub fn app(state: AppState) -> axum::Router {
+    api::router(state)
+}
+
+/// Serves `config` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
+    serve(listener, AppState::new(config)?, shutdown).await
+}
+
+/// Like [`run`], with a state the caller built (and may keep, e.g. to read counters or to move a
+/// manual clock in tests).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
+    let service = app(state).into_make_service_with_connect_info::<conn::ConnKill>();
+    axum::serve(conn::ResettableListener(listener), service)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(EmulatorError::Serve)
+}
+
+/// The lines printed at start: the base URL and the demo client's credentials.
+pub fn banner(config: &Config, addr: std::net::SocketAddr) -> String {
+    let client = &config.oauth.clients[0];
+    let mut text = format!(
+        "pacer emulator ({} profile) listening on http://{addr}\n\
+         OAuth token URL: http://{addr}/oauth/token\n\
+         client id: {}\nclient secret: {}\nagents: {}\n",
+        config.profile, client.id, client.secret, config.agents
+    );
+    if config.limiters.is_empty() {
+        text.push_str("rate limits: off\n");
+    }
+    for limiter in &config.limiters {
+        let spec = &limiter.spec;
+        text.push_str(&format!(
+            "rate limit: {} ({:?} scope): {} {} per {} (burst {})\n",
+            limiter.key,
+            limiter.scope,
+            spec.algorithm,
+            spec.limit,
+            units::format_duration(spec.window),
+            spec.burst
+        ));
+    }
+    text.push_str(
+        "stats: GET /__emulator/stats, reset: POST /__emulator/reset, metrics: GET /metrics\n",
+    );
+    text
+}

@@ -1,11 +1,152 @@
-//! `pacer emulate`: runs the Genesys Cloud emulator until Ctrl-C.
+//! `pacer emulate`: runs the Genesys Cloud emulator on loopback until Ctrl-C (or SIGTERM).
 
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
 use clap::Args;
+use pacer_core::limiter::Algorithm;
+use pacer_emulator::{
+    Config, EmulatorError, ErrorFault, Latency, Maintenance, Overrides, Probability, Profile, Rate,
+};
+
+use crate::exit::{self, Exit};
 
 /// Arguments of `pacer emulate`.
 #[derive(Debug, Args)]
-pub struct EmulateArgs {}
+pub struct EmulateArgs {
+    /// Built-in starting point: `genesys` (the real API) or `seed` (the seed thread's world).
+    #[arg(long, value_name = "genesys|seed")]
+    pub profile: Option<Profile>,
+    /// TOML file overriding the profile (see the README for its keys).
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Number of agents (users) in the emulated organization [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub agents: Option<u32>,
+    /// The per-token limit's rate, e.g. `300/min`, `5/s`, `300/60s`.
+    #[arg(long, value_name = "N/PERIOD")]
+    pub token_rate: Option<Rate>,
+    /// The per-token limit's burst (token bucket capacity).
+    #[arg(long, value_name = "N")]
+    pub burst: Option<u32>,
+    /// The per-token limit's algorithm.
+    #[arg(
+        long,
+        value_name = "fixed-window|sliding-window|token-bucket|concurrency"
+    )]
+    pub algorithm: Option<Algorithm>,
+    /// Added latency: fixed (`40ms`) or uniform (`20ms..80ms`).
+    #[arg(long, value_name = "MIN..MAX")]
+    pub latency: Option<Latency>,
+    /// Turns every rate limit off (for benchmarks).
+    #[arg(long)]
+    pub no_limits: bool,
+    /// Seed for agent ids, tokens and faults, so that a run can be replayed [default: 1].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Injects an error at a rate, e.g. `503=0.02` or `503=0.02:5s` (with Retry-After); repeatable.
+    #[arg(long = "error-rate", value_name = "STATUS=RATE[:RETRY_AFTER]")]
+    pub error_rates: Vec<ErrorFault>,
+    /// Probability of resetting a request's connection instead of answering.
+    #[arg(long, value_name = "P")]
+    pub reset_rate: Option<Probability>,
+    /// A maintenance window answering 503 with Retry-After, e.g. `10m+2m`; repeatable.
+    #[arg(long, value_name = "START+DURATION")]
+    pub maintenance: Vec<Maintenance>,
+    /// Revokes every token minted before this time since start, e.g. `30m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub revoke_tokens_at: Option<Duration>,
+}
 
-pub fn run(_args: EmulateArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("emulate is being built")
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    pacer_emulator::units::parse_duration(text)
+}
+
+impl EmulateArgs {
+    fn overrides(self) -> Overrides {
+        Overrides {
+            profile: self.profile,
+            config: self.config,
+            listen: self.listen,
+            agents: self.agents,
+            seed: self.seed,
+            token_rate: self.token_rate,
+            burst: self.burst,
+            algorithm: self.algorithm,
+            latency: self.latency,
+            no_limits: self.no_limits,
+            error_rates: self.error_rates,
+            reset_rate: self.reset_rate,
+            maintenance: self.maintenance,
+            revoke_tokens_at: self.revoke_tokens_at,
+        }
+    }
+}
+
+/// Maps an emulator error to the CLI's: configuration and flag errors exit 2.
+fn classify(err: EmulatorError) -> anyhow::Error {
+    if err.is_usage() {
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        Exit::usage(message)
+    } else {
+        anyhow::Error::new(err)
+    }
+}
+
+pub fn run(args: EmulateArgs) -> anyhow::Result<u8> {
+    let config = Config::resolve(&args.overrides()).map_err(classify)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
+        let mut stdout = std::io::stdout();
+        let _ = stdout.write_all(pacer_emulator::banner(&config, addr).as_bytes());
+        let _ = stdout.flush();
+        pacer_emulator::run(listener, config, stop_signal())
+            .await
+            .map_err(classify)?;
+        eprintln!("pacer emulator stopped");
+        Ok(exit::OK)
+    })
+}
+
+/// Completes on Ctrl-C, or on SIGTERM where there is one.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

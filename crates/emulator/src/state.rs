@@ -1,0 +1,443 @@
+//! The emulator's shared state: clock, agents, tokens, stored schedules, limiters and counters.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use base64::Engine;
+use pacer_core::rng::Rng;
+use pacer_genesys::{Schedule, Shift};
+
+use crate::agents::Agents;
+use crate::config::Config;
+use crate::error::EmulatorError;
+use crate::faults::FaultEngine;
+use crate::limits::{FastMap, Limits};
+use crate::respond::CorrelationIds;
+
+/// Mixed into the seed for the token stream.
+const TOKEN_STREAM: u64 = 0x70CE_0000_0000_0002;
+/// Mixed into the seed for the fault stream.
+const FAULT_STREAM: u64 = 0xFA17_0000_0000_0003;
+/// Shards of the schedule store.
+const SCHEDULE_SHARDS: usize = 64;
+
+/// Where the emulator's time comes from.
+#[derive(Debug, Clone)]
+enum Clock {
+    /// `tokio::time::Instant`, so that tests can pause and advance time.
+    Tokio(tokio::time::Instant),
+    /// Set by hand from a test, in nanoseconds since the start.
+    Manual(Arc<AtomicU64>),
+}
+
+/// A clock a test moves by hand (see [`AppState::with_manual_clock`]).
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
+    }
+
+    /// Sets the time since the emulator's start.
+    pub fn set(&self, since_start: Duration) {
+        self.0
+            .store(since_start.as_nanos() as u64, Ordering::SeqCst);
+    }
+
+    /// The time since the emulator's start.
+    pub fn now(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// The emulator's state, cheap to clone (one `Arc`).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub config: Config,
+    clock: Clock,
+    pub agents: Agents,
+    pub tokens: Tokens,
+    pub schedules: Schedules,
+    pub limits: Limits,
+    pub stats: Stats,
+    pub faults: FaultEngine,
+    pub cids: CorrelationIds,
+}
+
+impl AppState {
+    /// Builds the state for a configuration; time starts now on tokio's clock.
+    pub fn new(config: Config) -> Result<AppState, EmulatorError> {
+        AppState::build(config, Clock::Tokio(tokio::time::Instant::now()))
+    }
+
+    /// Builds the state with a clock that only moves when the returned handle moves it.
+    pub fn with_manual_clock(config: Config) -> Result<(AppState, ManualClock), EmulatorError> {
+        let nanos = Arc::new(AtomicU64::new(0));
+        let state = AppState::build(config, Clock::Manual(nanos.clone()))?;
+        Ok((state, ManualClock(nanos)))
+    }
+
+    fn build(config: Config, clock: Clock) -> Result<AppState, EmulatorError> {
+        config.validate()?;
+        let limits = Limits::new(&config.limiters, config.oauth.mint_limit.as_ref());
+        let stats = Stats::new(config.limiters.len());
+        let inner = Inner {
+            agents: Agents::new(config.agents, config.seed),
+            tokens: Tokens::new(config.seed ^ TOKEN_STREAM),
+            schedules: Schedules::new(),
+            faults: FaultEngine::new(&config.faults, config.seed ^ FAULT_STREAM),
+            cids: CorrelationIds::new(config.seed),
+            limits,
+            stats,
+            clock,
+            config,
+        };
+        Ok(AppState {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The emulator's time: since its start.
+    pub fn now(&self) -> Duration {
+        self.inner.now()
+    }
+
+    /// The UUID of agent number `index` (0-based), as text.
+    pub fn agent_id(&self, index: u32) -> Option<String> {
+        ((index as usize) < self.inner.agents.len())
+            .then(|| crate::agents::format_uuid(self.inner.agents.id(index)))
+    }
+
+    /// The counters, as `GET /__emulator/stats` reports them.
+    pub fn stats(&self) -> StatsReport {
+        self.inner.stats_report()
+    }
+
+    /// Clears counters, stored schedules and limiter state (tokens stay valid).
+    pub fn reset(&self) {
+        self.inner.schedules.clear();
+        self.inner.limits.clear();
+        self.inner.stats.clear();
+    }
+}
+
+impl Inner {
+    pub fn now(&self) -> Duration {
+        match &self.clock {
+            Clock::Tokio(start) => tokio::time::Instant::now().saturating_duration_since(*start),
+            Clock::Manual(nanos) => Duration::from_nanos(nanos.load(Ordering::SeqCst)),
+        }
+    }
+
+    pub fn stats_report(&self) -> StatsReport {
+        let s = &self.stats;
+        let mut throttled_by_limit = BTreeMap::new();
+        for (index, count) in s.throttled.iter().enumerate() {
+            let count = count.load(Ordering::Relaxed);
+            if count > 0 {
+                *throttled_by_limit
+                    .entry(self.limits.config(index).key.clone())
+                    .or_insert(0) += count;
+            }
+        }
+        let minted_throttled = s.mint_throttled.load(Ordering::Relaxed);
+        if let (Some(mint), true) = (self.limits.mint_config(), minted_throttled > 0) {
+            *throttled_by_limit.entry(mint.key.clone()).or_insert(0) += minted_throttled;
+        }
+        let responses_by_status = s
+            .by_status
+            .iter()
+            .enumerate()
+            .filter_map(|(status, count)| {
+                let count = count.load(Ordering::Relaxed);
+                (count > 0).then(|| (status.to_string(), count))
+            })
+            .collect();
+        StatsReport {
+            requests_total: s.requests_total.load(Ordering::Relaxed),
+            responses_by_status,
+            throttled_by_limit,
+            tokens_minted: s.tokens_minted.load(Ordering::Relaxed),
+            writes_total: s.writes_total.load(Ordering::Relaxed),
+            users_written: s.users_written.load(Ordering::Relaxed),
+            max_writes_per_user: s.max_writes_per_user.load(Ordering::Relaxed),
+            rejected_writes: s.rejected_writes.load(Ordering::Relaxed),
+            faults_injected: s.faults_injected.load(Ordering::Relaxed),
+            connections_reset: s.connections_reset.load(Ordering::Relaxed),
+            agents: self.agents.len() as u64,
+            uptime_ms: self.now().as_millis() as u64,
+        }
+    }
+}
+
+/// What `GET /__emulator/stats` answers. Other tools read these fields by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatsReport {
+    /// Requests to the API and OAuth routes (and unknown routes); not `/__emulator/*` nor `/metrics`.
+    pub requests_total: u64,
+    /// Status code (as text) to count, for the same requests.
+    pub responses_by_status: BTreeMap<String, u64>,
+    /// Limit key to the number of requests it refused with 429.
+    pub throttled_by_limit: BTreeMap<String, u64>,
+    pub tokens_minted: u64,
+    /// Successful schedule writes.
+    pub writes_total: u64,
+    /// Distinct agents with at least one successful write.
+    pub users_written: u64,
+    /// The most successful writes any one agent received.
+    pub max_writes_per_user: u64,
+    /// Schedule writes answered with anything but 200 (400, 401, 404, 409, 413, 429, faults).
+    pub rejected_writes: u64,
+    /// Injected error answers (error rates and maintenance windows).
+    pub faults_injected: u64,
+    /// Connections reset on purpose.
+    pub connections_reset: u64,
+    pub agents: u64,
+    pub uptime_ms: u64,
+}
+
+/// Counters, all atomic so the hot path never locks for them.
+#[derive(Debug)]
+pub struct Stats {
+    pub requests_total: AtomicU64,
+    by_status: Box<[AtomicU64]>,
+    /// Per limiter index.
+    pub throttled: Box<[AtomicU64]>,
+    pub mint_throttled: AtomicU64,
+    pub tokens_minted: AtomicU64,
+    pub writes_total: AtomicU64,
+    pub users_written: AtomicU64,
+    pub max_writes_per_user: AtomicU64,
+    pub rejected_writes: AtomicU64,
+    pub faults_injected: AtomicU64,
+    pub connections_reset: AtomicU64,
+}
+
+impl Stats {
+    fn new(limiters: usize) -> Self {
+        Stats {
+            requests_total: AtomicU64::new(0),
+            by_status: (0..600).map(|_| AtomicU64::new(0)).collect(),
+            throttled: (0..limiters).map(|_| AtomicU64::new(0)).collect(),
+            mint_throttled: AtomicU64::new(0),
+            tokens_minted: AtomicU64::new(0),
+            writes_total: AtomicU64::new(0),
+            users_written: AtomicU64::new(0),
+            max_writes_per_user: AtomicU64::new(0),
+            rejected_writes: AtomicU64::new(0),
+            faults_injected: AtomicU64::new(0),
+            connections_reset: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one answer with `status`.
+    pub fn respond(&self, status: u16) {
+        if let Some(slot) = self.by_status.get(status as usize) {
+            slot.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn clear(&self) {
+        let all = [
+            &self.requests_total,
+            &self.mint_throttled,
+            &self.tokens_minted,
+            &self.writes_total,
+            &self.users_written,
+            &self.max_writes_per_user,
+            &self.rejected_writes,
+            &self.faults_injected,
+            &self.connections_reset,
+        ];
+        for counter in all
+            .into_iter()
+            .chain(self.by_status.iter())
+            .chain(self.throttled.iter())
+        {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What is known about a minted token.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenInfo {
+    pub id: u64,
+    pub client: u32,
+    pub minted_at: Duration,
+    pub expires_at: Duration,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No token was sent.
+    Missing,
+    /// The token is not one the emulator minted, or it was revoked.
+    Unknown,
+    /// The token's lifetime is over.
+    Expired,
+}
+
+/// Minted tokens.
+#[derive(Debug)]
+pub struct Tokens {
+    map: RwLock<FastMap<Box<str>, TokenInfo>>,
+    rng: Mutex<Rng>,
+    next_id: AtomicU64,
+}
+
+impl Tokens {
+    fn new(seed: u64) -> Self {
+        Tokens {
+            map: RwLock::new(FastMap::default()),
+            rng: Mutex::new(Rng::new(seed)),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// Mints a token for `client` that lives `lifetime` from `now`.
+    pub fn mint(&self, client: u32, now: Duration, lifetime: Duration) -> String {
+        let mut bytes = [0u8; 32];
+        {
+            let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+            for chunk in bytes.chunks_mut(8) {
+                chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+            }
+        }
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let info = TokenInfo {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            client,
+            minted_at: now,
+            expires_at: now + lifetime,
+        };
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        // Expired tokens are dropped now and then so that a long run does not grow without bound.
+        if map.len() >= 4096 && map.len().is_power_of_two() {
+            map.retain(|_, t| t.expires_at > now);
+        }
+        map.insert(token.clone().into_boxed_str(), info);
+        token
+    }
+
+    /// Checks a bearer token at `now`; `revoked_before` revokes tokens minted before it.
+    pub fn check(
+        &self,
+        token: &str,
+        now: Duration,
+        revoked_before: Option<Duration>,
+    ) -> Result<TokenInfo, TokenProblem> {
+        let info = {
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            *map.get(token).ok_or(TokenProblem::Unknown)?
+        };
+        if revoked_before.is_some_and(|at| now >= at && info.minted_at < at) {
+            return Err(TokenProblem::Unknown);
+        }
+        if now >= info.expires_at {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(info)
+    }
+}
+
+/// One agent's stored schedule.
+#[derive(Debug)]
+pub struct Stored {
+    pub version: u64,
+    pub writes: u64,
+    pub week_date: String,
+    pub shifts: Vec<Shift>,
+}
+
+/// Why a write was refused by the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionConflict {
+    pub current: u64,
+}
+
+/// Stored schedules, only for agents that were written (so that 100,000 idle agents cost nothing).
+#[derive(Debug)]
+pub struct Schedules {
+    shards: Box<[Mutex<FastMap<u32, Stored>>]>,
+}
+
+impl Schedules {
+    fn new() -> Self {
+        Schedules {
+            shards: (0..SCHEDULE_SHARDS)
+                .map(|_| Mutex::new(FastMap::default()))
+                .collect(),
+        }
+    }
+
+    fn shard(&self, agent: u32) -> std::sync::MutexGuard<'_, FastMap<u32, Stored>> {
+        self.shards[agent as usize % SCHEDULE_SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores a schedule and returns its new version; with `metadata.version` set, the write is
+    /// refused unless it equals the stored version (0 when nothing is stored).
+    /// `render` runs on the stored schedule while it is still locked, so that the answer shows
+    /// exactly this write.
+    pub fn write<T>(
+        &self,
+        agent: u32,
+        schedule: Schedule,
+        stats: &Stats,
+        render: impl FnOnce(&Stored) -> T,
+    ) -> Result<T, VersionConflict> {
+        let mut shard = self.shard(agent);
+        let current = shard.get(&agent).map_or(0, |s| s.version);
+        if let Some(meta) = schedule.metadata {
+            if meta.version != current {
+                return Err(VersionConflict { current });
+            }
+        }
+        let stored = shard.entry(agent).or_insert_with(|| {
+            stats.users_written.fetch_add(1, Ordering::Relaxed);
+            Stored {
+                version: 0,
+                writes: 0,
+                week_date: String::new(),
+                shifts: Vec::new(),
+            }
+        });
+        stored.version += 1;
+        stored.writes += 1;
+        stored.week_date = schedule.week_date;
+        stored.shifts = schedule.shifts;
+        stats.writes_total.fetch_add(1, Ordering::Relaxed);
+        stats
+            .max_writes_per_user
+            .fetch_max(stored.writes, Ordering::Relaxed);
+        Ok(render(stored))
+    }
+
+    /// Runs `f` on an agent's stored schedule, if any.
+    pub fn read<T>(&self, agent: u32, f: impl FnOnce(&Stored) -> T) -> Option<T> {
+        self.shard(agent).get(&agent).map(f)
+    }
+
+    fn clear(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+}
