@@ -1,0 +1,9 @@
+//! Integration tests of pacer-emulator: a real server on 127.0.0.1:0, driven over HTTP.
+
+mod config;
+mod data;
+mod faults;
+mod limits;
+mod responses;
+mod seed;
+mod support;
