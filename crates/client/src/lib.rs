@@ -1,1 +1,26 @@
-//! pacer-client.
+//! pacer-client: how pacer talks to Genesys Cloud: credentials, endpoints, OAuth tokens and a
+//! thin HTTP layer over one shared reqwest client (rustls, connection pooling, timeouts).
+//!
+//! - [`Credentials`] and [`Secret`]: the secret prints as `[redacted]` everywhere.
+//! - [`Endpoints::resolve`]: a region name or domain, or `--api-url`/`--login-url`, to the API
+//!   base and the token URL; plain http only to loopback unless allowed.
+//! - [`TokenManager`]: one token (or a pool of N, one budget each) minted with client
+//!   credentials, reused, renewed ahead of expiry in the background, re-minted once on a 401.
+//! - [`HttpClient::send`]: one request in, a [`Response`] (status, headers, body, latency,
+//!   correlation id) or an [`Error::Transport`] classified by [`TransportKind`] out.
+//!
+//! The pacing executor that drives these through the engine is not here yet.
+
+mod credentials;
+mod endpoints;
+mod error;
+mod http;
+mod token;
+
+pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, Secret};
+pub use endpoints::{EndpointOptions, Endpoints};
+pub use error::{Error, Result, TransportKind};
+pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
+pub use reqwest::Method;
+pub use reqwest::header::HeaderMap;
+pub use token::{BearerToken, Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

@@ -1,0 +1,206 @@
+//! The HTTP layer: responses, redaction, connection reuse and the classification of failures.
+
+use std::time::Duration;
+
+use pacer_client::{
+    Error, HttpClient, HttpConfig, Method, TokenConfig, TokenManager, TransportKind,
+};
+use tokio::io::AsyncReadExt;
+
+use crate::{TestServer, client, demo_credentials};
+
+#[tokio::test]
+async fn send_returns_status_headers_body_and_correlation_id() {
+    let server = TestServer::start();
+    let http = client();
+    let tokens = TokenManager::new(
+        http.clone(),
+        server.url("/oauth/token"),
+        demo_credentials(),
+        TokenConfig::default(),
+    );
+    let token = tokens.get(0).await.unwrap();
+    let response = http
+        .send(
+            Method::PUT,
+            &server.url("/api/v2/users/u-1"),
+            Some(b"{\"a\":1}".to_vec()),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, b"{\"a\":1} for u-1");
+    assert_eq!(response.correlation_id.as_deref(), Some("corr-1"));
+    assert_eq!(response.header("inin-correlation-id"), Some("corr-1"));
+    assert!(response.latency <= response.elapsed);
+
+    // Without a token the API answers 401, which is a response, not an error.
+    let response = http
+        .send(Method::PUT, &server.url("/api/v2/users/u-2"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(response.status, 401);
+    assert_eq!(response.correlation_id.as_deref(), Some("corr-2"));
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_authorization_or_cookies() {
+    let server = TestServer::start();
+    let http = client();
+    let tokens = TokenManager::new(
+        http.clone(),
+        server.url("/oauth/token"),
+        demo_credentials(),
+        TokenConfig::default(),
+    );
+    let token = tokens.get(0).await.unwrap();
+    let response = http
+        .send(
+            Method::PUT,
+            &server.url("/api/v2/users/u-1"),
+            None,
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    for text in [
+        format!("{response:?}"),
+        format!("{token:?}"),
+        format!("{tokens:?}"),
+        format!("{http:?}"),
+        format!("{:?}", demo_credentials()),
+    ] {
+        assert!(!text.contains("tok-1"), "{text}");
+        assert!(!text.contains("do-not-print"), "{text}");
+        assert!(!text.contains("pacer-demo-secret"), "{text}");
+        assert!(
+            !text.contains("cGFjZXItZGVtbzpwYWNlci1kZW1vLXNlY3JldA"),
+            "{text}"
+        );
+    }
+    assert!(format!("{response:?}").contains("corr-1"));
+}
+
+#[tokio::test]
+async fn one_client_reuses_its_connection() {
+    let server = TestServer::start();
+    let http = client();
+    let tokens = TokenManager::new(
+        http.clone(),
+        server.url("/oauth/token"),
+        demo_credentials(),
+        TokenConfig::default(),
+    );
+    let token = tokens.get(0).await.unwrap();
+    for i in 0..20 {
+        let url = server.url(&format!("/api/v2/users/u-{i}"));
+        let response = http
+            .clone()
+            .send(Method::PUT, &url, None, Some(&token))
+            .await
+            .unwrap();
+        assert_eq!(response.status, 200);
+    }
+    assert_eq!(server.state.peers.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_never_answers_is_a_timeout() {
+    let server = TestServer::start();
+    let http = HttpClient::new(&HttpConfig {
+        request_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(10),
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let err = http
+        .send(Method::GET, &server.url("/slow"), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.transport_kind(),
+        Some(TransportKind::Timeout),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("timed out talking to http://127.0.0.1:"),
+        "{err}"
+    );
+    // Virtual time: the 5 s timeout passed on the paused clock, not on the wall.
+    assert!(started.elapsed() >= Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_closed_port_is_a_refused_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let err = client()
+        .send(Method::GET, &format!("http://{addr}/x"), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.transport_kind(),
+        Some(TransportKind::ConnectRefused),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("connection refused talking to"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_exchange_is_a_reset() {
+    for zero_linger in [false, true] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer).await;
+            if zero_linger {
+                // A zero linger makes the close an RST instead of a FIN.
+                let _ = stream.set_zero_linger();
+            }
+            drop(stream);
+        });
+        let err = client()
+            .send(
+                Method::PUT,
+                &format!("http://{addr}/x"),
+                Some(b"{}".to_vec()),
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportKind::ConnectionReset),
+            "{zero_linger}: {err:?}"
+        );
+        server.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn plain_http_off_loopback_is_refused_before_sending() {
+    let err = client()
+        .send(Method::GET, "http://api.example.com/x", None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsecureHttp { .. }), "{err:?}");
+    let allowed = HttpClient::new(&HttpConfig {
+        allow_insecure_http: true,
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    let err = allowed
+        .send(Method::GET, "ftp://127.0.0.1/x", None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadUrl { .. }), "{err:?}");
+}
