@@ -13,14 +13,14 @@ use axum::routing::{get, post, put};
 use base64::Engine;
 use pacer_genesys::errors::codes;
 use pacer_genesys::{
-    ApiError, LimitEntity, LimitRef, OAuthError, OrgLimits, ScheduleMetadata, SeedRateLimitBody,
-    Shift, TokenResponse, User, UserListing, parse_schedule,
+    ApiError, LimitEntity, LimitRef, OAuthError, OrgLimits, SeedRateLimitBody, TokenResponse, User,
+    UserListing, parse_schedule,
 };
-use serde::Serialize;
 
 use crate::agents::{format_uuid, parse_uuid};
 use crate::config::{BodyStyle, HeaderStyle, PLATFORM_NAMESPACE};
 use crate::conn::ConnKill;
+use crate::error::EmulatorError;
 use crate::faults::Injected;
 use crate::limits::{Caller, Refusal};
 use crate::respond::{
@@ -28,7 +28,7 @@ use crate::respond::{
     empty, json, json_value, mix, set_retry_after,
 };
 use crate::route::Route;
-use crate::state::{AppState, Inner, TokenProblem};
+use crate::state::{AppState, Inner, TokenProblem, schedule_members};
 
 /// The largest page of `GET /api/v2/users`.
 const MAX_PAGE_SIZE: u32 = 500;
@@ -474,16 +474,6 @@ fn org_limits_page(inner: &Inner, namespace: &str, cid: &CorrelationId) -> Respo
     json_value(200, &OrgLimits { entities }, cid)
 }
 
-/// The body of a stored schedule's answer, borrowed from the store.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RecordRef<'a> {
-    user_id: &'a str,
-    week_date: &'a str,
-    shifts: &'a [Shift],
-    metadata: ScheduleMetadata,
-}
-
 async fn write_schedule(inner: &Inner, segment: &str, body: Body, cid: &CorrelationId) -> Response {
     let max = inner.config.request_bytes_max;
     let bytes = match axum::body::to_bytes(body, max).await {
@@ -497,23 +487,17 @@ async fn write_schedule(inner: &Inner, segment: &str, body: Body, cid: &Correlat
         Ok(schedule) => schedule,
         Err(err) => return api_error(400, codes::BAD_REQUEST, &err.to_string(), cid),
     };
-    let written = inner
+    let Ok(members) = schedule_members(&schedule) else {
+        return EmulatorError::Internal("serializing a schedule failed").into_response();
+    };
+    let user_id = format_uuid(inner.agents.id(agent));
+    let expected = schedule.metadata.map(|m| m.version);
+    match inner
         .schedules
-        .write(agent, schedule, &inner.stats, |stored| {
-            serde_json::to_vec(&RecordRef {
-                user_id: segment,
-                week_date: &stored.week_date,
-                shifts: &stored.shifts,
-                metadata: ScheduleMetadata {
-                    version: stored.version,
-                },
-            })
-        });
-    match written {
-        Ok(Ok(body)) => json(200, body, cid),
-        Ok(Err(_)) => {
-            crate::error::EmulatorError::Internal("serializing a schedule failed").into_response()
-        }
+        .write(agent, expected, members, &inner.stats, |stored| {
+            stored.record(&user_id)
+        }) {
+        Ok(body) => json(200, body, cid),
         Err(conflict) => {
             let message = format!(
                 "The schedule was modified by another request: the current version is {}.",
@@ -528,21 +512,12 @@ fn read_schedule(inner: &Inner, segment: &str, cid: &CorrelationId) -> Response 
     let Some(agent) = inner.agents.find(segment) else {
         return user_not_found(cid);
     };
-    let body = inner.schedules.read(agent, |stored| {
-        serde_json::to_vec(&RecordRef {
-            user_id: segment,
-            week_date: &stored.week_date,
-            shifts: &stored.shifts,
-            metadata: ScheduleMetadata {
-                version: stored.version,
-            },
-        })
-    });
-    match body {
-        Some(Ok(body)) => json(200, body, cid),
-        Some(Err(_)) => {
-            crate::error::EmulatorError::Internal("serializing a schedule failed").into_response()
-        }
+    let user_id = format_uuid(inner.agents.id(agent));
+    match inner
+        .schedules
+        .read(agent, |stored| stored.record(&user_id))
+    {
+        Some(body) => json(200, body, cid),
         None => api_error(
             404,
             codes::NOT_FOUND,

@@ -46,6 +46,7 @@ impl EmulatorError {
         matches!(
             self,
             EmulatorError::Config { .. }
+                | EmulatorError::ReadConfig { .. }
                 | EmulatorError::InvalidSetting { .. }
                 | EmulatorError::InvalidLimit { .. }
         )

@@ -356,13 +356,44 @@ impl Tokens {
     }
 }
 
-/// One agent's stored schedule.
+/// One agent's stored schedule, kept as its serialized JSON so that it costs one allocation.
 #[derive(Debug)]
 pub struct Stored {
     pub version: u64,
     pub writes: u64,
-    pub week_date: String,
-    pub shifts: Vec<Shift>,
+    /// `"weekDate":...,"shifts":[...]`: the members of the schedule's JSON object, no braces.
+    pub members: Box<[u8]>,
+}
+
+impl Stored {
+    /// The answer body of `GET`/`PUT`: the schedule with its user id and version.
+    pub fn record(&self, user_id: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.members.len() + user_id.len() + 48);
+        out.extend_from_slice(b"{\"userId\":\"");
+        out.extend_from_slice(user_id.as_bytes());
+        out.extend_from_slice(b"\",");
+        out.extend_from_slice(&self.members);
+        out.extend_from_slice(b",\"metadata\":{\"version\":");
+        out.extend_from_slice(self.version.to_string().as_bytes());
+        out.extend_from_slice(b"}}");
+        out
+    }
+}
+
+/// The members of a schedule's JSON object (`"weekDate":...,"shifts":[...]`), for [`Stored`].
+pub fn schedule_members(schedule: &Schedule) -> Result<Box<[u8]>, serde_json::Error> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Members<'a> {
+        week_date: &'a str,
+        shifts: &'a [Shift],
+    }
+    let json = serde_json::to_vec(&Members {
+        week_date: &schedule.week_date,
+        shifts: &schedule.shifts,
+    })?;
+    // Strip the object's braces; what is left are its members.
+    Ok(json[1..json.len() - 1].into())
 }
 
 /// Why a write was refused by the store.
@@ -399,30 +430,27 @@ impl Schedules {
     pub fn write<T>(
         &self,
         agent: u32,
-        schedule: Schedule,
+        expected_version: Option<u64>,
+        members: Box<[u8]>,
         stats: &Stats,
         render: impl FnOnce(&Stored) -> T,
     ) -> Result<T, VersionConflict> {
         let mut shard = self.shard(agent);
         let current = shard.get(&agent).map_or(0, |s| s.version);
-        if let Some(meta) = schedule.metadata {
-            if meta.version != current {
-                return Err(VersionConflict { current });
-            }
+        if expected_version.is_some_and(|expected| expected != current) {
+            return Err(VersionConflict { current });
         }
         let stored = shard.entry(agent).or_insert_with(|| {
             stats.users_written.fetch_add(1, Ordering::Relaxed);
             Stored {
                 version: 0,
                 writes: 0,
-                week_date: String::new(),
-                shifts: Vec::new(),
+                members: Box::default(),
             }
         });
         stored.version += 1;
         stored.writes += 1;
-        stored.week_date = schedule.week_date;
-        stored.shifts = schedule.shifts;
+        stored.members = members;
         stats.writes_total.fetch_add(1, Ordering::Relaxed);
         stats
             .max_writes_per_user

@@ -61,10 +61,14 @@ fn unknown_keys_are_errors() {
 }
 
 #[test]
-fn a_missing_file_is_an_io_error() {
+fn a_missing_file_is_refused_as_bad_input() {
     let err = Config::from_file(std::path::Path::new("/nonexistent/pacer.toml"), None).unwrap_err();
     assert!(matches!(err, EmulatorError::ReadConfig { .. }));
-    assert!(!err.is_usage());
+    assert!(
+        err.is_usage(),
+        "the user named a file that cannot be read: exit 2"
+    );
+    assert!(err.to_string().contains("/nonexistent/pacer.toml"));
 }
 
 #[test]
