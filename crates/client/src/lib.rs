@@ -14,12 +14,16 @@
 mod credentials;
 mod endpoints;
 mod error;
+pub mod executor;
 mod http;
 mod token;
 
 pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, Secret};
 pub use endpoints::{EndpointOptions, Endpoints};
 pub use error::{Error, Result, TransportKind};
+pub use executor::{
+    Event, Executor, ExecutorConfig, Job, Observer, Progress, RequestRecord, Summary,
+};
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
 pub use reqwest::Method;
 pub use reqwest::header::HeaderMap;
