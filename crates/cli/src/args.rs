@@ -14,6 +14,8 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Send one request per row of a CSV or JSON Lines file, paced, journaled and resumable.
+    Apply(Box<commands::apply::ApplyArgs>),
     /// Run a faithful Genesys Cloud emulator on loopback.
     Emulate(commands::emulate::EmulateArgs),
 }

@@ -10,6 +10,8 @@ pub const USAGE: u8 = 2;
 pub const ITEMS_FAILED: u8 = 3;
 /// The run finished after its deadline, or refused to start because it could not meet it.
 pub const DEADLINE_MISSED: u8 = 4;
+/// The run was interrupted (Ctrl-C) before it finished; the journal resumes it.
+pub const INTERRUPTED: u8 = 130;
 
 /// An error that carries its own exit code; anything else maps to [`FAILURE`].
 #[derive(Debug)]
@@ -21,7 +23,10 @@ pub struct Exit {
 impl Exit {
     /// A usage or input error: exit code 2.
     pub fn usage(message: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(Exit { code: USAGE, message: message.into() })
+        anyhow::Error::new(Exit {
+            code: USAGE,
+            message: message.into(),
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per verb: each resolves its arguments into settings, then runs.
 
+pub mod apply;
 pub mod emulate;
 
 use crate::args::{Args, Command};
@@ -7,6 +8,7 @@ use crate::args::{Args, Command};
 /// Runs the chosen command and returns its exit code.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
+        Command::Apply(args) => apply::run(*args),
         Command::Emulate(args) => emulate::run(args),
     }
 }

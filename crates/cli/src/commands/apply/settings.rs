@@ -1,0 +1,354 @@
+//! `pacer apply`'s arguments as clap parses them, and the settings they resolve to.
+//!
+//! Resolution reads the environment (`GENESYSCLOUD_*`) and the secret's source, checks every
+//! value, and fails with a usage error (exit 2) before anything is opened or sent.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use pacer_client::{
+    Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints, Method,
+    Secret,
+};
+use pacer_core::limiter::{Algorithm, LimitSpec};
+
+use crate::exit::Exit;
+use crate::input::Format;
+use pacer_emulator::units::{Rate, parse_duration};
+
+/// Arguments of `pacer apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The input: CSV with a header row (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`).
+    pub input: PathBuf,
+
+    /// The input's format, when its extension does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// The API base URL (an emulator, say); overrides the region.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// The login base URL, when it cannot be derived from the API URL (`api.` becomes `login.`).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+
+    /// A region name (us-east-1) or domain (mypurecloud.com) [env: GENESYSCLOUD_REGION].
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// The OAuth client id [env: GENESYSCLOUD_OAUTHCLIENT_ID]. The secret is never a flag: it
+    /// comes from GENESYSCLOUD_OAUTHCLIENT_SECRET, --client-secret-file or --client-secret-stdin.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Read the client secret from the first line of standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+
+    /// Tokens to mint from the one client, each with its own per-token budget. Organization-wide
+    /// limits still apply to all of them together.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub tokens: u32,
+
+    /// Allow plain http to hosts that are not loopback.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
+    /// The HTTP method of each request.
+    #[arg(long, default_value = "PUT")]
+    pub method: String,
+
+    /// The request path; `{userId}` is replaced by each row's agent.
+    #[arg(long, default_value = "/api/v2/wfm/usersettings/{userId}/schedule")]
+    pub path: String,
+
+    /// The per-token limit, when you know it, e.g. `300/min`: it outranks what pacer learns.
+    #[arg(long, value_name = "N/UNIT")]
+    pub rate: Option<String>,
+
+    /// The burst the declared limit allows (a token bucket's capacity).
+    #[arg(long, requires = "rate")]
+    pub burst: Option<u32>,
+
+    /// The shape of the declared limit's window.
+    #[arg(long, value_enum, requires = "rate", default_value = "token-bucket")]
+    pub window: WindowArg,
+
+    /// The most requests in flight at once, per token.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_in_flight: u32,
+
+    /// The longest single wait a throttle may impose; a longer Retry-After parks the item.
+    #[arg(long, default_value = "180s", value_name = "DURATION")]
+    pub max_wait: String,
+
+    /// The longest one request may take.
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// The run journal; by default `<input>.pacer.sqlite` next to the input.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Discard the journal's earlier run (even of another input) and start over.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Send the valid rows and skip the invalid ones (listed in the rejects file).
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Where `--skip-invalid` writes the rejected rows; by default `<input>.rejects.csv`.
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+
+    /// The time the run must finish in, e.g. `5m`.
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+
+    /// What to do when the plan says the deadline cannot be met.
+    #[arg(long, value_enum, default_value = "warn", requires = "deadline")]
+    pub deadline_policy: DeadlinePolicy,
+
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Write one line per request here, in JMeter's CSV result format.
+    #[arg(long, value_name = "FILE")]
+    pub jtl: Option<PathBuf>,
+
+    /// Print one JSON event per line on standard output, for machines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar, even on a terminal: plain periodic lines instead.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Seeds the retry jitter, so that a run's timing can be replayed.
+    #[arg(long, default_value_t = 0x7061_6365)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowArg {
+    TokenBucket,
+    FixedWindow,
+    SlidingWindow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeadlinePolicy {
+    /// Say so and run anyway.
+    Warn,
+    /// Refuse to start (exit 4).
+    Abort,
+}
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// A live bar on a terminal.
+    Bar,
+    /// A plain line every few seconds.
+    Lines,
+    /// One JSON event per line on standard output.
+    Json,
+}
+
+/// Everything `pacer apply` needs, checked.
+#[derive(Debug, Clone)]
+pub struct ApplySettings {
+    pub input: PathBuf,
+    pub format: Option<Format>,
+    pub endpoints: Endpoints,
+    pub credentials: Credentials,
+    pub tokens: u32,
+    pub allow_insecure_http: bool,
+    pub method: Method,
+    pub path_template: String,
+    pub declared: Option<LimitSpec>,
+    pub max_in_flight: u32,
+    pub max_wait: Duration,
+    pub timeout: Duration,
+    pub journal: PathBuf,
+    pub restart: bool,
+    pub skip_invalid: bool,
+    pub rejects: PathBuf,
+    pub deadline: Option<Duration>,
+    pub deadline_policy: DeadlinePolicy,
+    pub report: Option<PathBuf>,
+    pub jtl: Option<PathBuf>,
+    pub display: Display,
+    pub seed: u64,
+}
+
+impl ApplySettings {
+    /// Resolves the arguments against the environment.
+    pub fn resolve(args: ApplyArgs) -> anyhow::Result<ApplySettings> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let region = args.region.clone().or_else(|| env(ENV_REGION));
+        let endpoints = Endpoints::resolve(&EndpointOptions {
+            region: region.as_deref(),
+            api_url: args.api_url.as_deref(),
+            login_url: args.login_url.as_deref(),
+            allow_insecure_http: args.allow_insecure_http,
+        })
+        .map_err(|err| Exit::usage(err.to_string()))?;
+
+        let client_id = args
+            .client_id
+            .clone()
+            .or_else(|| env(ENV_CLIENT_ID))
+            .ok_or_else(|| {
+                Exit::usage(format!(
+                    "no OAuth client id: pass --client-id or set {ENV_CLIENT_ID}"
+                ))
+            })?;
+        let secret = if let Some(file) = &args.client_secret_file {
+            Secret::from_file(file).map_err(|err| Exit::usage(err.to_string()))?
+        } else if args.client_secret_stdin {
+            Secret::from_reader(std::io::stdin().lock(), "standard input")
+                .map_err(|err| Exit::usage(err.to_string()))?
+        } else {
+            Secret::from_env(ENV_CLIENT_SECRET).ok_or_else(|| {
+                Exit::usage(format!(
+                    "no OAuth client secret: set {ENV_CLIENT_SECRET}, or pass --client-secret-file FILE or --client-secret-stdin"
+                ))
+            })?
+        };
+
+        let method: Method = args.method.to_ascii_uppercase().parse().map_err(|_| {
+            Exit::usage(format!("--method: `{}` is not an HTTP method", args.method))
+        })?;
+        if !args.path.starts_with('/') || !args.path.contains("{userId}") {
+            return Err(Exit::usage(format!(
+                "--path: `{}` must start with / and contain {{userId}}",
+                args.path
+            )));
+        }
+
+        let declared = match &args.rate {
+            None => None,
+            Some(text) => {
+                let Rate { limit, window } = text
+                    .parse()
+                    .map_err(|reason| Exit::usage(format!("--rate: {reason}")))?;
+                let algorithm = match args.window {
+                    WindowArg::TokenBucket => Algorithm::TokenBucket,
+                    WindowArg::FixedWindow => Algorithm::FixedWindow,
+                    WindowArg::SlidingWindow => Algorithm::SlidingWindow,
+                };
+                let burst = args.burst.unwrap_or(match algorithm {
+                    Algorithm::TokenBucket => 1,
+                    _ => limit,
+                });
+                let spec = LimitSpec {
+                    algorithm,
+                    limit,
+                    window,
+                    burst,
+                };
+                spec.validate()
+                    .map_err(|err| Exit::usage(format!("--rate/--burst: {err}")))?;
+                Some(spec)
+            }
+        };
+
+        let duration = |flag: &str, text: &str| {
+            parse_duration(text).map_err(|reason| Exit::usage(format!("--{flag}: {reason}")))
+        };
+        let max_wait = duration("max-wait", &args.max_wait)?;
+        let timeout = duration("timeout", &args.timeout)?;
+        if timeout.is_zero() {
+            return Err(Exit::usage("--timeout: must be longer than zero"));
+        }
+        let deadline = match &args.deadline {
+            Some(text) => {
+                let deadline = duration("deadline", text)?;
+                if deadline.is_zero() {
+                    return Err(Exit::usage("--deadline: must be longer than zero"));
+                }
+                Some(deadline)
+            }
+            None => None,
+        };
+
+        let journal = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| pacer_journal::default_path(&args.input));
+        let rejects = args.rejects.clone().unwrap_or_else(|| {
+            let mut name = args
+                .input
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_default();
+            name.push(".rejects.csv");
+            args.input.with_file_name(name)
+        });
+        let display = if args.json {
+            Display::Json
+        } else if !args.no_progress && std::io::stderr().is_terminal() {
+            Display::Bar
+        } else {
+            Display::Lines
+        };
+        Ok(ApplySettings {
+            input: args.input,
+            format: args.format.map(|f| match f {
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Jsonl => Format::JsonLines,
+            }),
+            endpoints,
+            credentials: Credentials::new(client_id, secret),
+            tokens: args.tokens,
+            allow_insecure_http: args.allow_insecure_http,
+            method,
+            path_template: args.path,
+            declared,
+            max_in_flight: args.max_in_flight,
+            max_wait,
+            timeout,
+            journal,
+            restart: args.restart,
+            skip_invalid: args.skip_invalid,
+            rejects,
+            deadline,
+            deadline_policy: args.deadline_policy,
+            report: args.report,
+            jtl: args.jtl,
+            display,
+            seed: args.seed,
+        })
+    }
+
+    /// The settings worth keeping in the journal: nothing secret.
+    pub fn journal_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "api_base": self.endpoints.api_base,
+            "tokens": self.tokens,
+            "declared_rate": self.declared.map(|s| format!("{}/{}s {} burst {}", s.limit, s.window.as_secs_f64(), s.algorithm, s.burst)),
+            "max_in_flight": self.max_in_flight,
+            "deadline_s": self.deadline.map(|d| d.as_secs_f64()),
+            "deadline_policy": self.deadline_policy,
+            "skip_invalid": self.skip_invalid,
+        })
+    }
+}
