@@ -11,6 +11,7 @@
 //!
 //! The pacing executor that drives these through the engine is not here yet.
 
+pub mod baseline;
 mod credentials;
 mod endpoints;
 mod error;

@@ -1,6 +1,7 @@
 //! One module per verb: each resolves its arguments into settings, then runs.
 
 pub mod apply;
+pub mod demo;
 pub mod emulate;
 
 use crate::args::{Args, Command};
@@ -9,6 +10,7 @@ use crate::args::{Args, Command};
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Apply(args) => apply::run(*args),
+        Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(args),
     }
 }

@@ -19,7 +19,6 @@ use crate::exit::{self, Exit};
 use crate::input::{Input, Item};
 use crate::report::{self, JtlWriter, Report};
 use observer::ApplyObserver;
-pub use observer::clock;
 pub use settings::{ApplyArgs, ApplySettings, DeadlinePolicy, Display};
 
 /// Runs `pacer apply` from its arguments.
