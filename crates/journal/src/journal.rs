@@ -251,7 +251,8 @@ impl Journal {
                 OpenKind::Created
             }
             Some(_) if restart => {
-                conn.execute_batch("BEGIN IMMEDIATE")
+                conn.prepare_cached("BEGIN IMMEDIATE")
+                    .and_then(|mut s| s.execute([]).map(|_| ()))
                     .map_err(|e| sqlite(path, e))?;
                 let inserted = conn.execute_batch("DELETE FROM items; DELETE FROM run;").and_then(|()| conn.execute(
                     "INSERT INTO run (id, input_path, input_size, input_sha256, method, path_template,
@@ -431,7 +432,8 @@ impl Journal {
             return Ok(());
         }
         self.conn
-            .execute_batch("BEGIN IMMEDIATE")
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut s| s.execute([]).map(|_| ()))
             .map_err(|e| self.err(e))?;
         let applied = self.apply(changes);
         finish_tx(&self.conn, &self.path, applied)
@@ -661,7 +663,8 @@ impl ItemLoader<'_> {
         if self.in_transaction == 0 {
             journal
                 .conn
-                .execute_batch("BEGIN IMMEDIATE")
+                .prepare_cached("BEGIN IMMEDIATE")
+                .and_then(|mut s| s.execute([]).map(|_| ()))
                 .map_err(|e| journal.err(e))?;
         }
         let inserted = journal
@@ -691,7 +694,8 @@ impl ItemLoader<'_> {
             self.in_transaction = 0;
             self.journal
                 .conn
-                .execute_batch("COMMIT")
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]).map(|_| ()))
                 .map_err(|e| self.journal.err(e))?;
         }
         Ok(())
@@ -895,10 +899,13 @@ fn read_run(conn: &Connection, path: &Path) -> Result<Option<RunInfo>> {
 /// Commits when `outcome` is Ok and rolls back otherwise, returning the first error.
 fn finish_tx(conn: &Connection, path: &Path, outcome: Result<()>) -> Result<()> {
     match outcome {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
-            sqlite(path, e)
-        }),
+        Ok(()) => conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]).map(|_| ()))
+            .map_err(|e| {
+                let _ = conn.execute_batch("ROLLBACK");
+                sqlite(path, e)
+            }),
         Err(err) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(err)
