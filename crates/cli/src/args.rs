@@ -20,4 +20,6 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Run a faithful Genesys Cloud emulator on loopback.
     Emulate(commands::emulate::EmulateArgs),
+    /// Summarise a run from its journal, finished or not.
+    Status(commands::status::StatusArgs),
 }

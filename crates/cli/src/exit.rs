@@ -10,6 +10,8 @@ pub const USAGE: u8 = 2;
 pub const ITEMS_FAILED: u8 = 3;
 /// The run finished after its deadline, or refused to start because it could not meet it.
 pub const DEADLINE_MISSED: u8 = 4;
+/// `pacer status`: the run is not finished yet.
+pub const UNFINISHED: u8 = 5;
 /// The run was interrupted (Ctrl-C) before it finished; the journal resumes it.
 pub const INTERRUPTED: u8 = 130;
 

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod demo;
 pub mod emulate;
+pub mod status;
 
 use crate::args::{Args, Command};
 
@@ -12,5 +13,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Apply(args) => apply::run(*args),
         Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(args),
+        Command::Status(args) => status::run(args),
     }
 }
