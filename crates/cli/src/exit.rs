@@ -16,29 +16,43 @@ pub const UNFINISHED: u8 = 5;
 pub const INTERRUPTED: u8 = 130;
 
 /// An error that carries its own exit code; anything else maps to [`FAILURE`].
+///
+/// It shows as the error it wraps, and chains that error's sources.
 #[derive(Debug)]
 pub struct Exit {
     pub code: u8,
-    pub message: String,
+    inner: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl Exit {
-    /// A usage or input error: exit code 2.
-    pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    /// A usage or input error (exit code 2), from a message or from an error whose sources chain.
+    pub fn usage(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> anyhow::Error {
+        Self::with_code(USAGE, err)
+    }
+
+    /// An error with the given exit code.
+    pub fn with_code(
+        code: u8,
+        err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> anyhow::Error {
         anyhow::Error::new(Exit {
-            code: USAGE,
-            message: message.into(),
+            code,
+            inner: err.into(),
         })
     }
 }
 
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        self.inner.fmt(f)
     }
 }
 
-impl std::error::Error for Exit {}
+impl std::error::Error for Exit {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source()
+    }
+}
 
 /// Finds the exit code of an error chain: the first [`Exit`] in it, else [`FAILURE`].
 pub fn code_for(err: &anyhow::Error) -> u8 {

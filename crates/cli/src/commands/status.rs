@@ -28,7 +28,7 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
     let journal = Journal::open_existing(&args.journal).map_err(|err| match err {
         pacer_journal::Error::Missing { .. } | pacer_journal::Error::NotAJournal { .. } => {
-            Exit::usage(err.to_string())
+            Exit::usage(err)
         }
         other => anyhow::Error::new(other),
     })?;

@@ -55,8 +55,7 @@ pub async fn execute(
     };
 
     // 1. The whole input is valid before anything is sent.
-    let input = Input::open(&settings.input, settings.format)
-        .map_err(|err| Exit::usage(err.to_string()))?;
+    let input = Input::open(&settings.input, settings.format).map_err(Exit::usage)?;
     let mut shown = 0u64;
     let validation = input
         .validate(&mut |finding| {
@@ -65,7 +64,7 @@ pub async fn execute(
                 eprintln!("{finding}");
             }
         })
-        .map_err(|err| Exit::usage(err.to_string()))?;
+        .map_err(Exit::usage)?;
     if shown > 200 {
         eprintln!("... and {} more findings", shown - 200);
     }
@@ -97,8 +96,7 @@ pub async fn execute(
     // 2. The journal: a new run, or the same input resumed.
     let spec = RunSpec {
         input_path: settings.input.display().to_string(),
-        fingerprint: Fingerprint::of_file(&settings.input)
-            .map_err(|err| Exit::usage(err.to_string()))?,
+        fingerprint: Fingerprint::of_file(&settings.input).map_err(Exit::usage)?,
         method: settings.method.to_string(),
         path_template: settings.path_template.clone(),
         settings: settings.journal_json(),
@@ -113,11 +111,8 @@ pub async fn execute(
         })?;
     if !journal.items_loaded()? {
         let mut loader = journal.loader();
-        for item in input
-            .rows(&validation)
-            .map_err(|err| Exit::usage(err.to_string()))?
-        {
-            match item.map_err(|err| Exit::usage(err.to_string()))? {
+        for item in input.rows(&validation).map_err(Exit::usage)? {
+            match item.map_err(Exit::usage)? {
                 Item::Valid(row) => loader.push(row.line, &row.user_id)?,
                 Item::Invalid {
                     line,
@@ -232,9 +227,7 @@ pub async fn execute(
     );
     let read_error: RefCell<Option<anyhow::Error>> = RefCell::new(None);
     let mut cursor = journal.pending();
-    let rows = input
-        .rows(&validation)
-        .map_err(|err| Exit::usage(err.to_string()))?;
+    let rows = input.rows(&validation).map_err(Exit::usage)?;
     let jobs = rows.map_while(|item| match item {
         Ok(item) => Some(item),
         Err(err) => {

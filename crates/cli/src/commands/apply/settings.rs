@@ -210,7 +210,7 @@ impl ApplySettings {
             login_url: args.login_url.as_deref(),
             allow_insecure_http: args.allow_insecure_http,
         })
-        .map_err(|err| Exit::usage(err.to_string()))?;
+        .map_err(Exit::usage)?;
 
         let client_id = args
             .client_id
@@ -222,10 +222,9 @@ impl ApplySettings {
                 ))
             })?;
         let secret = if let Some(file) = &args.client_secret_file {
-            Secret::from_file(file).map_err(|err| Exit::usage(err.to_string()))?
+            Secret::from_file(file).map_err(Exit::usage)?
         } else if args.client_secret_stdin {
-            Secret::from_reader(std::io::stdin().lock(), "standard input")
-                .map_err(|err| Exit::usage(err.to_string()))?
+            Secret::from_reader(std::io::stdin().lock(), "standard input").map_err(Exit::usage)?
         } else {
             Secret::from_env(ENV_CLIENT_SECRET).ok_or_else(|| {
                 Exit::usage(format!(

@@ -1,0 +1,86 @@
+//! `pacer apply` end to end: every agent written once, resume, reports.
+
+use pacer_emulator::Profile;
+
+use crate::support::{Dir, Emu, csv_for, pacer, run};
+
+#[test]
+fn writes_every_agent_once_and_a_rerun_sends_nothing() {
+    let emu = Emu::start(Profile::Seed, 20);
+    let dir = Dir::new("once");
+    let agents: Vec<String> = (0..8).map(|i| emu.agent(i)).collect();
+    let file = dir.write("in.csv", &csv_for(&agents));
+    let report = dir.path("report.json");
+    let jtl = dir.path("run.jtl");
+    let args = [
+        "apply",
+        file.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--jtl",
+        jtl.to_str().unwrap(),
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    let stats = emu.stats();
+    assert_eq!(stats.users_written, 8);
+    assert_eq!(stats.max_writes_per_user, 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["items_total"], 8);
+    assert_eq!(report["items_succeeded"], 8);
+    assert_eq!(report["items_failed"], 0);
+    assert_eq!(report["tokens_minted"], 1);
+    let lines = std::fs::read_to_string(&jtl).unwrap();
+    assert!(
+        lines.starts_with("timeStamp,elapsed,label,responseCode"),
+        "{lines}"
+    );
+    assert_eq!(
+        lines.lines().count() as u64,
+        1 + report["requests_sent"].as_u64().unwrap()
+    );
+
+    // The same command again: the journal says everything is done, nothing is sent.
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("resuming"), "{stderr}");
+    assert_eq!(emu.stats().writes_total, 8);
+}
+
+#[test]
+fn secrets_stay_out_of_the_journal_report_and_output() {
+    let emu = Emu::start(Profile::Seed, 4);
+    let dir = Dir::new("secrets");
+    let file = dir.write("in.csv", &csv_for(&[emu.agent(0), emu.agent(1)]));
+    let report = dir.path("report.json");
+    let (code, stdout, stderr) = run(
+        pacer(
+            &emu.base,
+            &[
+                "apply",
+                file.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+                "--json",
+            ],
+        ),
+        &dir.0,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for (name, text) in [
+        ("stdout", stdout),
+        ("stderr", stderr),
+        ("report", std::fs::read_to_string(&report).unwrap()),
+        (
+            "journal",
+            String::from_utf8_lossy(&std::fs::read(dir.path("in.csv.pacer.sqlite")).unwrap())
+                .into_owned(),
+        ),
+    ] {
+        assert!(
+            !text.contains("pacer-demo-secret"),
+            "the secret is in the {name}"
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the `pacer` binary: it runs as a child process against an emulator
+//! served on 127.0.0.1:0 by the test itself.
+
+mod apply;
+mod bad_input;
+mod support;
