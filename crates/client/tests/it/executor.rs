@@ -87,7 +87,10 @@ async fn seed_profile_writes_every_agent_once_near_the_ideal_time() {
         .run(jobs, &mut recorder, std::future::pending())
         .await;
     let elapsed = started.elapsed();
-    eprintln!("elapsed {elapsed:?} requests {} throttled {}", summary.progress.requests, summary.progress.throttled);
+    eprintln!(
+        "elapsed {elapsed:?} requests {} throttled {}",
+        summary.progress.requests, summary.progress.throttled
+    );
 
     assert!(!summary.interrupted, "{summary:?}");
     assert_eq!(summary.progress.succeeded, 120, "{summary:?}");
