@@ -16,7 +16,11 @@ fn main() -> ExitCode {
         Err(err) => {
             // Clap prints help and version to stdout with success, and usage errors with exit 2.
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     match commands::run(args) {
