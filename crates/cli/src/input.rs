@@ -31,7 +31,6 @@
 //!
 //! Schedules are checked by `pacer_genesys::parse_schedule`'s rules, the same the emulator
 //! applies; userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -56,15 +55,6 @@ impl Format {
         match ext.as_str() {
             "csv" => Some(Format::Csv),
             "jsonl" | "ndjson" => Some(Format::JsonLines),
-            _ => None,
-        }
-    }
-
-    /// Parses a `--format` value: `csv`, `jsonl`, `ndjson` or `json-lines`.
-    pub fn parse(name: &str) -> Option<Format> {
-        match name.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Some(Format::JsonLines),
             _ => None,
         }
     }
@@ -233,14 +223,6 @@ impl Input {
             display: path.display().to_string(),
             format,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn format(&self) -> Format {
-        self.format
     }
 
     /// The first pass: reports every finding to `report` (in line order, then duplicates) and
@@ -1182,7 +1164,6 @@ mod tests {
             Some(Format::JsonLines)
         );
         assert_eq!(Format::from_path(Path::new("a.txt")), None);
-        assert_eq!(Format::parse("JSONL"), Some(Format::JsonLines));
         let dir = TempDir::new();
         let path = dir.file("agents.txt", "userId\n");
         let err = Input::open(&path, None).unwrap_err();

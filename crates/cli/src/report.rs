@@ -5,7 +5,6 @@
 //! line, so a run where every item fails still writes its report in constant memory. The JTL file
 //! is JMeter's CSV result format with its header row, one line per request, so JMeter's own report
 //! generator (`jmeter -g FILE.jtl -o DIR`) and other JTL readers accept it.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -119,6 +118,7 @@ pub fn failed_items(
 impl Report {
     /// Writes the report with `self.failed_items` to `path` (through a temporary file renamed
     /// into place, so a reader never sees half a report).
+    #[cfg(test)]
     pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
         self.write_json_streaming(
             path,
@@ -361,6 +361,7 @@ impl JtlWriter {
     }
 
     /// Requests written so far.
+    #[cfg(test)]
     pub fn lines(&self) -> u64 {
         self.lines
     }

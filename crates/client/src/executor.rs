@@ -124,6 +124,8 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The transport failure, when no answer came.
     pub error: Option<String>,
+    /// The transport failure's kind (`timeout`, `connection_reset`, ...), when no answer came.
+    pub error_kind: Option<&'static str>,
     /// The full URL.
     pub url: String,
     /// Bytes received (body only).
@@ -738,9 +740,11 @@ fn request_record(
         ),
         Err(err) => {
             let elapsed = begun.elapsed();
-            (None, Some(err.to_string()), elapsed, elapsed, 0)
+            (None, Some(err), elapsed, elapsed, 0)
         }
     };
+    let error_kind = error.map(|err| err.transport_kind().map_or("error", |kind| kind.as_str()));
+    let error = error.map(|err| err.to_string());
     RequestRecord {
         line: work.job.line,
         started_unix_ms,
@@ -748,6 +752,7 @@ fn request_record(
         elapsed,
         status,
         error,
+        error_kind,
         url: url.to_string(),
         bytes_received,
         bytes_sent: work.job.body.len() as u64,

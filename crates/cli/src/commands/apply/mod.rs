@@ -88,7 +88,8 @@ pub async fn execute(
             .write_rejects(&validation, &settings.rejects)
             .map_err(|err| anyhow::anyhow!(err.to_string()))?;
         say(&format!(
-            "skipping {written} invalid rows (listed in {})",
+            "sending the {} valid rows and skipping {written} invalid rows (listed in {})",
+            validation.rows_valid,
             settings.rejects.display()
         ));
     }

@@ -84,7 +84,7 @@ impl<'j> ApplyObserver<'j> {
     fn write_jtl(&mut self, record: &pacer_client::RequestRecord) {
         let Some(jtl) = &mut self.jtl else { return };
         let thread = format!("pacer token {}", record.token_index + 1);
-        let kind = record.error.as_deref().map(transport_kind).unwrap_or("");
+        let kind = record.error_kind.unwrap_or("");
         let outcome = match record.status {
             Some(status) => SampleOutcome::Status(status),
             None => SampleOutcome::NoResponse {
@@ -116,11 +116,6 @@ impl<'j> ApplyObserver<'j> {
             self.jtl = None;
         }
     }
-}
-
-/// The kind word of a transport error message such as `timeout talking to http://...`.
-fn transport_kind(message: &str) -> &str {
-    message.split(' ').next().unwrap_or("transport")
 }
 
 impl Observer for ApplyObserver<'_> {
@@ -162,11 +157,8 @@ impl Observer for ApplyObserver<'_> {
         }
         for event in events {
             if let Event::Request(record) = event {
-                if let Some(error) = &record.error {
-                    *self
-                        .transport_errors
-                        .entry(transport_kind(error).to_string())
-                        .or_default() += 1;
+                if let Some(kind) = record.error_kind {
+                    *self.transport_errors.entry(kind.to_string()).or_default() += 1;
                 }
                 self.write_jtl(record);
             }
