@@ -663,9 +663,8 @@ impl Pacer {
                     let until = now + wait;
                     self.budget(route.token).close_gate(until);
                 }
-                for scope in Self::scopes(route) {
-                    self.admitted(scope, permit.sent_at);
-                }
+                // Whether a limit counted a 5xx is unknown; not counting it keeps every estimate
+                // on the safe side.
                 self.on_quota(route.token, now, signals);
             }
             _ => {

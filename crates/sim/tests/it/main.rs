@@ -1,0 +1,3 @@
+//! Integration tests of pacer-sim: the targets, checked against the simulator's own output.
+
+mod targets;
