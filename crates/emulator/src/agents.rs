@@ -1,5 +1,6 @@
-//! The emulated organization's agents: stable, seeded UUIDs stored compactly (16 bytes per agent
-//! plus a 4-byte sorted index), with names and e-mails derived from the agent's number on demand.
+//! The emulated organization's agents: stable, seeded UUIDs stored compactly (about 40 bytes per
+//! agent: the ids in agent order, the ids sorted with their agent numbers, and a bucket index over
+//! the sorted ids), with names and e-mails derived from the agent's number on demand.
 
 use pacer_core::rng::Rng;
 
@@ -11,8 +12,13 @@ const AGENT_STREAM: u64 = 0xA6E7_5EED_0000_0001;
 pub struct Agents {
     /// UUIDs in agent order.
     ids: Vec<u128>,
-    /// Agent numbers sorted by UUID, for lookups by binary search.
-    by_id: Vec<u32>,
+    /// UUIDs sorted, and the agent number of each, for lookups.
+    sorted: Vec<u128>,
+    sorted_agent: Vec<u32>,
+    /// `buckets[b]..buckets[b + 1]` is the range of `sorted` whose top `bucket_bits` bits are `b`:
+    /// random ids spread evenly, so a lookup searches one or two entries.
+    buckets: Vec<u32>,
+    bucket_bits: u32,
 }
 
 impl Agents {
@@ -34,7 +40,24 @@ impl Agents {
                 break;
             }
         }
-        Agents { ids, by_id }
+        let sorted: Vec<u128> = by_id.iter().map(|&i| ids[i as usize]).collect();
+        let bucket_bits = (count.max(1).next_power_of_two().trailing_zeros()).clamp(1, 24);
+        let mut buckets = Vec::with_capacity((1usize << bucket_bits) + 1);
+        let mut pos = 0usize;
+        for bucket in 0..(1u128 << bucket_bits) {
+            while pos < sorted.len() && (sorted[pos] >> (128 - bucket_bits)) < bucket {
+                pos += 1;
+            }
+            buckets.push(pos as u32);
+        }
+        buckets.push(sorted.len() as u32);
+        Agents {
+            ids,
+            sorted,
+            sorted_agent: by_id,
+            buckets,
+            bucket_bits,
+        }
     }
 
     /// Number of agents.
@@ -55,10 +78,13 @@ impl Agents {
 
     /// The agent number of a UUID, if it is one of ours.
     pub fn find_id(&self, id: u128) -> Option<u32> {
-        self.by_id
-            .binary_search_by_key(&id, |&i| self.ids[i as usize])
-            .ok()
-            .map(|pos| self.by_id[pos])
+        let bucket = (id >> (128 - self.bucket_bits)) as usize;
+        let (start, end) = (
+            self.buckets[bucket] as usize,
+            self.buckets[bucket + 1] as usize,
+        );
+        let pos = self.sorted[start..end].binary_search(&id).ok()?;
+        Some(self.sorted_agent[start + pos])
     }
 
     /// The display name of agent number `index`.
@@ -143,6 +169,13 @@ mod tests {
         }
         assert_eq!(agents.find("00000000-0000-4000-8000-000000000000"), None);
         assert_eq!(agents.find("not-a-uuid"), None);
+        for index in 0..1000 {
+            assert_eq!(agents.find_id(agents.id(index)), Some(index));
+        }
+        let none = Agents::new(0, 1);
+        assert_eq!(none.find_id(7), None);
+        let one = Agents::new(1, 1);
+        assert_eq!(one.find_id(one.id(0)), Some(0));
     }
 
     #[test]

@@ -85,10 +85,20 @@ impl ScheduleError {
 }
 
 /// Parses and validates a schedule body.
+///
+/// Well-formed bodies are read straight into the typed structs; only when that fails is the body
+/// read again as generic JSON and walked by hand, which finds the path of the offending field.
+/// Both readings accept the same documents (the hand walk is the reference: it is also lenient
+/// about `null` for optional parts, which the typed reading leaves to it).
 pub fn parse_schedule(bytes: &[u8]) -> Result<Schedule, ScheduleError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ScheduleError::new("body", format!("is not valid JSON ({e})")))?;
-    let schedule = Schedule::from_value(&value)?;
+    let schedule = match serde_json::from_slice::<Schedule>(bytes) {
+        Ok(schedule) => schedule,
+        Err(_) => {
+            let value: Value = serde_json::from_slice(bytes)
+                .map_err(|e| ScheduleError::new("body", format!("is not valid JSON ({e})")))?;
+            Schedule::from_value(&value)?
+        }
+    };
     schedule.validate()?;
     Ok(schedule)
 }
@@ -316,6 +326,32 @@ mod tests {
         assert_eq!(
             refused(r#"{"weekDate":"2026-12-07","shifts":[],"metadata":{"version":-1}}"#).path,
             "metadata.version"
+        );
+    }
+
+    #[test]
+    fn typed_and_hand_readings_agree() {
+        let bodies = [
+            ACCEPTED.to_string(),
+            ACCEPTED.replace("\"description\":\"Work\"", "\"description\":null"),
+            ACCEPTED.replace(
+                "\"activityCodeId\":\"0\",",
+                "\"activityCodeId\":\"0\",\"extra\":[1,2],",
+            ),
+            r#"{"weekDate":"2026-12-07","shifts":[],"metadata":{"version":4}}"#.to_string(),
+        ];
+        for body in bodies {
+            let typed: Schedule = serde_json::from_str(&body).unwrap();
+            let value: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(Schedule::from_value(&value).unwrap(), typed, "{body}");
+        }
+        // Where the typed reading fails, the hand walk decides.
+        let null_activities = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":60,"activities":null}]}"#;
+        assert!(serde_json::from_str::<Schedule>(null_activities).is_err());
+        assert!(
+            parse_schedule(null_activities.as_bytes()).unwrap().shifts[0]
+                .activities
+                .is_empty()
         );
     }
 
