@@ -226,11 +226,11 @@ impl WindowLog {
     }
 
     fn available(&self, now: Duration, margin: Duration) -> u64 {
-        let live = self
+        // Sends are recorded in time order, so the live ones are a suffix.
+        let expired = self
             .sends
-            .iter()
-            .filter(|s| **s + self.window + margin > now)
-            .count() as u64;
+            .partition_point(|s| *s + self.window + margin <= now);
+        let live = (self.sends.len() - expired) as u64;
         u64::from(self.limit).saturating_sub(live)
     }
 }
@@ -271,8 +271,10 @@ struct Budget {
     // Concurrency state (used on token scopes).
     in_flight: u32,
     latency: f64,
-    latency_min: f64,
-    latency_max: f64,
+    /// A slow average of latency: the baseline that "rising" is judged against.
+    latency_baseline: f64,
+    /// A smoothed mean absolute deviation of latency.
+    latency_jitter: f64,
     health: f64,
     max_in_flight: u32,
     // Learning state.
@@ -301,8 +303,8 @@ impl Budget {
             probe_out: false,
             in_flight: 0,
             latency: 0.0,
-            latency_min: f64::INFINITY,
-            latency_max: 0.0,
+            latency_baseline: 0.0,
+            latency_jitter: 0.0,
             health: 1.0,
             max_in_flight,
             admitted: 0,
@@ -331,14 +333,9 @@ impl Budget {
         self.interval * self.burst.saturating_sub(1)
     }
 
-    /// A safety margin for window logs: the spread of observed latencies, at least 50 ms.
+    /// A safety margin for window logs: four times the latency jitter, at least 50 ms.
     fn margin(&self) -> Duration {
-        let spread = if self.latency_max > 0.0 && self.latency_min.is_finite() {
-            self.latency_max - self.latency_min
-        } else {
-            0.0
-        };
-        Duration::from_secs_f64(spread.clamp(0.05, 5.0))
+        Duration::from_secs_f64((4.0 * self.latency_jitter).clamp(0.05, 5.0))
     }
 
     /// The earliest time the spacing allows one more send (gate excluded).
@@ -693,16 +690,17 @@ impl Pacer {
         let b = self.budget(token);
         if b.latency == 0.0 {
             b.latency = latency;
+            b.latency_baseline = latency;
         } else {
-            b.latency = 0.9 * b.latency + 0.1 * latency;
+            b.latency_jitter = 0.95 * b.latency_jitter + 0.05 * (latency - b.latency).abs();
+            b.latency = 0.8 * b.latency + 0.2 * latency;
+            b.latency_baseline = 0.99 * b.latency_baseline + 0.01 * latency;
         }
-        b.latency_min = b.latency_min.min(latency);
-        b.latency_max = b.latency_max.max(latency);
         if (500..=599).contains(&status) {
             b.health = (b.health * 0.8).max(0.05);
-        } else if b.latency > 3.0 * b.latency_min && b.latency > 0.05 {
+        } else if b.latency > 2.0 * b.latency_baseline && b.latency > 0.05 {
             // Rising latency: the server is queueing; hold back.
-            b.health = (b.health * 0.98).max(0.05);
+            b.health = (b.health * 0.95).max(0.05);
         } else {
             b.health = (b.health + 0.02).min(1.0);
         }
