@@ -6,6 +6,7 @@
 mod error;
 pub mod limiter;
 pub mod pacer;
+pub mod planner;
 pub mod retry;
 pub mod rng;
 pub mod signals;

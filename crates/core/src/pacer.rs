@@ -44,6 +44,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::limiter::{Algorithm, LimitSpec};
+use crate::planner::{Constraint, Plan, plan};
 use crate::signals::{HeaderStyle, Signals};
 
 /// The pacer's settings.
@@ -263,7 +264,9 @@ struct Budget {
     /// The GCRA emission interval; zero when sends are not spaced (only a window log applies).
     interval: Duration,
     burst: u32,
-    tat: Duration,
+    /// GCRA's theoretical arrival time in nanoseconds; signed, because a bucket that starts full
+    /// has its allowance in the past of time zero.
+    tat: i128,
     log: Option<WindowLog>,
     gate_until: Duration,
     need_probe: bool,
@@ -296,7 +299,7 @@ impl Budget {
             source: None,
             interval: Duration::ZERO,
             burst: 1,
-            tat: Duration::ZERO,
+            tat: 0,
             log: None,
             gate_until: Duration::ZERO,
             need_probe: false,
@@ -338,9 +341,14 @@ impl Budget {
         Duration::from_secs_f64((4.0 * self.latency_jitter).clamp(0.05, 5.0))
     }
 
+    /// When GCRA allows the next send, in signed nanoseconds.
+    fn allow_at(&self) -> i128 {
+        self.tat - nanos(self.tolerance())
+    }
+
     /// The earliest time the spacing allows one more send (gate excluded).
     fn earliest(&self) -> Duration {
-        let gcra = self.tat.saturating_sub(self.tolerance());
+        let gcra = from_nanos(self.allow_at());
         match &self.log {
             Some(log) => gcra.max(log.earliest(self.margin())),
             None => gcra,
@@ -352,11 +360,11 @@ impl Budget {
         let gcra = if interval.is_zero() {
             1_000_000
         } else {
-            let allow_at = self.tat.saturating_sub(self.tolerance());
-            if now < allow_at {
+            let since = nanos(now) - self.allow_at();
+            if since < 0 {
                 0
             } else {
-                let due = ((now - allow_at).as_nanos() / interval.as_nanos()) as u64 + 1;
+                let due = (since / nanos(interval)) as u64 + 1;
                 due.min(u64::from(self.burst.max(1)))
             }
         };
@@ -385,7 +393,7 @@ impl Budget {
 
     fn record_send(&mut self, now: Duration) {
         let interval = self.interval;
-        self.tat = self.tat.max(now) + interval;
+        self.tat = self.tat.max(nanos(now)) + nanos(interval);
         if let Some(log) = &mut self.log {
             log.record(now);
         }
@@ -420,11 +428,11 @@ impl Budget {
         let ahead = if self.interval.is_zero() {
             0.0
         } else {
-            self.tat.saturating_sub(now).as_secs_f64() / self.interval.as_secs_f64()
+            (self.tat - nanos(now)).max(0) as f64 / nanos(self.interval) as f64
         };
         self.interval = interval;
         self.burst = burst.max(1);
-        self.tat = now + interval.mul_f64(ahead.min(f64::from(self.burst)));
+        self.tat = nanos(now) + nanos(interval.mul_f64(ahead.min(f64::from(self.burst))));
     }
 
     fn close_gate(&mut self, until: Duration) {
@@ -433,6 +441,15 @@ impl Budget {
         }
         self.need_probe = true;
     }
+}
+
+fn nanos(d: Duration) -> i128 {
+    d.as_nanos() as i128
+}
+
+/// A signed nanosecond time as a `Duration`, zero if it lies before the origin.
+fn from_nanos(n: i128) -> Duration {
+    Duration::from_nanos(u64::try_from(n.max(0)).unwrap_or(u64::MAX))
 }
 
 /// The pacing engine for one process: budgets per scope, gates, concurrency and learning.
@@ -537,6 +554,49 @@ impl Pacer {
             concurrency: b.concurrency(now),
             latency: b.latency,
         }
+    }
+
+    /// Plans `items` more sends on `route` from `now`: the earliest finish the known limits allow,
+    /// the ETA (slower if `observed_rate`, in items per second, is slower), and whether `deadline`
+    /// can be met, with the reason in one sentence.
+    pub fn plan(
+        &self,
+        route: Route,
+        items: u64,
+        now: Duration,
+        observed_rate: Option<f64>,
+        deadline: Option<Duration>,
+    ) -> Plan {
+        let reverse: HashMap<ScopeId, &str> =
+            self.names.iter().map(|(n, id)| (*id, n.as_str())).collect();
+        let constraints: Vec<Constraint> = Self::scopes(route)
+            .filter(|s| (s.0 as usize) < self.budgets.len())
+            .map(|scope| {
+                let b = &self.budgets[scope.0 as usize];
+                let name = if scope == route.token {
+                    "token"
+                } else {
+                    "endpoint"
+                };
+                Constraint {
+                    scope: format!("{name} `{}`", reverse.get(&scope).copied().unwrap_or("?")),
+                    source: b.source,
+                    available_now: b.available(now),
+                    rate: b.rate(),
+                    window: b.log.as_ref().map(|l| (l.limit, l.window)),
+                    window_next_free: b
+                        .log
+                        .as_ref()
+                        .map_or(Duration::ZERO, |l| l.earliest(b.margin())),
+                    gate_until: b.gate_until,
+                }
+            })
+            .collect();
+        let latency = self
+            .budgets
+            .get(route.token.0 as usize)
+            .map_or(Duration::ZERO, |b| Duration::from_secs_f64(b.latency));
+        plan(&constraints, items, now, latency, observed_rate, deadline)
     }
 
     fn scopes(route: Route) -> impl Iterator<Item = ScopeId> {
@@ -785,11 +845,8 @@ impl Pacer {
             if server + 1 < ours || server > ours + 1 {
                 let server = server.min(u64::from(b.burst)) as u32;
                 // Allow exactly `server` sends now: tat - tolerance = now - (server - 1) * interval.
-                b.tat = if server == 0 {
-                    now + interval + b.tolerance()
-                } else {
-                    (now + b.tolerance()).saturating_sub(interval * (server - 1))
-                };
+                b.tat =
+                    nanos(now) + nanos(b.tolerance()) - nanos(interval) * (i128::from(server) - 1);
             }
         }
     }
@@ -1100,6 +1157,39 @@ mod tests {
         let late = throttles.iter().filter(|t| t.as_secs() > 100).count();
         assert!(late <= 2, "{throttles:?}");
         assert!(sent > 2000);
+    }
+
+    #[test]
+    fn plan_uses_the_budget_it_was_told() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("token:a");
+        let spec = LimitSpec {
+            algorithm: Algorithm::TokenBucket,
+            limit: 300,
+            window: Duration::from_secs(60),
+            burst: 10,
+        };
+        pacer.declare(token, spec, Duration::ZERO);
+        let route = Route::new(token, None);
+        let plan = pacer.plan(
+            route,
+            500,
+            Duration::ZERO,
+            None,
+            Some(Duration::from_secs(300)),
+        );
+        // One token is kept in reserve: 9 at once, then 5 per second.
+        assert_eq!(plan.earliest_finish.as_secs(), 98);
+        assert_eq!(plan.meets_deadline, Some(true));
+        assert!(plan.reason.contains("declared"), "{}", plan.reason);
+        let plan = pacer.plan(
+            route,
+            500,
+            Duration::ZERO,
+            None,
+            Some(Duration::from_secs(60)),
+        );
+        assert_eq!(plan.meets_deadline, Some(false));
     }
 
     proptest::proptest! {
