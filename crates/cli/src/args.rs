@@ -22,4 +22,6 @@ pub enum Command {
     Emulate(commands::emulate::EmulateArgs),
     /// Summarise a run from its journal, finished or not.
     Status(commands::status::StatusArgs),
+    /// Simulate client strategies against server models in virtual time, and compare them.
+    Simulate(commands::simulate::SimulateArgs),
 }

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod demo;
 pub mod emulate;
+pub mod simulate;
 pub mod status;
 
 use crate::args::{Args, Command};
@@ -14,5 +15,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(args),
         Command::Status(args) => status::run(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }
