@@ -263,7 +263,10 @@ struct Budget {
     source: Option<Source>,
     /// The GCRA emission interval; zero when sends are not spaced (only a window log applies).
     interval: Duration,
-    burst: u32,
+    /// The server's burst (its bucket's capacity); the pacer keeps some of it in reserve.
+    full_burst: u32,
+    /// Tokens always kept in reserve (the configured minimum).
+    reserve_min: u32,
     /// GCRA's theoretical arrival time in nanoseconds; signed, because a bucket that starts full
     /// has its allowance in the past of time zero.
     tat: i128,
@@ -278,6 +281,8 @@ struct Budget {
     latency_baseline: f64,
     /// A smoothed mean absolute deviation of latency.
     latency_jitter: f64,
+    /// Responses whose latency was observed.
+    samples: u32,
     health: f64,
     max_in_flight: u32,
     // Learning state.
@@ -298,7 +303,8 @@ impl Budget {
         Self {
             source: None,
             interval: Duration::ZERO,
-            burst: 1,
+            full_burst: 1,
+            reserve_min: 1,
             tat: 0,
             log: None,
             gate_until: Duration::ZERO,
@@ -308,6 +314,7 @@ impl Budget {
             latency: 0.0,
             latency_baseline: 0.0,
             latency_jitter: 0.0,
+            samples: 0,
             health: 1.0,
             max_in_flight,
             admitted: 0,
@@ -333,12 +340,35 @@ impl Budget {
     }
 
     fn tolerance(&self) -> Duration {
-        self.interval * self.burst.saturating_sub(1)
+        self.interval * self.burst().saturating_sub(1)
     }
 
-    /// A safety margin for window logs: four times the latency jitter, at least 50 ms.
+    /// How much arrival times may differ from send times: four times the latency jitter plus a
+    /// quarter of the latency, at least 50 ms. Until ten responses are in, the jitter is assumed
+    /// to be half the latency (100 ms before any response).
     fn margin(&self) -> Duration {
-        Duration::from_secs_f64((4.0 * self.latency_jitter).clamp(0.05, 5.0))
+        let jitter = if self.samples >= 10 {
+            self.latency_jitter
+        } else if self.latency > 0.0 {
+            self.latency_jitter.max(self.latency / 2.0)
+        } else {
+            0.1
+        };
+        Duration::from_secs_f64((4.0 * jitter + 0.25 * self.latency).clamp(0.05, 5.0))
+    }
+
+    /// Sends allowed back to back: the server's burst less a reserve of tokens that covers the
+    /// latency jitter (arrivals bunch up by as much as sends are spread), at least one.
+    fn burst(&self) -> u32 {
+        if self.interval.is_zero() || self.full_burst <= 1 {
+            return self.full_burst.max(1);
+        }
+        let cover = (self.margin().as_nanos()).div_ceil(self.interval.as_nanos());
+        let reserve = u32::try_from(cover)
+            .unwrap_or(u32::MAX)
+            .max(self.reserve_min)
+            .min(self.full_burst - 1);
+        self.full_burst - reserve
     }
 
     /// When GCRA allows the next send, in signed nanoseconds.
@@ -365,7 +395,7 @@ impl Budget {
                 0
             } else {
                 let due = (since / nanos(interval)) as u64 + 1;
-                due.min(u64::from(self.burst.max(1)))
+                due.min(u64::from(self.burst()))
             }
         };
         match &self.log {
@@ -431,8 +461,8 @@ impl Budget {
             (self.tat - nanos(now)).max(0) as f64 / nanos(self.interval) as f64
         };
         self.interval = interval;
-        self.burst = burst.max(1);
-        self.tat = nanos(now) + nanos(interval.mul_f64(ahead.min(f64::from(self.burst))));
+        self.full_burst = burst.max(1);
+        self.tat = nanos(now) + nanos(interval.mul_f64(ahead.min(f64::from(self.burst()))));
     }
 
     fn close_gate(&mut self, until: Duration) {
@@ -523,13 +553,9 @@ impl Pacer {
         match spec.algorithm {
             Algorithm::TokenBucket => {
                 b.log = None;
-                let burst = if spec.burst > reserve + 1 {
-                    spec.burst - reserve
-                } else {
-                    1
-                };
+                b.reserve_min = reserve;
                 // The server's own interval, truncated the same way, so that both agree exactly.
-                b.set_interval(spec.window / spec.limit, burst, now);
+                b.set_interval(spec.window / spec.limit, spec.burst, now);
             }
             Algorithm::FixedWindow | Algorithm::SlidingWindow => {
                 b.log = Some(WindowLog::new(spec.limit, spec.window));
@@ -547,7 +573,7 @@ impl Pacer {
         BudgetView {
             source: b.source,
             rate: b.rate(),
-            burst: b.burst,
+            burst: b.burst(),
             window: b.log.as_ref().map(|l| (l.limit, l.window)),
             gate_until: b.gate_until,
             available_now: b.available(now),
@@ -748,6 +774,7 @@ impl Pacer {
 
     fn observe_latency(&mut self, token: ScopeId, latency: f64, status: u16) {
         let b = self.budget(token);
+        b.samples = b.samples.saturating_add(1);
         if b.latency == 0.0 {
             b.latency = latency;
             b.latency_baseline = latency;
@@ -823,14 +850,10 @@ impl Pacer {
         let rate = rate
             .filter(|r| r.is_finite() && *r > 0.0)
             .or_else(|| (first).then(|| f64::from(limit) / default_window.as_secs_f64()));
-        let burst = if limit > reserve + 1 {
-            limit - reserve
-        } else {
-            1
-        };
+        b.reserve_min = reserve;
         if let Some(rate) = rate {
-            if first || (rate - b.rate()).abs() > b.rate() * 0.005 || burst != b.burst {
-                b.set_rate(rate, burst, now);
+            if first || (rate - b.rate()).abs() > b.rate() * 0.005 || limit != b.full_burst {
+                b.set_rate(rate, limit, now);
             }
         }
         // Closed loop: when the server has fewer left than the spacing assumes (someone else spends
@@ -840,10 +863,10 @@ impl Pacer {
         if !interval.is_zero() {
             let others = u64::from(b.in_flight);
             let server = u64::from(remaining).saturating_sub(others);
-            let server = server.saturating_sub(u64::from(reserve));
+            let server = server.saturating_sub(u64::from(b.full_burst - b.burst()));
             let ours = b.available(now);
             if server + 1 < ours || server > ours + 1 {
-                let server = server.min(u64::from(b.burst)) as u32;
+                let server = server.min(u64::from(b.burst())) as u32;
                 // Allow exactly `server` sends now: tat - tolerance = now - (server - 1) * interval.
                 b.tat =
                     nanos(now) + nanos(b.tolerance()) - nanos(interval) * (i128::from(server) - 1);
@@ -956,7 +979,7 @@ impl Pacer {
         } else if b.rate().is_finite() {
             // The known rate was too high (or the burst too large): back off a little.
             let rate = b.rate() * 0.9;
-            let burst = (b.burst / 2).max(1);
+            let burst = (b.full_burst / 2).max(1);
             b.set_rate(rate, burst, now);
         } else if let Some(log) = &mut b.log {
             // A window limit refused earlier than expected: the bursts must be smaller.

@@ -1,3 +1,4 @@
 //! Integration tests of pacer-sim: the targets, checked against the simulator's own output.
 
+mod properties;
 mod targets;
