@@ -254,8 +254,6 @@ struct Advertised {
     anchor: Option<(Duration, u32, u64)>,
     /// The highest limit seen.
     limit: u32,
-    /// A rate read from a policy window, if any.
-    policy_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -285,6 +283,7 @@ struct Budget {
     samples: u32,
     health: f64,
     max_in_flight: u32,
+    headroom: f64,
     // Learning state.
     admitted: u64,
     epoch_start: Duration,
@@ -292,14 +291,13 @@ struct Budget {
     epoch_admitted: u32,
     discovery: Option<Discovery>,
     advertised: Advertised,
-    last_send: Duration,
     bin_start: Duration,
     bin_sends: u32,
     last_bin_rate: f64,
 }
 
 impl Budget {
-    fn new(max_in_flight: u32) -> Self {
+    fn new(config: &PacerConfig) -> Self {
         Self {
             source: None,
             interval: Duration::ZERO,
@@ -316,14 +314,14 @@ impl Budget {
             latency_jitter: 0.0,
             samples: 0,
             health: 1.0,
-            max_in_flight,
+            max_in_flight: config.max_in_flight,
+            headroom: config.headroom,
             admitted: 0,
             epoch_start: Duration::ZERO,
             epoch_first_send: None,
             epoch_admitted: 0,
             discovery: None,
             advertised: Advertised::default(),
-            last_send: Duration::ZERO,
             bin_start: Duration::ZERO,
             bin_sends: 0,
             last_bin_rate: 0.0,
@@ -415,7 +413,7 @@ impl Budget {
         } else {
             f64::from(self.max_in_flight) / latency
         };
-        let little = (rate * latency * 2.0).ceil() + 1.0;
+        let little = (rate * latency * self.headroom).ceil() + 1.0;
         let burst = self.available(now).min(u64::from(self.max_in_flight)) as f64;
         let wanted = little.max(burst) * self.health;
         (wanted as u32).clamp(1, self.max_in_flight.max(1))
@@ -437,7 +435,6 @@ impl Budget {
             self.bin_sends = 0;
         }
         self.bin_sends += 1;
-        self.last_send = now;
     }
 
     /// Sets the sustained rate (in requests per second), keeping the spacing's position in time.
@@ -511,7 +508,7 @@ impl Pacer {
             return *id;
         }
         let id = ScopeId(self.budgets.len() as u32);
-        self.budgets.push(Budget::new(self.config.max_in_flight));
+        self.budgets.push(Budget::new(&self.config));
         self.names.insert(name.to_owned(), id);
         id
     }
@@ -821,7 +818,6 @@ impl Pacer {
             {
                 b.log = Some(WindowLog::new(limit, window));
                 b.set_rate(f64::INFINITY, limit, now);
-                b.advertised.policy_rate = Some(f64::from(limit) / window.as_secs_f64());
             }
             return;
         }
