@@ -270,6 +270,8 @@ struct Budget {
     tat: i128,
     log: Option<WindowLog>,
     gate_until: Duration,
+    /// When a throttle last closed the gate.
+    gated_at: Option<Duration>,
     need_probe: bool,
     probe_out: bool,
     // Concurrency state (used on token scopes).
@@ -306,6 +308,7 @@ impl Budget {
             tat: 0,
             log: None,
             gate_until: Duration::ZERO,
+            gated_at: None,
             need_probe: false,
             probe_out: false,
             in_flight: 0,
@@ -922,18 +925,17 @@ impl Pacer {
             _ => route.token,
         };
         self.learn_named_limit(route, now, signals);
-        // Learn from this throttle unless the budget already expected it (it was sent into a gate
-        // that closed while it flew, or under a limit it already knows).
+        // Learn from this throttle unless it says nothing new: a request that was already in
+        // flight when an earlier throttle closed the gate, or the probe that found it still shut.
         let b = &self.budgets[scope.0 as usize];
-        let unexplained = permit.sent_at >= b.gate_until.saturating_sub(wait) || !b.need_probe;
-        let already_gated =
-            b.need_probe && b.gate_until >= until.saturating_sub(Duration::from_secs(1));
-        if unexplained && !already_gated && signals.named_limit().is_none() {
+        let in_flight_when_gated = b.gated_at.is_some_and(|at| permit.sent_at < at);
+        if !in_flight_when_gated && !permit.probe && signals.named_limit().is_none() {
             self.learn_from_throttle(scope, now, wait);
         }
-        self.budget(scope).close_gate(until);
-        self.budget(scope).epoch_start = until;
         let b = self.budget(scope);
+        b.close_gate(until);
+        b.gated_at = Some(now);
+        b.epoch_start = until;
         b.epoch_first_send = None;
         b.epoch_admitted = 0;
     }
@@ -1209,6 +1211,67 @@ mod tests {
             Some(Duration::from_secs(60)),
         );
         assert_eq!(plan.meets_deadline, Some(false));
+    }
+
+    #[test]
+    fn a_long_throttle_after_a_run_teaches_a_hidden_window() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("token");
+        let endpoint = pacer.scope("endpoint");
+        let fast = LimitSpec {
+            algorithm: Algorithm::TokenBucket,
+            limit: 600,
+            window: Duration::from_secs(60),
+            burst: 10,
+        };
+        pacer.declare(token, fast, Duration::ZERO);
+        let route = Route::new(token, Some(endpoint));
+        // The hidden limit: 20 per fixed 10 s window on the endpoint.
+        let hidden = LimitSpec {
+            algorithm: Algorithm::FixedWindow,
+            limit: 20,
+            window: Duration::from_secs(10),
+            burst: 20,
+        };
+        let mut server = Limiter::new(hidden);
+        let mut now = Duration::ZERO;
+        let mut refused = Vec::new();
+        let mut admitted = 0;
+        while admitted < 100 && now < Duration::from_secs(600) {
+            match pacer.acquire(route, now) {
+                Acquire::Send(p) => {
+                    let s = match server.check(now) {
+                        Decision::Admit => {
+                            server.record(now);
+                            admitted += 1;
+                            ok()
+                        }
+                        Decision::Reject { retry_after } => {
+                            refused.push(now);
+                            let secs = retry_after.as_secs_f64().ceil().to_string();
+                            // The token's own quota still has room: another limit refused.
+                            let headers: [(&[u8], &[u8]); 3] = [
+                                (b"Retry-After", secs.as_bytes()),
+                                (b"X-RateLimit-Limit", b"10"),
+                                (b"X-RateLimit-Remaining", b"5"),
+                            ];
+                            parse(429, &headers, b"", ParseContext::default())
+                        }
+                    };
+                    pacer.complete(p, now + ms(50), Feedback::Response(&s));
+                }
+                Acquire::Wait(t) => now = t.max(now + ms(1)),
+                Acquire::AtCapacity => now += ms(10),
+            }
+        }
+        assert_eq!(admitted, 100);
+        // One refusal teaches the window; the endpoint's gate holds everything else back.
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        let view = pacer.view(endpoint, now);
+        assert_eq!(view.window.map(|(limit, _)| limit), Some(20));
+        assert_eq!(view.source, Some(Source::Discovered));
+        // Five windows of 20: done a little after 40 s.
+        assert!(now < Duration::from_secs(45), "{now:?}");
     }
 
     proptest::proptest! {
