@@ -482,6 +482,25 @@ fn from_nanos(n: i128) -> Duration {
     Duration::from_nanos(u64::try_from(n.max(0)).unwrap_or(u64::MAX))
 }
 
+/// Rounds a learned window down to the period it almost certainly is.
+///
+/// A window measured from a throttle overshoots the real one: Retry-After is rounded up to whole
+/// seconds and the response spends half a round trip coming back. Real limits count per second,
+/// minute, hour or day (or simple multiples), so a measurement at most 5 % plus 1.5 s above such a
+/// period is that period. Should the guess be short after all, the next throttle teaches again.
+fn round_window(measured: Duration) -> Duration {
+    const PERIODS: [u64; 14] = [
+        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 86_400,
+    ];
+    let secs = measured.as_secs_f64();
+    PERIODS
+        .iter()
+        .rev()
+        .map(|p| *p as f64)
+        .find(|p| secs >= *p && secs <= p * 1.05 + 1.5)
+        .map_or(measured, Duration::from_secs_f64)
+}
+
 /// The pacing engine for one process: budgets per scope, gates, concurrency and learning.
 #[derive(Debug, Clone)]
 pub struct Pacer {
@@ -948,7 +967,7 @@ impl Pacer {
             // A long wait after a run of admissions: a count per window. Its size is what passed
             // since the epoch began; its length reaches from the first of those to the reopening.
             let first = b.epoch_first_send.unwrap_or(b.epoch_start);
-            let window = (now + wait).saturating_sub(first);
+            let window = round_window((now + wait).saturating_sub(first));
             let limit = b.epoch_admitted;
             if b.log
                 .as_ref()
@@ -1272,6 +1291,17 @@ mod tests {
         assert_eq!(view.source, Some(Source::Discovered));
         // Five windows of 20: done a little after 40 s.
         assert!(now < Duration::from_secs(45), "{now:?}");
+    }
+
+    #[test]
+    fn learned_windows_round_down_to_their_period() {
+        assert_eq!(round_window(ms(60_900)), ms(60_000));
+        assert_eq!(round_window(ms(61_400)), ms(60_000));
+        assert_eq!(round_window(ms(10_400)), ms(10_000));
+        assert_eq!(round_window(ms(3_600_700)), ms(3_600_000));
+        // Too far from any period, or below one: kept as measured.
+        assert_eq!(round_window(ms(75_000)), ms(75_000));
+        assert_eq!(round_window(ms(59_000)), ms(59_000));
     }
 
     proptest::proptest! {
