@@ -265,6 +265,10 @@ struct Budget {
     full_burst: u32,
     /// Tokens always kept in reserve (the configured minimum).
     reserve_min: u32,
+    /// Sends allowed back to back, cached by [`Budget::refresh`].
+    burst: u32,
+    /// The jitter margin, cached by [`Budget::refresh`].
+    margin: Duration,
     /// GCRA's theoretical arrival time in nanoseconds; signed, because a bucket that starts full
     /// has its allowance in the past of time zero.
     tat: i128,
@@ -305,6 +309,8 @@ impl Budget {
             interval: Duration::ZERO,
             full_burst: 1,
             reserve_min: 1,
+            burst: 1,
+            margin: Duration::from_millis(100),
             tat: 0,
             log: None,
             gate_until: Duration::ZERO,
@@ -347,7 +353,7 @@ impl Budget {
     /// How much arrival times may differ from send times: four times the latency jitter plus a
     /// quarter of the latency, at least 50 ms. Until ten responses are in, the jitter is assumed
     /// to be half the latency (100 ms before any response).
-    fn margin(&self) -> Duration {
+    fn compute_margin(&self) -> Duration {
         let jitter = if self.samples >= 10 {
             self.latency_jitter
         } else if self.latency > 0.0 {
@@ -360,16 +366,32 @@ impl Budget {
 
     /// Sends allowed back to back: the server's burst less a reserve of tokens that covers the
     /// latency jitter (arrivals bunch up by as much as sends are spread), at least one.
-    fn burst(&self) -> u32 {
+    fn compute_burst(&self) -> u32 {
         if self.interval.is_zero() || self.full_burst <= 1 {
             return self.full_burst.max(1);
         }
-        let cover = (self.margin().as_nanos()).div_ceil(self.interval.as_nanos());
+        let cover = (self.margin.as_nanos()).div_ceil(self.interval.as_nanos());
         let reserve = u32::try_from(cover)
             .unwrap_or(u32::MAX)
             .max(self.reserve_min)
             .min(self.full_burst - 1);
         self.full_burst - reserve
+    }
+
+    /// The cached margin (see [`Budget::compute_margin`]).
+    fn margin(&self) -> Duration {
+        self.margin
+    }
+
+    /// The cached burst (see [`Budget::compute_burst`]).
+    fn burst(&self) -> u32 {
+        self.burst
+    }
+
+    /// Recomputes the margin and the burst after the latency or the spacing changed.
+    fn refresh(&mut self) {
+        self.margin = self.compute_margin();
+        self.burst = self.compute_burst();
     }
 
     /// When GCRA allows the next send, in signed nanoseconds.
@@ -462,6 +484,7 @@ impl Budget {
         };
         self.interval = interval;
         self.full_burst = burst.max(1);
+        self.refresh();
         self.tat = nanos(now) + nanos(interval.mul_f64(ahead.min(f64::from(self.burst()))));
     }
 
@@ -756,7 +779,9 @@ impl Pacer {
             Feedback::Response(signals) => signals,
         };
         let latency = now.saturating_sub(permit.sent_at).as_secs_f64();
-        self.observe_latency(route.token, latency, signals.status);
+        for scope in Self::scopes(route) {
+            self.observe_latency(scope, latency, signals.status);
+        }
         match signals.status {
             429 => self.on_throttle(&permit, now, signals),
             500..=599 => {
@@ -791,8 +816,8 @@ impl Pacer {
         }
     }
 
-    fn observe_latency(&mut self, token: ScopeId, latency: f64, status: u16) {
-        let b = self.budget(token);
+    fn observe_latency(&mut self, scope: ScopeId, latency: f64, status: u16) {
+        let b = self.budget(scope);
         b.samples = b.samples.saturating_add(1);
         if b.latency == 0.0 {
             b.latency = latency;
@@ -810,6 +835,7 @@ impl Pacer {
         } else {
             b.health = (b.health + 0.02).min(1.0);
         }
+        b.refresh();
     }
 
     /// Folds an advertised quota into the token's budget.
@@ -869,6 +895,7 @@ impl Pacer {
             .filter(|r| r.is_finite() && *r > 0.0)
             .or_else(|| (first).then(|| f64::from(limit) / default_window.as_secs_f64()));
         b.reserve_min = reserve;
+        b.refresh();
         if let Some(rate) = rate {
             if first || (rate - b.rate()).abs() > b.rate() * 0.005 || limit != b.full_burst {
                 b.set_rate(rate, limit, now);
