@@ -15,8 +15,9 @@ use std::time::{Duration, SystemTime};
 
 use pacer_core::limiter::LimitSpec;
 use pacer_core::pacer::{
-    Acquire, BudgetView, Feedback, Pacer, PacerConfig, Permit, Route, ScopeId,
+    Acquire, BudgetView, Feedback, Pacer, PacerConfig, Permit, Route, ScopeId, Source,
 };
+use pacer_core::planner::{self, Constraint, Plan};
 use pacer_core::retry::{Attempts, Outcome, RetryConfig, RetryPolicy, Verdict};
 use pacer_core::rng::Rng;
 use pacer_core::signals::{ParseContext, Signals, parse};
@@ -56,6 +57,10 @@ pub struct ExecutorConfig {
     pub seed: u64,
     /// The longest the whole run may take before the executor stops sending (a safety bound).
     pub max_run_time: Duration,
+    /// Items the run is expected to send, for the live plan (ETA and deadline).
+    pub expected_items: Option<u64>,
+    /// The time the run must finish in, from its start, for the live plan.
+    pub deadline: Option<Duration>,
 }
 
 impl ExecutorConfig {
@@ -69,6 +74,8 @@ impl ExecutorConfig {
             declared: None,
             seed: 0x7061_6365,
             max_run_time: Duration::from_secs(24 * 3600),
+            expected_items: None,
+            deadline: None,
         }
     }
 
@@ -177,6 +184,8 @@ pub struct Progress {
     pub budget: Option<BudgetView>,
     /// Whether the input is exhausted (every item has been started).
     pub input_done: bool,
+    /// The live plan for the items left, when the run knows how many to expect.
+    pub plan: Option<Plan>,
 }
 
 /// How a run ended.
@@ -257,6 +266,63 @@ impl Executor {
         self.token_scopes[0]
     }
 
+    /// Plans `items` sends from `now` (time since the run's start) with what the pacer knows, the
+    /// items spread over the token pool; `observed_rate` is the throughput so far, in items a second.
+    pub fn plan(
+        &self,
+        items: u64,
+        now: Duration,
+        observed_rate: Option<f64>,
+        deadline: Option<Duration>,
+    ) -> Plan {
+        let per_token = items.div_ceil(self.token_scopes.len() as u64);
+        let route = Route::new(self.token_scopes[0], Some(self.endpoint));
+        let latency =
+            Duration::from_secs_f64(self.pacer.view(self.token_scopes[0], now).latency.max(0.0));
+        let mut plan = self
+            .pacer
+            .plan(route, per_token, now, observed_rate, deadline);
+        plan.earliest_finish = plan.earliest_finish.max(now + latency);
+        plan
+    }
+
+    /// The server's earliest possible time for `items` sends from a whole budget, under the limit
+    /// the pacer knows or learned (declared, reported or advertised); `None` while it is unknown.
+    pub fn ideal(&self, items: u64, now: Duration) -> Option<Duration> {
+        let per_token = items.div_ceil(self.token_scopes.len() as u64);
+        let mut worst: Option<Duration> = None;
+        for scope in [self.token_scopes[0], self.endpoint] {
+            let view = self.pacer.view(scope, now);
+            let Some(source) = view.source else { continue };
+            if source == Source::Discovered {
+                return None;
+            }
+            let constraint = Constraint {
+                scope: String::new(),
+                source: Some(source),
+                available_now: match view.window {
+                    Some((limit, _)) if !view.rate.is_finite() => u64::from(limit),
+                    _ => u64::from(view.burst),
+                },
+                rate: view.rate,
+                window: view.window,
+                window_next_free: Duration::ZERO,
+                gate_until: Duration::ZERO,
+            };
+            let need = planner::plan(
+                &[constraint],
+                per_token,
+                Duration::ZERO,
+                Duration::ZERO,
+                None,
+                None,
+            )
+            .earliest_finish;
+            worst = Some(worst.map_or(need, |w| w.max(need)));
+        }
+        worst
+    }
+
     /// Reads the organization's per-token limit from the limits API, if the API serves it, and
     /// gives it to the pacer. Returns the limit found. A refusal or an unknown route is not an
     /// error: the pacer then learns the limit from the responses.
@@ -312,6 +378,7 @@ impl Executor {
         let mut interrupted = false;
         let mut observer_error = None;
         let mut next_token = 0usize;
+        let mut last_plan: Option<Duration> = None;
         let deadline = start + self.config.max_run_time;
         tokio::pin!(shutdown);
 
@@ -419,6 +486,10 @@ impl Executor {
             progress.elapsed = start.elapsed();
             progress.input_done = input_done;
             progress.budget = Some(self.pacer.view(self.token_scopes[0], now));
+            if last_plan.is_none_or(|at: Duration| now.saturating_sub(at) >= PLAN_EVERY) {
+                last_plan = Some(now);
+                progress.plan = self.live_plan(&progress, now);
+            }
             observer.progress(&progress);
 
             if tasks.is_empty()
@@ -462,12 +533,23 @@ impl Executor {
         progress.elapsed = start.elapsed();
         progress.input_done = input_done;
         progress.budget = Some(self.pacer.view(self.token_scopes[0], start.elapsed()));
+        progress.plan = self.live_plan(&progress, start.elapsed());
         observer.progress(&progress);
         Summary {
             progress,
             interrupted,
             observer_error,
         }
+    }
+
+    /// The plan for the items left, from the counts so far.
+    fn live_plan(&self, progress: &Progress, now: Duration) -> Option<Plan> {
+        let expected = self.config.expected_items?;
+        let finished = progress.succeeded + progress.failed;
+        let left = expected.saturating_sub(finished);
+        let secs = now.as_secs_f64();
+        let observed = (secs >= 2.0 && finished > 0).then(|| finished as f64 / secs);
+        Some(self.plan(left, now, observed, self.config.deadline))
     }
 
     /// Asks every token's budget in turn for a permit; returns the permit and the token's index,
@@ -641,6 +723,9 @@ impl Executor {
         }
     }
 }
+
+/// How often the live plan is recomputed.
+const PLAN_EVERY: Duration = Duration::from_millis(250);
 
 /// Items waiting to be retried, earliest first (in arrival order among equals).
 #[derive(Default)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use pacer_client::{
-    Executor, ExecutorConfig, HttpClient, HttpConfig, Job, Progress, TokenConfig, TokenManager,
+    Executor, ExecutorConfig, HttpClient, HttpConfig, Job, TokenConfig, TokenManager,
 };
 use pacer_core::pacer::PacerConfig;
 use pacer_core::retry::RetryConfig;
@@ -189,6 +189,8 @@ pub async fn execute(
     };
     config.declared = settings.declared;
     config.seed = settings.seed;
+    config.expected_items = Some(counts_before.remaining());
+    config.deadline = settings.deadline;
     let mut executor = Executor::new(
         config,
         http,
@@ -209,6 +211,19 @@ pub async fn execute(
         "{} items: {} to send, {} already done, {} skipped",
         counts_before.total, remaining, counts_before.done, counts_before.skipped
     ));
+
+    // The plan against the deadline, before the first item is sent.
+    let plan = executor.plan(remaining, Duration::ZERO, None, settings.deadline);
+    say(&format!("plan: {}", plan.reason));
+    if plan.meets_deadline == Some(false) && settings.deadline_policy == DeadlinePolicy::Abort {
+        return Err(Exit::with_code(
+            exit::DEADLINE_MISSED,
+            format!(
+                "the deadline cannot be met, so nothing was sent (--deadline-policy abort): {}",
+                plan.reason
+            ),
+        ));
+    }
 
     // 5. Run: the input is reread and merged with the journal's pending items, so memory stays
     // constant whatever the input's size.
@@ -256,6 +271,7 @@ pub async fn execute(
         }
     });
     let summary = executor.run(jobs, &mut observer, shutdown).await;
+    let ideal = executor.ideal(remaining, summary.progress.elapsed);
     observer.finish();
     tokens.wait_for_renewals().await;
     if let Some(mut jtl) = observer.take_jtl() {
@@ -293,7 +309,7 @@ pub async fn execute(
         retries: summary.progress.retries,
         tokens_minted: tokens.tokens_minted(),
         elapsed_s: elapsed.as_secs_f64(),
-        ideal_s: None,
+        ideal_s: ideal.map(|d| d.as_secs_f64()),
         deadline_s: settings.deadline.map(|d| d.as_secs_f64()),
         met_deadline: settings
             .deadline
@@ -335,22 +351,4 @@ pub async fn execute(
         exit::OK
     };
     Ok(Outcome { report, exit_code })
-}
-
-/// The time left at the rate the run is going, or at the budget's rate before any measure.
-pub fn eta(remaining: u64, progress: &Progress, measured_rate: f64) -> Option<Duration> {
-    if remaining == 0 {
-        return Some(Duration::ZERO);
-    }
-    let budget_rate = progress
-        .budget
-        .as_ref()
-        .map(|b| b.rate)
-        .filter(|r| r.is_finite() && *r > 0.0);
-    let rate = if measured_rate > 0.0 {
-        Some(measured_rate)
-    } else {
-        budget_rate
-    }?;
-    Some(Duration::from_secs_f64(remaining as f64 / rate))
 }

@@ -179,22 +179,24 @@ impl Observer for ApplyObserver<'_> {
         } else {
             0.0
         };
-        let remaining = self.total.saturating_sub(finished);
-        let eta = super::eta(remaining, progress, rate);
+        // The plan's ETA is a time since the run's start; shown as the time left.
+        let eta = progress
+            .plan
+            .as_ref()
+            .map(|plan| plan.eta.saturating_sub(progress.elapsed));
         let eta_text = match eta {
             Some(eta) => format!("ETA {}", clock(eta)),
             None => "ETA --".to_string(),
         };
-        let deadline_text = match (self.deadline, eta) {
-            (Some(deadline), Some(eta)) => {
-                let finish = progress.elapsed + eta;
-                if finish <= deadline {
+        let deadline_text = match (self.deadline, &progress.plan) {
+            (Some(deadline), Some(plan)) => {
+                if plan.eta <= deadline {
                     format!(" (deadline {}: on time)", clock(deadline))
                 } else {
                     format!(
                         " (deadline {}: {} late)",
                         clock(deadline),
-                        clock(finish - deadline)
+                        clock(plan.eta - deadline)
                     )
                 }
             }
