@@ -1042,6 +1042,15 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    fn spec(algorithm: Algorithm, limit: u32, window_s: u64, burst: u32) -> LimitSpec {
+        LimitSpec {
+            algorithm,
+            limit,
+            window: Duration::from_secs(window_s),
+            burst,
+        }
+    }
+
     fn ok() -> Signals {
         parse(200, &[], b"", ParseContext::default())
     }
@@ -1108,12 +1117,7 @@ mod tests {
 
     #[test]
     fn declared_token_bucket_runs_at_the_ideal() {
-        let spec = LimitSpec {
-            algorithm: Algorithm::TokenBucket,
-            limit: 300,
-            window: Duration::from_secs(60),
-            burst: 10,
-        };
+        let spec = spec(Algorithm::TokenBucket, 300, 60, 10);
         let (admitted, refused) = drive(spec, 500, ms(200));
         assert_eq!(refused, 0);
         let last = admitted.last().unwrap().as_secs_f64();
@@ -1123,12 +1127,7 @@ mod tests {
 
     #[test]
     fn declared_fixed_window_bursts_at_each_reset() {
-        let spec = LimitSpec {
-            algorithm: Algorithm::FixedWindow,
-            limit: 300,
-            window: Duration::from_secs(60),
-            burst: 300,
-        };
+        let spec = spec(Algorithm::FixedWindow, 300, 60, 300);
         let (admitted, refused) = drive(spec, 500, ms(200));
         assert_eq!(refused, 0);
         let in_first_second = admitted.iter().filter(|t| t.as_secs_f64() < 2.0).count();
@@ -1164,12 +1163,7 @@ mod tests {
     fn concurrency_is_never_below_one_and_shrinks_on_5xx() {
         let mut pacer = Pacer::new(PacerConfig::default());
         let token = pacer.scope("t");
-        let spec = LimitSpec {
-            algorithm: Algorithm::TokenBucket,
-            limit: 6000,
-            window: Duration::from_secs(60),
-            burst: 1,
-        };
+        let spec = spec(Algorithm::TokenBucket, 6000, 60, 1);
         pacer.declare(token, spec, Duration::ZERO);
         let route = Route::new(token, None);
         let before = pacer.view(token, ms(0)).concurrency;
@@ -1191,12 +1185,7 @@ mod tests {
         let mut pacer = Pacer::new(PacerConfig::default());
         let token = pacer.scope("t");
         let route = Route::new(token, None);
-        let spec = LimitSpec {
-            algorithm: Algorithm::TokenBucket,
-            limit: 600,
-            window: Duration::from_secs(60),
-            burst: 5,
-        };
+        let spec = spec(Algorithm::TokenBucket, 600, 60, 5);
         let mut server = Limiter::new(spec);
         let mut now = Duration::ZERO;
         let mut throttles = Vec::new();
@@ -1230,12 +1219,7 @@ mod tests {
     fn plan_uses_the_budget_it_was_told() {
         let mut pacer = Pacer::new(PacerConfig::default());
         let token = pacer.scope("token:a");
-        let spec = LimitSpec {
-            algorithm: Algorithm::TokenBucket,
-            limit: 300,
-            window: Duration::from_secs(60),
-            burst: 10,
-        };
+        let spec = spec(Algorithm::TokenBucket, 300, 60, 10);
         pacer.declare(token, spec, Duration::ZERO);
         let route = Route::new(token, None);
         let plan = pacer.plan(
@@ -1264,21 +1248,11 @@ mod tests {
         let mut pacer = Pacer::new(PacerConfig::default());
         let token = pacer.scope("token");
         let endpoint = pacer.scope("endpoint");
-        let fast = LimitSpec {
-            algorithm: Algorithm::TokenBucket,
-            limit: 600,
-            window: Duration::from_secs(60),
-            burst: 10,
-        };
+        let fast = spec(Algorithm::TokenBucket, 600, 60, 10);
         pacer.declare(token, fast, Duration::ZERO);
         let route = Route::new(token, Some(endpoint));
         // The hidden limit: 20 per fixed 10 s window on the endpoint.
-        let hidden = LimitSpec {
-            algorithm: Algorithm::FixedWindow,
-            limit: 20,
-            window: Duration::from_secs(10),
-            burst: 20,
-        };
+        let hidden = spec(Algorithm::FixedWindow, 20, 10, 20);
         let mut server = Limiter::new(hidden);
         let mut now = Duration::ZERO;
         let mut refused = Vec::new();
