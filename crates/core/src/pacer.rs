@@ -1180,6 +1180,46 @@ mod tests {
         assert!(after < before.max(2), "{before} -> {after}");
     }
 
+    /// Sends `n` requests 100 ms apart, each answered 200 after `latency`.
+    fn answer_all(
+        pacer: &mut Pacer,
+        route: Route,
+        now: &mut Duration,
+        latency: Duration,
+        n: usize,
+    ) {
+        for _ in 0..n {
+            if let Acquire::Send(p) = pacer.acquire(route, *now) {
+                pacer.complete(p, *now + latency, Feedback::Response(&ok()));
+            }
+            *now += ms(100);
+        }
+    }
+
+    #[test]
+    fn concurrency_shrinks_when_latency_rises() {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        pacer.declare(
+            token,
+            spec(Algorithm::TokenBucket, 3000, 60, 1),
+            Duration::ZERO,
+        );
+        let route = Route::new(token, None);
+        let mut now = ms(0);
+        answer_all(&mut pacer, route, &mut now, ms(200), 200);
+        let steady = pacer.view(token, now);
+        // Little's law alone: 50/s x 0.2 s x head-room 2, plus one (give or take rounding).
+        assert!((21..=22).contains(&steady.concurrency), "{steady:?}");
+        // Latency five times the baseline: the server is queueing. Little's law alone would now
+        // allow the maximum (50/s x ~1 s x 2 > 64); the pacer holds back instead.
+        answer_all(&mut pacer, route, &mut now, ms(1_000), 20);
+        let queueing = pacer.view(token, now);
+        assert!(queueing.latency > 0.9, "{queueing:?}");
+        assert!(queueing.concurrency >= 1);
+        assert!(queueing.concurrency < 32, "{queueing:?}");
+    }
+
     #[test]
     fn discovery_grows_then_settles_under_the_first_throttle() {
         let mut pacer = Pacer::new(PacerConfig::default());
