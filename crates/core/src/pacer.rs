@@ -896,7 +896,7 @@ impl Pacer {
         }
         let rate = rate
             .filter(|r| r.is_finite() && *r > 0.0)
-            .or_else(|| (first).then(|| f64::from(limit) / default_window.as_secs_f64()));
+            .or_else(|| first.then(|| f64::from(limit) / default_window.as_secs_f64()));
         b.reserve_min = reserve;
         b.refresh();
         if let Some(rate) = rate {
