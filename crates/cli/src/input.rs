@@ -27,7 +27,8 @@
 //!   `{"weekDate":..,"shifts":[{"startDate":..,"lengthMinutes":..,"activities":[..]}]}`.
 //!
 //! **JSON Lines**: one object per line, `{"userId": "...", "schedule": {...}}`, and no other keys.
-//! Blank lines are ignored. The body sent is the `schedule` value, compact.
+//! Blank lines are ignored. The body sent is the `schedule` value, compact. For another per-agent
+//! route (`--path`), a line may hold `body` instead of `schedule`: any JSON object, sent as given.
 //!
 //! Schedules are checked by `pacer_genesys::parse_schedule`'s rules, the same the emulator
 //! applies; userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
@@ -873,10 +874,10 @@ fn check_json_line(bytes: &[u8]) -> Checked {
     };
     let mut problems = Vec::new();
     for key in map.keys() {
-        if key != "userId" && key != "schedule" {
+        if key != "userId" && key != "schedule" && key != "body" {
             problems.push((
                 Column::Field(key.clone()),
-                format!("unknown field `{key}`: a line holds only userId and schedule"),
+                format!("unknown field `{key}`: a line holds only userId and schedule (or body)"),
             ));
         }
     }
@@ -900,23 +901,43 @@ fn check_json_line(bytes: &[u8]) -> Checked {
             problems.push((Column::Field("userId".into()), reason));
         }
     }
-    let body = match map.remove("schedule") {
-        None => {
-            problems.push((Column::Field("schedule".into()), "is required".into()));
+    let body = match (map.remove("schedule"), map.remove("body")) {
+        (None, None) => {
+            problems.push((
+                Column::Field("schedule".into()),
+                "is required (or `body`, for a route other than the schedule's)".into(),
+            ));
             None
         }
-        Some(schedule) => match Schedule::from_value(&schedule).and_then(|s| s.validate()) {
-            Ok(()) => Some(serde_json::to_vec(&schedule).expect("a JSON value serializes")),
-            Err(err) => {
-                let path = if err.path == "body" {
-                    "schedule".to_string()
-                } else {
-                    format!("schedule.{}", err.path)
-                };
-                problems.push((Column::Field(path), err.reason));
+        (Some(_), Some(_)) => {
+            problems.push((
+                Column::Field("body".into()),
+                "a line holds either schedule or body, not both".into(),
+            ));
+            None
+        }
+        // Any other per-agent route: the body is sent as given, checked only as a JSON object.
+        (None, Some(body)) => match body {
+            Value::Object(_) => Some(serde_json::to_vec(&body).expect("a JSON value serializes")),
+            _ => {
+                problems.push((Column::Field("body".into()), "must be a JSON object".into()));
                 None
             }
         },
+        (Some(schedule), None) => {
+            match Schedule::from_value(&schedule).and_then(|s| s.validate()) {
+                Ok(()) => Some(serde_json::to_vec(&schedule).expect("a JSON value serializes")),
+                Err(err) => {
+                    let path = if err.path == "body" {
+                        "schedule".to_string()
+                    } else {
+                        format!("schedule.{}", err.path)
+                    };
+                    problems.push((Column::Field(path), err.reason));
+                    None
+                }
+            }
+        }
     };
     let body = if problems.is_empty() { body } else { None };
     Checked {
@@ -1230,6 +1251,18 @@ mod tests {
     }
 
     #[test]
+    fn json_lines_with_a_body_send_it_unchecked_as_a_schedule() {
+        let (v, found) = check(
+            "agents.jsonl",
+            &format!(
+                "{{\"userId\":\"{A}\",\"body\":{{\"title\":\"Agent\"}}}}\n{{\"userId\":\"{B}\",\"body\":[1]}}\n"
+            ),
+        );
+        assert_eq!(found, vec!["FILE:2:body: must be a JSON object"]);
+        assert_eq!((v.rows_valid, v.rows_invalid), (1, 1));
+    }
+
+    #[test]
     fn json_lines_yield_the_schedule_and_skip_blank_lines() {
         let content = format!(
             "{{\"userId\":\"{A}\",\"schedule\":{SCHEDULE}}}\r\n\n{{\"schedule\":{SCHEDULE},\"userId\":\"{B}\"}}\n   \n"
@@ -1399,7 +1432,9 @@ mod tests {
         );
         assert_eq!(
             found,
-            vec!["FILE:1:extra: unknown field `extra`: a line holds only userId and schedule"]
+            vec![
+                "FILE:1:extra: unknown field `extra`: a line holds only userId and schedule (or body)"
+            ]
         );
     }
 
