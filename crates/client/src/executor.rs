@@ -332,29 +332,43 @@ impl Executor {
             "{}/api/v2/organizations/limits/namespaces/platform.api",
             self.api_base
         );
+        // The request counts against the token's budget like any other, and its answer may carry
+        // rate-limit headers: it goes through the pacer.
+        let permit = match self
+            .pacer
+            .acquire(Route::new(self.token_scopes[0], None), Duration::ZERO)
+        {
+            Acquire::Send(permit) => permit,
+            Acquire::Wait(_) | Acquire::AtCapacity => return Ok(None),
+        };
         let response = match self.http.send(Method::GET, &url, None, Some(&token)).await {
             Ok(response) => response,
-            Err(err) if err.transport_kind().is_some() => return Ok(None),
-            Err(err) => return Err(err),
+            Err(err) => {
+                self.pacer
+                    .complete(permit, Duration::ZERO, Feedback::TransportError);
+                return match err.transport_kind() {
+                    Some(_) => Ok(None),
+                    None => Err(err),
+                };
+            }
         };
-        if response.status != 200 {
-            return Ok(None);
-        }
-        let Ok(limits) = serde_json::from_slice::<pacer_genesys::OrgLimits>(&response.body) else {
-            return Ok(None);
-        };
-        let Some(value) = limits
-            .value_of("client.credentials.token.rate.per.minute")
+        let signals = signals_of(&response);
+        let value = (response.status == 200)
+            .then(|| serde_json::from_slice::<pacer_genesys::OrgLimits>(&response.body).ok())
+            .flatten()
+            .and_then(|limits| limits.value_of("client.credentials.token.rate.per.minute"))
             .and_then(|v| u32::try_from(v).ok())
-            .filter(|v| *v > 0)
-        else {
-            return Ok(None);
-        };
-        for scope in &self.token_scopes {
-            self.pacer
-                .org_limit(*scope, value, Duration::from_secs(60), Duration::ZERO);
+            .filter(|v| *v > 0);
+        if let Some(value) = value {
+            for scope in &self.token_scopes {
+                self.pacer
+                    .org_limit(*scope, value, Duration::from_secs(60), Duration::ZERO);
+            }
         }
-        Ok(Some(value))
+        // After the count is known, the headers (if any) refine its shape.
+        self.pacer
+            .complete(permit, Duration::ZERO, Feedback::Response(&signals));
+        Ok(value)
     }
 
     /// Sends every job of `jobs`, paced, until all are done or failed, `shutdown` resolves, or
@@ -613,19 +627,7 @@ impl Executor {
                 if response.status == 429 {
                     progress.throttled += 1;
                 }
-                let headers: Vec<(&[u8], &[u8])> = response
-                    .headers
-                    .iter()
-                    .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()))
-                    .collect();
-                let signals = parse(
-                    response.status,
-                    &headers,
-                    &response.body,
-                    ParseContext {
-                        now: Some(SystemTime::now()),
-                    },
-                );
+                let signals = signals_of(response);
                 self.pacer
                     .complete(permit, now, Feedback::Response(&signals));
                 (
@@ -844,6 +846,23 @@ fn request_record(
         in_flight,
         token_index,
     }
+}
+
+/// Every rate-limit signal of a response.
+fn signals_of(response: &Response) -> Signals {
+    let headers: Vec<(&[u8], &[u8])> = response
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()))
+        .collect();
+    parse(
+        response.status,
+        &headers,
+        &response.body,
+        ParseContext {
+            now: Some(SystemTime::now()),
+        },
+    )
 }
 
 fn unix_ms(at: SystemTime) -> u64 {

@@ -254,6 +254,9 @@ struct Advertised {
     anchor: Option<(Duration, u32, u64)>,
     /// The highest limit seen.
     limit: u32,
+    /// The rate the organization's limits API reported, in requests per second: a ceiling for
+    /// what the headers suggest, and the first guess before they have said enough.
+    org_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -581,6 +584,13 @@ impl Pacer {
             burst: limit,
         };
         self.apply_spec(scope, spec, Source::OrgLimits, now);
+        let b = self.budget(scope);
+        if b.source == Some(Source::OrgLimits) {
+            b.advertised.org_rate = Some(f64::from(limit) / window.as_secs_f64());
+            // The API gives the count, not the shape: one request goes first, alone, so that
+            // advertised headers (a bucket's capacity) can refine it before any burst.
+            b.need_probe = true;
+        }
     }
 
     fn apply_spec(&mut self, scope: ScopeId, spec: LimitSpec, source: Source, now: Duration) {
@@ -852,8 +862,14 @@ impl Pacer {
         let reserve = self.config.reserve;
         let default_window = self.config.default_window;
         let b = self.budget(token);
-        if b.source.is_some_and(|s| s < Source::Advertised) {
+        // A declared limit is the user's word. The org limits API gives only a count per window,
+        // so headers, which describe the server's very limiter, refine its shape.
+        if b.source.is_some_and(|s| s < Source::OrgLimits) {
             return;
+        }
+        let org_rate = b.advertised.org_rate;
+        if b.source == Some(Source::OrgLimits) {
+            b.log = None;
         }
         let first = b.source != Some(Source::Advertised);
         b.source = Some(Source::Advertised);
@@ -896,7 +912,10 @@ impl Pacer {
         }
         let rate = rate
             .filter(|r| r.is_finite() && *r > 0.0)
-            .or_else(|| first.then(|| f64::from(limit) / default_window.as_secs_f64()));
+            .or_else(|| {
+                first.then(|| org_rate.unwrap_or(f64::from(limit) / default_window.as_secs_f64()))
+            })
+            .map(|r| org_rate.map_or(r, |ceiling| r.min(ceiling)));
         b.reserve_min = reserve;
         b.refresh();
         if let Some(rate) = rate {
@@ -1027,6 +1046,13 @@ impl Pacer {
             // The known rate was too high (or the burst too large): back off a little.
             let rate = b.rate() * 0.9;
             let burst = (b.full_burst / 2).max(1);
+            b.set_rate(rate, burst, now);
+        } else if let Some(log) = b.log.as_ref().filter(|l| wait * 4 < l.window) {
+            // A count per window refused after a short wait: the server refills continuously (a
+            // bucket), so pace at the window's rate, bursting only what passed before the refusal.
+            let rate = f64::from(log.limit) / log.window.as_secs_f64();
+            let burst = b.epoch_admitted.max(1);
+            b.log = None;
             b.set_rate(rate, burst, now);
         } else if let Some(log) = &mut b.log {
             // A window limit refused earlier than expected: the bursts must be smaller.

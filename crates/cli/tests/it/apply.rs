@@ -84,3 +84,24 @@ fn secrets_stay_out_of_the_journal_report_and_output() {
         );
     }
 }
+
+#[test]
+fn a_deadline_the_limits_cannot_meet_aborts_before_any_write() {
+    let emu = Emu::start(Profile::Seed, 40);
+    let dir = Dir::new("deadline");
+    let agents: Vec<String> = (0..40).map(|i| emu.agent(i)).collect();
+    let file = dir.write("in.csv", &csv_for(&agents));
+    let args = [
+        "apply",
+        file.to_str().unwrap(),
+        "--deadline",
+        "2s",
+        "--deadline-policy",
+        "abort",
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("deadline cannot be met"), "{stderr}");
+    assert!(stderr.contains("plan: 40 items need at least"), "{stderr}");
+    assert_eq!(emu.stats().writes_total, 0, "{stderr}");
+}

@@ -122,6 +122,41 @@ async fn seed_profile_writes_every_agent_once_near_the_ideal_time() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn seed_profile_with_the_org_limits_read_first_still_respects_the_burst() {
+    // The limits API says 300 a minute but not that the bucket holds only 10: the first request
+    // goes alone, and its X-RateLimit headers shape the rest.
+    let mut config = Config::profile(Profile::Seed);
+    config.agents = 200;
+    let Setup {
+        state,
+        mut executor,
+        jobs,
+        _shutdown,
+    } = setup(config, 120).await;
+    assert_eq!(executor.read_org_limits().await.unwrap(), Some(300));
+    let mut recorder = Recorder::default();
+    let started = tokio::time::Instant::now();
+    let summary = executor
+        .run(jobs, &mut recorder, std::future::pending())
+        .await;
+    let elapsed = started.elapsed();
+    eprintln!(
+        "elapsed {elapsed:?} requests {} throttled {}",
+        summary.progress.requests, summary.progress.throttled
+    );
+    assert_eq!(summary.progress.succeeded, 120, "{summary:?}");
+    assert_eq!(state.stats().max_writes_per_user, 1);
+    assert!(summary.progress.throttled <= 2, "{summary:?}");
+    // The org limits request took one token from the bucket: (121 - 10) / 5 = 22.2 s at best.
+    assert!(
+        elapsed.as_secs_f64() <= 22.2 * 1.10,
+        "{elapsed:?} is more than 10% over the ideal: {summary:?}"
+    );
+    let ideal = executor.ideal(120, elapsed).expect("the limit is known");
+    assert!((21.0..=23.0).contains(&ideal.as_secs_f64()), "{ideal:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn unknown_agent_fails_without_retry_and_the_rest_complete() {
     let mut config = Config::profile(Profile::Seed);
     config.agents = 20;
