@@ -123,15 +123,28 @@ function request()
 end
 LUA
 
-# Runs wrk against $2 and prints "req/s p99_ms non2xx".
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() {
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# Runs wrk against $2 (server process $3) and prints "req/s p99_ms non2xx cpu_us_per_request".
+# CPU time per request counts only the server's own CPU, so it is less sensitive than req/s to
+# other load on the machine.
 run_wrk() {
-    local name="$1" base="$2"
+    local name="$1" base="$2" pid="$3"
+    local before after
+    before=$(cpu_ticks "$pid")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency -s "$WORK/put.lua" "$base" >"$WORK/$name.wrk"
-    local rps p99 non2xx
+    after=$(cpu_ticks "$pid")
+    local rps p99 non2xx requests
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$name.wrk")
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$WORK/$name.wrk")
     non2xx=$(awk '/Non-2xx/ {print $5}' "$WORK/$name.wrk")
-    echo "$rps ${p99:-0} ${non2xx:-0}"
+    requests=$(awk '/requests in/ {print $1}' "$WORK/$name.wrk")
+    local cpu_us
+    cpu_us=$(awk -v t="$((after - before))" -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz / r * 1e6}')
+    echo "$rps ${p99:-0} ${non2xx:-0} $cpu_us"
 }
 
 echo "bench-emulator: ${DURATION}s per run, $CONNECTIONS connections, $THREADS wrk threads," \
@@ -147,15 +160,17 @@ export PACER_IDS="$WORK/ids" PACER_TOKEN="$TOKEN"
 echo "ids fetched: $(wc -l <"$WORK/ids"); emulator RSS with $AGENTS agents, idle: ${RSS_IDLE} MB"
 
 start MIN_URL "$WORK/min.log" "$MINIMAL" 127.0.0.1:0
+MIN_PID="$LAST_PID"
 start LIM_URL "$WORK/lim.log" "$SERVE" --profile seed --token-rate 4000000000/min --burst 4000000000 --agents "$AGENTS" --listen 127.0.0.1:0
+LIM_PID="$LAST_PID"
 LIM_TOKEN=$(mint "$LIM_URL")
 : >"$WORK/results"
 for round in $(seq 1 "$ROUNDS"); do
     export PACER_TOKEN="$TOKEN"
-    echo "round $round minimal $(run_wrk minimal "$MIN_URL")" >>"$WORK/results"
-    echo "round $round emulator $(run_wrk emulator "$EMU_URL")" >>"$WORK/results"
+    echo "round $round minimal $(run_wrk minimal "$MIN_URL" "$MIN_PID")" >>"$WORK/results"
+    echo "round $round emulator $(run_wrk emulator "$EMU_URL" "$EMU_PID")" >>"$WORK/results"
     export PACER_TOKEN="$LIM_TOKEN"
-    echo "round $round limited $(run_wrk limited "$LIM_URL")" >>"$WORK/results"
+    echo "round $round limited $(run_wrk limited "$LIM_URL" "$LIM_PID")" >>"$WORK/results"
     tail -3 "$WORK/results"
 done
 RSS_WRITTEN=$(rss_mb "$EMU_PID")
@@ -167,23 +182,26 @@ results, rss_idle, rss_written, stats = sys.argv[1:]
 stats = json.loads(stats)
 runs = {}
 for line in open(results):
-    _, rnd, name, rps, p99, bad = line.split()
-    runs.setdefault(name, []).append((int(rnd), float(rps), float(p99), int(bad)))
+    _, rnd, name, rps, p99, bad, cpu = line.split()
+    runs.setdefault(name, []).append((int(rnd), float(rps), float(p99), int(bad), float(cpu)))
 def median(name, i):
     return statistics.median(r[i] for r in runs[name])
 labels = {"minimal": "minimal axum handler", "emulator": "emulator, limits off",
           "limited": "emulator, limits on (never refusing)"}
 print()
-print("| server | req/s (median) | p99 latency (median) | non-2xx (all rounds) |")
-print("|---|---:|---:|---:|")
+print("| server | req/s (median) | p99 latency (median) | server CPU per request (median) | non-2xx (all rounds) |")
+print("|---|---:|---:|---:|---:|")
 for name in ("minimal", "emulator", "limited"):
     bad = sum(r[3] for r in runs[name])
-    print(f"| {labels[name]} | {median(name, 1):,.0f} | {median(name, 2):.2f} ms | {bad} |")
+    print(f"| {labels[name]} | {median(name, 1):,.0f} | {median(name, 2):.2f} ms | {median(name, 4):.1f} us | {bad} |")
 print()
 ratios = [e[1] / m[1] for m, e in zip(runs["minimal"], runs["emulator"])]
 print("emulator / minimal per round (limits off): " + ", ".join(f"{r:.0%}" for r in ratios)
       + f"; median {statistics.median(ratios):.0%} (target >= 60%)")
 print(f"emulator p99 (limits off), median: {median('emulator', 2):.2f} ms (target < 5 ms)")
+cpu = median("minimal", 4) / median("emulator", 4)
+print(f"minimal CPU per request / emulator CPU per request: {cpu:.0%} (the throughput the emulator "
+      "would reach relative to the minimal handler if the server were alone on its cores)")
 print(f"emulator RSS with 100,000 agents: {rss_idle} MB idle, {rss_written} MB after writing "
       f"{stats['users_written']:,} distinct agents (target < 50 MB)")
 print(f"emulator stats after the limits-off runs: writes_total={stats['writes_total']:,} "
