@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use pacer_emulator::{Config, Profile};
 
-use crate::support::{EXAMPLE, start};
+use crate::support::{EXAMPLE, start_manual};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_requests_see_about_ten_successes_then_429s() {
