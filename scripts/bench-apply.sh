@@ -5,8 +5,10 @@
 #   seed        500 agents, seed profile (token bucket 300/min, burst 10, X-RateLimit headers):
 #               elapsed / ideal (98 s), 429s, requests, the emulator's users_written and
 #               max_writes_per_user.
-#   genesys     500 agents, genesys profile (fixed 60 s window of 300, no headers), through the
-#               real per-agent route PATCH /api/v2/users/{userId}: elapsed / ideal (60 s), 429s.
+#   genesys     500 agents, genesys profile (fixed 60 s window of 300 per token, no rate-limit
+#               headers, the Genesys 429 body), with the per-agent schedule route switched on by a
+#               config file (`seed_routes = true`, since the real API has no per-agent write route
+#               in the emulator): elapsed / ideal (60 s), 429s.
 #   throughput  limits off, 100,000 agents: apply's items per second next to wrk's requests per
 #               second against the same emulator at the same concurrency (64), in one run.
 #   memory      limits off, a 1,000,000-row input: apply's peak resident memory.
@@ -81,8 +83,7 @@ schedule = json.dumps({"weekDate": "2026-12-07", "shifts": [{"startDate": "2026-
     "activityCodeId": "0", "description": "Work"}]}]}, separators=(",", ":"))
 with open(path, "w") as out:
     for user in ids[:count]:
-        body = schedule if kind == "schedule" else json.dumps({"title": "Agent", "version": 1})
-        out.write(json.dumps({"userId": user, "schedule": json.loads(body)}, separators=(",", ":")) + "\n")
+        out.write(json.dumps({"userId": user, "schedule": json.loads(schedule)}, separators=(",", ":")) + "\n")
 PY
 }
 
@@ -92,7 +93,8 @@ field() { python3 -c "import json,sys;d=json.load(open('$1'));print(d$2)"; }
 
 bench_profile() {
     local profile="$1" ideal="$2" method="$3" path="$4" kind="$5"
-    start_emulator "$profile" --profile "$profile" --agents 1000
+    printf 'profile = "%s"\nseed_routes = true\n' "$profile" >"$WORK/$profile.toml"
+    start_emulator "$profile" --config "$WORK/$profile.toml" --agents 1000
     write_input "$WORK/$profile.jsonl" 500 "$kind"
     "$PACER" apply "$WORK/$profile.jsonl" --api-url "$BASE" --method "$method" --path "$path" \
         --no-progress --report "$WORK/$profile.json" 2>"$WORK/$profile.err" || { cat "$WORK/$profile.err" >&2; exit 1; }
@@ -156,12 +158,12 @@ bench_memory() {
 
 case "$WHAT" in
     seed) bench_profile seed 98 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule ;;
-    genesys) bench_profile genesys 60 PATCH '/api/v2/users/{userId}' user ;;
+    genesys) bench_profile genesys 60 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule ;;
     throughput) bench_throughput ;;
     memory) bench_memory ;;
     all)
         bench_profile seed 98 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule
-        bench_profile genesys 60 PATCH '/api/v2/users/{userId}' user
+        bench_profile genesys 60 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule
         bench_throughput
         bench_memory
         ;;

@@ -105,3 +105,48 @@ fn a_deadline_the_limits_cannot_meet_aborts_before_any_write() {
     assert!(stderr.contains("plan: 40 items need at least"), "{stderr}");
     assert_eq!(emu.stats().writes_total, 0, "{stderr}");
 }
+
+/// Killed with SIGKILL in the middle of a run, a rerun of the same command finishes the job:
+/// every agent written, none twice except those in flight at the kill.
+#[test]
+fn a_run_killed_with_sigkill_is_finished_by_a_rerun() {
+    let mut config = pacer_emulator::Config::profile(Profile::Seed);
+    config.agents = 300;
+    // 50 writes a second, so that the run lasts a few seconds and the kill lands in its middle.
+    config.token_limiter_mut().unwrap().spec.limit = 3000;
+    let emu = Emu::with_config(config);
+    let dir = Dir::new("sigkill");
+    let agents: Vec<String> = (0..200).map(|i| emu.agent(i)).collect();
+    let file = dir.write("in.csv", &csv_for(&agents));
+    let args = ["apply", file.to_str().unwrap()];
+    let mut child = pacer(&emu.base, &args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (bounded: 20 s) until part of the work is done, then kill without warning.
+    for _ in 0..2_000 {
+        if emu.stats().writes_total >= 40 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = emu.stats().writes_total;
+    assert!(
+        (40..200).contains(&before),
+        "the kill landed at {before} writes"
+    );
+
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("resuming"), "{stderr}");
+    let stats = emu.stats();
+    assert_eq!(stats.users_written, 200, "{stderr}");
+    assert!(stats.max_writes_per_user <= 2, "{stderr}");
+    // Only the requests in flight at the kill may have been written twice.
+    let doubled = stats.writes_total - 200;
+    eprintln!("killed at {before} writes; {doubled} written twice; {stderr}");
+    assert!(doubled <= 64, "{doubled} agents written twice: {stderr}");
+}

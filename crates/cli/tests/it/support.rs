@@ -19,6 +19,10 @@ impl Emu {
     pub fn start(profile: Profile, agents: u32) -> Emu {
         let mut config = Config::profile(profile);
         config.agents = agents;
+        Emu::with_config(config)
+    }
+
+    pub fn with_config(config: Config) -> Emu {
         let state = AppState::new(config).expect("a valid config");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, addr) = std::sync::mpsc::channel();
