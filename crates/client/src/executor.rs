@@ -441,7 +441,7 @@ impl Executor {
             }
             if !events.is_empty() {
                 if let Err(err) = observer.events(&events) {
-                    observer_error = Some(err.to_string());
+                    observer_error.get_or_insert(err.to_string());
                     stopping = true;
                     interrupted = true;
                     // Nothing of this batch was recorded, so nothing of it is sent.
@@ -520,14 +520,19 @@ impl Executor {
             tokio::select! {
                 biased;
                 joined = tasks.join_next(), if !tasks.is_empty() => {
-                    let Some(joined) = joined else { continue };
-                    let finished = match joined {
-                        Ok(finished) => finished,
-                        Err(err) => std::panic::resume_unwind(err.into_panic()),
-                    };
-                    progress.in_flight -= 1;
-                    let now = start.elapsed();
-                    self.settle(finished, now, &mut policy, &mut rng, &mut progress, &mut events, &mut retries, stopping).await;
+                    // Every response that is already in is settled in this turn, so that under
+                    // load the journal commits many outcomes in one transaction.
+                    let mut next = joined;
+                    while let Some(joined) = next {
+                        let finished = match joined {
+                            Ok(finished) => finished,
+                            Err(err) => std::panic::resume_unwind(err.into_panic()),
+                        };
+                        progress.in_flight -= 1;
+                        let now = start.elapsed();
+                        self.settle(finished, now, &mut policy, &mut rng, &mut progress, &mut events, &mut retries, stopping).await;
+                        next = tasks.try_join_next();
+                    }
                 }
                 _ = tokio::time::sleep_until(sleep_until), if !stopping => {}
                 _ = &mut shutdown, if !stopping => {
@@ -535,14 +540,8 @@ impl Executor {
                     interrupted = true;
                 }
             }
-            if !events.is_empty() {
-                if let Err(err) = observer.events(&events) {
-                    observer_error.get_or_insert(err.to_string());
-                    stopping = true;
-                    interrupted = true;
-                }
-                events.clear();
-            }
+            // The outcomes settled here are recorded at the top of the next turn, in the same
+            // transaction as the sends that turn starts: one commit per turn.
         }
         progress.elapsed = start.elapsed();
         progress.input_done = input_done;

@@ -74,7 +74,7 @@ impl Default for PacerConfig {
             reserve: 1,
             default_window: Duration::from_secs(60),
             discovery_rate: 1.0,
-            discovery_max_rate: 1000.0,
+            discovery_max_rate: 1_000_000.0,
             default_throttle_wait: Duration::from_secs(1),
         }
     }
@@ -374,8 +374,11 @@ impl Budget {
             return self.full_burst.max(1);
         }
         let cover = (self.margin.as_nanos()).div_ceil(self.interval.as_nanos());
+        // At high rates the margin covers many intervals: keep at least half the bucket usable,
+        // or the pacer could send only one request per turn of its caller's loop.
         let reserve = u32::try_from(cover)
             .unwrap_or(u32::MAX)
+            .min(self.full_burst / 2)
             .max(self.reserve_min)
             .min(self.full_burst - 1);
         self.full_burst - reserve
@@ -694,7 +697,7 @@ impl Pacer {
                 throttled_at: now,
                 last_growth: now,
             });
-            b.set_rate(rate, 1, now);
+            b.set_rate(rate, discovery_burst(rate), now);
         }
     }
 
@@ -706,13 +709,14 @@ impl Pacer {
         };
         let new_rate = match d.peak {
             None => {
-                // Slow start: the rate grows by half every second without a throttle.
-                let secs = now.saturating_sub(d.last_growth).as_secs_f64();
-                if secs < 1.0 {
+                // Slow start: the rate grows by half every quarter second without a throttle
+                // (about five times a second), so that a server without limits is found fast.
+                let quarters = now.saturating_sub(d.last_growth).as_secs_f64() * 4.0;
+                if quarters < 1.0 {
                     return;
                 }
                 d.last_growth = now;
-                (b.rate() * 1.5f64.powf(secs.min(10.0))).min(max)
+                (b.rate() * 1.5f64.powf(quarters.min(40.0))).min(max)
             }
             Some(peak) => {
                 // Cubic recovery towards the throttled rate, settling just under it.
@@ -722,7 +726,7 @@ impl Pacer {
             }
         };
         if (new_rate - b.rate()).abs() > b.rate() * 0.01 {
-            b.set_rate(new_rate, 1, now);
+            b.set_rate(new_rate, discovery_burst(new_rate), now);
         }
     }
 
@@ -1041,7 +1045,7 @@ impl Pacer {
             );
             d.throttled_at = now;
             let rate = 0.7 * measured;
-            b.set_rate(rate, 1, now);
+            b.set_rate(rate, discovery_burst(rate), now);
         } else if b.rate().is_finite() {
             // The known rate was too high (or the burst too large): back off a little.
             let rate = b.rate() * 0.9;
@@ -1058,6 +1062,17 @@ impl Pacer {
             // A window limit refused earlier than expected: the bursts must be smaller.
             log.limit = (log.limit * 3 / 4).max(1);
         }
+    }
+}
+
+/// The burst discovery allows at `rate`: 20 ms of sends, at least one. At a few requests a second
+/// this is one (sends evenly spaced); at thousands it lets a caller whose loop turns more slowly
+/// than the interval catch up.
+fn discovery_burst(rate: f64) -> u32 {
+    if rate.is_finite() {
+        (rate * 0.02).ceil().clamp(1.0, 1_000_000.0) as u32
+    } else {
+        1
     }
 }
 

@@ -24,8 +24,7 @@ pub use settings::{ApplyArgs, ApplySettings, DeadlinePolicy, Display};
 /// Runs `pacer apply` from its arguments.
 pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     let settings = ApplySettings::resolve(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
