@@ -189,7 +189,10 @@ impl Report {
             },
             self.elapsed_s,
         ));
-        if let Some(ideal) = self.ideal_s.filter(|ideal| *ideal > 0.0) {
+        if let Some(ideal) = self
+            .ideal_s
+            .filter(|ideal| *ideal > 0.0 && self.items_remaining == 0)
+        {
             out.push_str(&format!(
                 " (ideal {ideal:.1} s, {:.2}x)",
                 self.elapsed_s / ideal
