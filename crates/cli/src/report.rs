@@ -58,32 +58,8 @@ pub struct Report {
     pub failed_items: Vec<FailedItem>,
 }
 
-/// A failed item as the report lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedItem {
-    /// The line of the item in the input file.
-    pub line: u64,
-    pub user_id: String,
-    /// The last HTTP status, `None` when no response came.
-    pub status: Option<u16>,
-    pub reason: String,
-    pub attempts: u32,
-    /// The server's `ININ-Correlation-Id` of the last response, for support.
-    pub correlation_id: Option<String>,
-}
-
-impl From<pacer_journal::FailedItem> for FailedItem {
-    fn from(item: pacer_journal::FailedItem) -> FailedItem {
-        FailedItem {
-            line: item.line,
-            user_id: item.user_id,
-            status: item.status,
-            reason: item.reason,
-            attempts: item.attempts,
-            correlation_id: item.correlation_id,
-        }
-    }
-}
+/// A failed item as the report lists it: the journal's own record.
+pub use pacer_journal::FailedItem;
 
 /// Every failed item of a journal, in line order, read a page of 1,000 at a time.
 pub fn failed_items(
@@ -96,7 +72,7 @@ pub fn failed_items(
         loop {
             if let Some(item) = page.next() {
                 after = item.line;
-                return Some(Ok(item.into()));
+                return Some(Ok(item));
             }
             if exhausted {
                 return None;

@@ -147,15 +147,17 @@ pub struct PendingItem {
     pub possibly_sent: bool,
 }
 
-/// A failed item with the reason it failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A failed item with the reason it failed, as the journal holds it and reports list it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FailedItem {
+    /// The line of the item in the input file.
     pub line: u64,
     pub user_id: String,
-    /// The last HTTP status, if a response came at all.
+    /// The last HTTP status, `None` when no response came.
     pub status: Option<u16>,
     pub reason: String,
     pub attempts: u32,
+    /// The server's `ININ-Correlation-Id` of the last response, for support.
     pub correlation_id: Option<String>,
 }
 
