@@ -41,6 +41,18 @@ fn writes_every_agent_once_and_a_rerun_sends_nothing() {
         1 + report["requests_sent"].as_u64().unwrap()
     );
 
+    // `pacer status` reads the journal: finished, 8 done.
+    let mut status = std::process::Command::new(env!("CARGO_BIN_EXE_pacer"));
+    status.args([
+        "status",
+        "--journal",
+        dir.path("in.csv.pacer.sqlite").to_str().unwrap(),
+    ]);
+    let (code, stdout, _) = run(status, &dir.0);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains(": finished"), "{stdout}");
+    assert!(stdout.contains("8 items: 8 done, 0 failed"), "{stdout}");
+
     // The same command again: the journal says everything is done, nothing is sent.
     let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
     assert_eq!(code, 0, "{stderr}");

@@ -169,3 +169,42 @@ fn journal_from_another_input_is_refused_unless_restart() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(emu.stats().users_written, 2);
 }
+
+#[test]
+fn emulate_refuses_impossible_limits_and_malformed_config_with_exit_2() {
+    let dir = Dir::new("emulate");
+    let run_emulate = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pacer"))
+            .arg("emulate")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).replace(&dir.0.display().to_string(), "[DIR]"),
+        )
+    };
+    let (code, stderr) = run_emulate(&["--burst", "0", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("burst"), "{stderr}");
+    let (code, stderr) = run_emulate(&["--token-rate", "5/0s", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let config = dir.write(
+        "emu.toml",
+        "profile = \"seed\"\n\n[faults]\nlatncy = \"20ms\"\n",
+    );
+    let (code, stderr) = run_emulate(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[DIR]/emu.toml:4"),
+        "the file and line are named: {stderr}"
+    );
+    assert!(stderr.contains("latncy"), "the key is named: {stderr}");
+    let (code, stderr) = run_emulate(&["--no-such-flag"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
