@@ -180,9 +180,17 @@ impl Observer for ApplyObserver<'_> {
             0.0
         };
         // The plan's ETA is a time since the run's start; shown as the time left.
+        // While the limit is still being discovered an ETA would be a guess from the first
+        // cautious rate: none is shown until the pacer knows more or the run has a pace.
+        let discovering = rate == 0.0
+            && progress
+                .budget
+                .as_ref()
+                .is_some_and(|b| b.source == Some(pacer_core::pacer::Source::Discovered));
         let eta = progress
             .plan
             .as_ref()
+            .filter(|_| !discovering)
             .map(|plan| plan.eta.saturating_sub(progress.elapsed));
         let eta_text = match eta {
             Some(eta) => format!("ETA {}", clock(eta)),
