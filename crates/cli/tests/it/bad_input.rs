@@ -208,3 +208,13 @@ fn emulate_refuses_impossible_limits_and_malformed_config_with_exit_2() {
     let (code, stderr) = run_emulate(&["--no-such-flag"]);
     assert_eq!(code, Some(2), "{stderr}");
 }
+
+#[test]
+fn help_lists_every_command() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pacer"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
