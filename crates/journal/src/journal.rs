@@ -17,6 +17,8 @@ const SCHEMA_VERSION: i64 = 1;
 const LOAD_BATCH: usize = 10_000;
 /// Items read per query by the cursors.
 const PAGE: usize = 1_024;
+/// How often, at most, [`Journal::record`] rewrites the run's time of change.
+const RUN_TOUCH_EVERY_MS: i64 = 1_000;
 
 const SCHEMA: &str = "
 CREATE TABLE run (
@@ -120,7 +122,8 @@ pub struct RunInfo {
     pub items_loaded: bool,
     /// When the run was created, in milliseconds since the Unix epoch.
     pub created_unix_ms: i64,
-    /// When the journal last changed, in milliseconds since the Unix epoch.
+    /// When the journal last changed, in milliseconds since the Unix epoch; during a run it is
+    /// rewritten at most once a second, so it may lag the last change by up to a second.
     pub updated_unix_ms: i64,
 }
 
@@ -207,6 +210,8 @@ pub struct Journal {
     path: PathBuf,
     kind: OpenKind,
     possibly_sent_at_open: u64,
+    /// When [`Journal::record`] last rewrote the run's `updated_unix_ms`.
+    run_touched_ms: std::cell::Cell<i64>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -307,6 +312,7 @@ impl Journal {
             path: path.to_path_buf(),
             kind,
             possibly_sent_at_open: 0,
+            run_touched_ms: std::cell::Cell::new(now),
         };
         journal.possibly_sent_at_open = journal.counts()?.in_flight;
         Ok(journal)
@@ -337,6 +343,7 @@ impl Journal {
             path: path.to_path_buf(),
             kind: OpenKind::Resumed,
             possibly_sent_at_open: 0,
+            run_touched_ms: std::cell::Cell::new(0),
         };
         journal.possibly_sent_at_open = journal.counts()?.in_flight;
         Ok(journal)
@@ -443,11 +450,18 @@ impl Journal {
 
     fn apply(&self, changes: &[Change<'_>]) -> Result<()> {
         let now = now_ms();
+        // Each statement is taken from the cache once per batch, not once per change.
+        let mut in_flight = None;
+        let mut done = None;
+        let mut failed = None;
+        let mut skipped = None;
         for change in changes {
             let (line, updated) = match *change {
                 Change::InFlight { line } => (
                     line,
-                    self.cached(
+                    take(
+                        &mut in_flight,
+                        self,
                         "UPDATE items SET state = 'in_flight', attempts = attempts + 1,
                              updated_unix_ms = ?2 WHERE line = ?1",
                     )?
@@ -459,7 +473,9 @@ impl Journal {
                     correlation_id,
                 } => (
                     line,
-                    self.cached(
+                    take(
+                        &mut done,
+                        self,
                         "UPDATE items SET state = 'done', status = ?2, reason = NULL,
                              correlation_id = ?3, updated_unix_ms = ?4 WHERE line = ?1",
                     )?
@@ -477,7 +493,9 @@ impl Journal {
                     correlation_id,
                 } => (
                     line,
-                    self.cached(
+                    take(
+                        &mut failed,
+                        self,
                         "UPDATE items SET state = 'failed', status = ?2, reason = ?3,
                              correlation_id = ?4, updated_unix_ms = ?5 WHERE line = ?1",
                     )?
@@ -491,7 +509,9 @@ impl Journal {
                 ),
                 Change::Skipped { line, reason } => (
                     line,
-                    self.cached(
+                    take(
+                        &mut skipped,
+                        self,
                         "UPDATE items SET state = 'skipped', status = NULL, reason = ?2,
                              updated_unix_ms = ?3 WHERE line = ?1",
                     )?
@@ -505,9 +525,14 @@ impl Journal {
                 });
             }
         }
-        self.cached("UPDATE run SET updated_unix_ms = ?1 WHERE id = 1")?
-            .execute(params![now])
-            .map_err(|e| self.err(e))?;
+        // The run's own time of change is kept to within a second: rewriting its row in every
+        // batch would add a page to every commit.
+        if now.saturating_sub(self.run_touched_ms.get()) >= RUN_TOUCH_EVERY_MS {
+            self.cached("UPDATE run SET updated_unix_ms = ?1 WHERE id = 1")?
+                .execute(params![now])
+                .map_err(|e| self.err(e))?;
+            self.run_touched_ms.set(now);
+        }
         Ok(())
     }
 
@@ -896,6 +921,18 @@ fn read_run(conn: &Connection, path: &Path) -> Result<Option<RunInfo>> {
         created_unix_ms: created,
         updated_unix_ms: updated,
     }))
+}
+
+/// The statement in `slot`, taken from the journal's cache the first time it is needed.
+fn take<'c, 'j>(
+    slot: &'c mut Option<rusqlite::CachedStatement<'j>>,
+    journal: &'j Journal,
+    sql: &str,
+) -> Result<&'c mut rusqlite::CachedStatement<'j>> {
+    if slot.is_none() {
+        *slot = Some(journal.cached(sql)?);
+    }
+    Ok(slot.as_mut().expect("the slot was just filled"))
 }
 
 /// Commits when `outcome` is Ok and rolls back otherwise, returning the first error.
