@@ -481,6 +481,13 @@ pub struct Rows<'v> {
 
 impl Rows<'_> {
     fn next_with_raw(&mut self) -> Result<Option<(Item, Vec<u8>)>, InputError> {
+        Ok(self
+            .next_with_record()?
+            .map(|(item, record)| (item, record.raw())))
+    }
+
+    /// The next item with the record it came from, whose raw text is only built when asked for.
+    fn next_with_record(&mut self) -> Result<Option<(Item, Record)>, InputError> {
         if self.done {
             return Ok(None);
         }
@@ -488,7 +495,6 @@ impl Rows<'_> {
             self.done = true;
             return Ok(None);
         };
-        let raw = record.raw();
         let checked = self.validation.layout.check(&record);
         let mut reasons: Vec<String> = checked
             .problems
@@ -513,7 +519,7 @@ impl Rows<'_> {
                 reason: reasons.join("; "),
             },
         };
-        Ok(Some((item, raw)))
+        Ok(Some((item, record)))
     }
 }
 
@@ -521,7 +527,7 @@ impl Iterator for Rows<'_> {
     type Item = Result<Item, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_with_raw()
+        self.next_with_record()
             .map(|found| found.map(|(item, _)| item))
             .transpose()
     }
