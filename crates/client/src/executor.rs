@@ -83,10 +83,6 @@ impl ExecutorConfig {
     fn endpoint_name(&self) -> String {
         format!("{} {}", self.method, self.path_template)
     }
-
-    fn url_path(&self, user_id: &str) -> String {
-        self.path_template.replace("{userId}", user_id)
-    }
 }
 
 /// What the executor tells its observer.
@@ -461,10 +457,10 @@ impl Executor {
                 let http = self.http.clone();
                 let tokens = self.tokens.clone();
                 let method = self.config.method.clone();
-                let url = format!(
-                    "{}{}",
-                    self.api_base,
-                    self.config.url_path(&work.job.user_id)
+                let url = request_url(
+                    &self.api_base,
+                    &self.config.path_template,
+                    &work.job.user_id,
                 );
                 tasks.spawn(async move {
                     let started_unix_ms = unix_ms(SystemTime::now());
@@ -481,7 +477,7 @@ impl Executor {
                     };
                     let record = request_record(
                         &work,
-                        &url,
+                        url,
                         started_unix_ms,
                         begun,
                         &result,
@@ -807,9 +803,24 @@ fn next_job(
     }
 }
 
+/// The full URL of `user_id`'s request: `api_base`, then `template` with every `{userId}`
+/// replaced, built in one allocation.
+fn request_url(api_base: &str, template: &str, user_id: &str) -> String {
+    let mut url = String::with_capacity(api_base.len() + template.len() + user_id.len());
+    url.push_str(api_base);
+    let mut rest = template;
+    while let Some(at) = rest.find("{userId}") {
+        url.push_str(&rest[..at]);
+        url.push_str(user_id);
+        rest = &rest[at + "{userId}".len()..];
+    }
+    url.push_str(rest);
+    url
+}
+
 fn request_record(
     work: &Work,
-    url: &str,
+    url: String,
     started_unix_ms: u64,
     begun: Instant,
     result: &Result<Response>,
@@ -839,7 +850,7 @@ fn request_record(
         status,
         error,
         error_kind,
-        url: url.to_string(),
+        url,
         bytes_received,
         bytes_sent: work.job.body.len() as u64,
         in_flight,
@@ -867,4 +878,29 @@ fn signals_of(response: &Response) -> Signals {
 fn unix_ms(at: SystemTime) -> u64 {
     at.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_urls_replace_every_user_id_placeholder() {
+        assert_eq!(
+            request_url("http://h:1", "/api/v2/users/{userId}/x/{userId}", "ab"),
+            "http://h:1/api/v2/users/ab/x/ab"
+        );
+        assert_eq!(
+            request_url(
+                "http://h:1",
+                "/api/v2/wfm/usersettings/{userId}/schedule",
+                "u"
+            ),
+            "http://h:1/api/v2/wfm/usersettings/u/schedule"
+        );
+        assert_eq!(
+            request_url("http://h", "/no/placeholder", "u"),
+            "http://h/no/placeholder"
+        );
+    }
 }

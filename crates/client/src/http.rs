@@ -199,10 +199,11 @@ impl HttpClient {
             source,
         };
         let start = Instant::now();
-        let response = request.send().await.map_err(transport)?;
+        let mut response = request.send().await.map_err(transport)?;
         let latency = start.elapsed();
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // The headers are moved out rather than copied: the body is read without them.
+        let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(transport)?.to_vec();
         let elapsed = start.elapsed();
         let correlation_id = headers
