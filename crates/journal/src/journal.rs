@@ -45,6 +45,29 @@ CREATE TABLE items (
 );
 ";
 
+/// Writes the run's one row for `spec`, created and updated `now`.
+fn insert_run(
+    conn: &Connection,
+    spec: &RunSpec,
+    settings: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO run (id, input_path, input_size, input_sha256, method, path_template,
+             settings, items_loaded, created_unix_ms, updated_unix_ms)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+        params![
+            spec.input_path,
+            spec.fingerprint.size as i64,
+            hex(&spec.fingerprint.sha256),
+            spec.method,
+            spec.path_template,
+            settings,
+            now
+        ],
+    )
+}
+
 /// The default journal path for an input: next to it, named `<input file name>.pacer.sqlite`.
 pub fn default_path(input: &Path) -> PathBuf {
     let mut name = input
@@ -240,41 +263,16 @@ impl Journal {
         let now = now_ms();
         let kind = match existing {
             None => {
-                conn.execute(
-                    "INSERT INTO run (id, input_path, input_size, input_sha256, method, path_template,
-                         settings, items_loaded, created_unix_ms, updated_unix_ms)
-                     VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
-                    params![
-                        spec.input_path,
-                        spec.fingerprint.size as i64,
-                        hex(&spec.fingerprint.sha256),
-                        spec.method,
-                        spec.path_template,
-                        settings,
-                        now
-                    ],
-                )
-                .map_err(|e| sqlite(path, e))?;
+                insert_run(&conn, spec, &settings, now).map_err(|e| sqlite(path, e))?;
                 OpenKind::Created
             }
             Some(_) if restart => {
                 conn.prepare_cached("BEGIN IMMEDIATE")
                     .and_then(|mut s| s.execute([]).map(|_| ()))
                     .map_err(|e| sqlite(path, e))?;
-                let inserted = conn.execute_batch("DELETE FROM items; DELETE FROM run;").and_then(|()| conn.execute(
-                    "INSERT INTO run (id, input_path, input_size, input_sha256, method, path_template,
-                         settings, items_loaded, created_unix_ms, updated_unix_ms)
-                     VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
-                    params![
-                        spec.input_path,
-                        spec.fingerprint.size as i64,
-                        hex(&spec.fingerprint.sha256),
-                        spec.method,
-                        spec.path_template,
-                        settings,
-                        now
-                    ],
-                ));
+                let inserted = conn
+                    .execute_batch("DELETE FROM items; DELETE FROM run;")
+                    .and_then(|()| insert_run(&conn, spec, &settings, now));
                 finish_tx(
                     &conn,
                     path,

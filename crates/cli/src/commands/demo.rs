@@ -89,7 +89,20 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
     let journal = dir.join("agents.csv.pacer.sqlite");
     let _ = std::fs::remove_file(&journal);
     let report = dir.join("report.json");
-    eprintln!("pacer demo: emulator (seed profile: token bucket 300/min, burst 10) at {base}");
+    // The server's bound comes from the emulator's own token limiter: (N - burst) / rate.
+    let spec = state
+        .config()
+        .limiters
+        .first()
+        .map(|limiter| limiter.spec)
+        .context("the seed profile has a token limiter")?;
+    eprintln!(
+        "pacer demo: emulator (seed profile: {} {} per {} s, burst {}) at {base}",
+        spec.algorithm,
+        spec.limit,
+        spec.window.as_secs_f64(),
+        spec.burst
+    );
     eprintln!(
         "pacer assigns {agents} schedules from {}{}",
         input.display(),
@@ -101,10 +114,13 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
             String::new()
         }
     );
-    let ideal = Duration::from_secs_f64(f64::from(agents.saturating_sub(10)) / 5.0);
+    let ideal =
+        Duration::from_secs_f64(f64::from(agents.saturating_sub(spec.burst)) / spec.rate_per_sec());
     eprintln!(
-        "the server's limit allows {agents} writes in {:.0} s at best ((N - 10) / 5 per second)\n",
-        ideal.as_secs_f64()
+        "the server's limit allows {agents} writes in {:.0} s at best ((N - {}) / {} per second)\n",
+        ideal.as_secs_f64(),
+        spec.burst,
+        spec.rate_per_sec()
     );
 
     let endpoints = Endpoints::resolve(&pacer_client::EndpointOptions {
