@@ -495,6 +495,19 @@ impl Rows<'_> {
             self.done = true;
             return Ok(None);
         };
+        // A file that validated clean is reread lightly: every row was checked in the first
+        // pass, and the journal's fingerprint refuses a file changed since. A row that does not
+        // read as the first pass saw it gets the full check again.
+        if self.validation.is_clean() {
+            if let Some((user_id, body)) = self.validation.layout.reread(&record) {
+                let item = Item::Valid(Row {
+                    line: record.line,
+                    user_id,
+                    body,
+                });
+                return Ok(Some((item, record)));
+            }
+        }
         let checked = self.validation.layout.check(&record);
         let mut reasons: Vec<String> = checked
             .problems
@@ -699,6 +712,42 @@ impl Layout {
         }
     }
 
+    /// The userId and body of a row already found valid, without checking the schedule again;
+    /// `None` when the row does not have the shape of a valid row.
+    fn reread(&self, record: &Record) -> Option<(String, Vec<u8>)> {
+        let (user_id, body) = match (&record.row, self) {
+            (RawRow::Line(bytes), Layout::JsonLines) => {
+                let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
+                let body = match (line.schedule, line.body) {
+                    (Some(body), None) | (None, Some(body)) => body,
+                    _ => return None,
+                };
+                (
+                    line.user_id.trim().to_string(),
+                    body.get().as_bytes().to_vec(),
+                )
+            }
+            (
+                RawRow::Csv(fields),
+                Layout::CsvJson {
+                    width,
+                    user,
+                    schedule,
+                },
+            ) if fields.len() == *width => {
+                let cell = |i: usize| std::str::from_utf8(fields.get(i)?).ok();
+                (
+                    cell(*user)?.to_string(),
+                    cell(*schedule)?.as_bytes().to_vec(),
+                )
+            }
+            _ => return None,
+        };
+        user_id_problem(&user_id)
+            .is_none()
+            .then_some((user_id, body))
+    }
+
     fn check(&self, record: &Record) -> Checked {
         match (&record.row, self) {
             (RawRow::Line(bytes), Layout::JsonLines) => check_json_line(bytes),
@@ -854,6 +903,18 @@ fn check_csv(
         body,
         problems,
     }
+}
+
+/// A JSON line as a valid one reads, borrowed: the body is kept as written.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LightLine<'a> {
+    #[serde(rename = "userId", borrow)]
+    user_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    schedule: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a serde_json::value::RawValue>,
 }
 
 fn check_json_line(bytes: &[u8]) -> Checked {
@@ -1278,6 +1339,45 @@ mod tests {
         assert_eq!(rows[1].user_id, B);
         let body: Value = serde_json::from_slice(&rows[0].body).unwrap();
         assert_eq!(body, serde_json::from_str::<Value>(SCHEDULE).unwrap());
+    }
+
+    #[test]
+    fn a_clean_file_is_reread_to_the_same_rows_as_the_full_check() {
+        let spaced = format!("{{ \"userId\" : \" {A} \" , \"schedule\" : {SCHEDULE} }}");
+        let body = format!("{{\"body\":{{\"a\":1}},\"userId\":\"{B}\"}}");
+        let escaped = format!(
+            "{{\"userId\":\"{}\",\"schedule\":{SCHEDULE}}}",
+            C.replace('f', "\\u0066")
+        );
+        let content = format!("{spaced}\n{body}\n{escaped}\n");
+        let dir = TempDir::new();
+        let path = dir.file("agents.jsonl", &content);
+        let input = Input::open(&path, None).unwrap();
+        let validation = input.validate(&mut |f| panic!("{f}")).unwrap();
+        let mut records = input.records().unwrap();
+        let mut reread = input.rows(&validation).unwrap();
+        while let Some(record) = records.next().unwrap() {
+            let full = validation.layout.check(&record);
+            let Some(Ok(Item::Valid(row))) = reread.next() else {
+                panic!("line {} not valid on reread", record.line)
+            };
+            assert_eq!(row.user_id, full.user_id, "line {}", record.line);
+            let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
+            assert_eq!(
+                parse(&row.body),
+                parse(&full.body.unwrap()),
+                "line {}",
+                record.line
+            );
+        }
+        assert!(reread.next().is_none());
+        // A row that no longer reads as a valid one gets the full check, and its findings.
+        let changed = dir.file("agents.jsonl", &format!("{{\"userId\":\"{A}\"}}\n"));
+        let mut rows = Input::open(&changed, None)
+            .unwrap()
+            .rows(&validation)
+            .unwrap();
+        assert!(matches!(rows.next(), Some(Ok(Item::Invalid { .. }))));
     }
 
     #[test]
