@@ -74,7 +74,9 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "N/UNIT")]
     pub rate: Option<String>,
 
-    /// The burst the declared limit allows (a token bucket's capacity).
+    /// The burst the declared limit allows (a token bucket's capacity). Without it a token
+    /// bucket's sends are evenly spaced, one at a time; past about 1,000/s give a burst (a
+    /// second's worth is typical), or the spacing itself costs throughput.
     #[arg(long, requires = "rate")]
     pub burst: Option<u32>,
 
