@@ -40,6 +40,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use pacer_genesys::{Activity, Schedule, ScheduleError, Shift};
+use pacer_journal::{Fingerprint, Hasher};
 use serde_json::Value;
 
 /// The format of an input file.
@@ -165,6 +166,9 @@ pub struct Validation {
     /// A problem with the file as a whole (empty, bad header): no row can be sent, even with
     /// `--skip-invalid`.
     pub fatal: bool,
+    /// The fingerprint of the bytes validated, when the pass read the whole file: the journal
+    /// records it, and every later pass must read the same bytes.
+    pub fingerprint: Option<Fingerprint>,
     layout: Layout,
     /// userIds that appear on more than one row: every row of such an agent is invalid, since
     /// pacer cannot tell which of the schedules is meant.
@@ -247,6 +251,7 @@ impl Input {
                     rows_invalid: 0,
                     findings,
                     fatal: true,
+                    fingerprint: None,
                     layout: Layout::JsonLines,
                     duplicates: HashSet::new(),
                 });
@@ -273,6 +278,7 @@ impl Input {
                 }
             }
         }
+        let fingerprint = Some(records.fingerprint());
         if rows_total == 0 {
             let reason = match self.format {
                 Format::Csv => "the file has a header but no rows",
@@ -290,6 +296,7 @@ impl Input {
                 rows_invalid: 0,
                 findings,
                 fatal: true,
+                fingerprint,
                 layout,
                 duplicates: HashSet::new(),
             });
@@ -344,6 +351,7 @@ impl Input {
             rows_invalid,
             findings,
             fatal: false,
+            fingerprint,
             layout,
             duplicates,
         })
@@ -399,6 +407,10 @@ impl Input {
             path: self.path.clone(),
             source,
         })?;
+        let file = HashingFile {
+            file,
+            hasher: Hasher::new(),
+        };
         let reader = BufReader::with_capacity(256 * 1024, file);
         Ok(match self.format {
             Format::Csv => Records::Csv {
@@ -493,6 +505,15 @@ impl Rows<'_> {
         }
         let Some(record) = self.records.next()? else {
             self.done = true;
+            // Every pass reads the bytes that were validated, or says so at its end.
+            if let Some(validated) = self.validation.fingerprint {
+                if self.records.fingerprint() != validated {
+                    return Err(InputError::Changed {
+                        path: self.records.path().to_path_buf(),
+                        what: "its content differs from what was validated; run again to validate it anew".into(),
+                    });
+                }
+            }
             return Ok(None);
         };
         // A file that validated clean is reread lightly: every row was checked in the first
@@ -1099,20 +1120,49 @@ impl Record {
     }
 }
 
+/// The input file, hashed as it is read.
+struct HashingFile {
+    file: File,
+    hasher: Hasher,
+}
+
+impl std::io::Read for HashingFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Reads records one at a time from either format.
 enum Records {
     Csv {
-        reader: csv::Reader<BufReader<File>>,
+        reader: csv::Reader<BufReader<HashingFile>>,
         path: PathBuf,
     },
     Lines {
-        reader: BufReader<File>,
+        reader: BufReader<HashingFile>,
         line: u64,
         path: PathBuf,
     },
 }
 
 impl Records {
+    fn path(&self) -> &Path {
+        match self {
+            Records::Csv { path, .. } | Records::Lines { path, .. } => path,
+        }
+    }
+
+    /// The fingerprint of the bytes read so far (the whole file, once `next` gave `None`).
+    fn fingerprint(&mut self) -> Fingerprint {
+        let file = match self {
+            Records::Csv { reader, .. } => reader.get_mut().get_mut(),
+            Records::Lines { reader, .. } => reader.get_mut(),
+        };
+        std::mem::take(&mut file.hasher).finish()
+    }
+
     fn next(&mut self) -> Result<Option<Record>, InputError> {
         match self {
             Records::Csv { reader, path } => {
@@ -1378,6 +1428,22 @@ mod tests {
             .rows(&validation)
             .unwrap();
         assert!(matches!(rows.next(), Some(Ok(Item::Invalid { .. }))));
+        // And the pass ends by saying the file is not the one validated.
+        assert!(matches!(rows.next(), Some(Err(InputError::Changed { .. }))));
+        assert!(rows.next().is_none());
+    }
+
+    #[test]
+    fn validation_fingerprints_the_bytes_it_read() {
+        let dir = TempDir::new();
+        let content = format!("{{\"userId\":\"{A}\",\"schedule\":{SCHEDULE}}}\n");
+        let path = dir.file("agents.jsonl", &content);
+        let input = Input::open(&path, None).unwrap();
+        let validation = input.validate(&mut |f| panic!("{f}")).unwrap();
+        assert_eq!(
+            validation.fingerprint,
+            Some(Fingerprint::of_bytes(content.as_bytes()))
+        );
     }
 
     #[test]

@@ -33,9 +33,8 @@ impl Fingerprint {
 
     /// Reads `reader` to its end and returns the fingerprint of what it yielded.
     pub fn of_reader(mut reader: impl Read) -> std::io::Result<Fingerprint> {
-        let mut context = Context::new(&SHA256);
+        let mut hasher = Hasher::new();
         let mut buffer = vec![0u8; 256 * 1024];
-        let mut size = 0u64;
         loop {
             let n = match reader.read(&mut buffer) {
                 Ok(0) => break,
@@ -43,12 +42,9 @@ impl Fingerprint {
                 Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(err),
             };
-            context.update(&buffer[..n]);
-            size += n as u64;
+            hasher.update(&buffer[..n]);
         }
-        let mut sha256 = [0u8; 32];
-        sha256.copy_from_slice(context.finish().as_ref());
-        Ok(Fingerprint { size, sha256 })
+        Ok(hasher.finish())
     }
 
     /// The fingerprint of bytes already in memory.
@@ -68,6 +64,45 @@ impl Fingerprint {
             *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
         }
         Some(Fingerprint { size, sha256 })
+    }
+}
+
+/// Builds a fingerprint from bytes fed in order, for a caller that reads the file anyway.
+#[derive(Clone)]
+pub struct Hasher {
+    context: Context,
+    size: u64,
+}
+
+impl Hasher {
+    /// A hasher that has seen no bytes.
+    pub fn new() -> Hasher {
+        Hasher {
+            context: Context::new(&SHA256),
+            size: 0,
+        }
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.context.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    /// The fingerprint of every byte fed.
+    pub fn finish(self) -> Fingerprint {
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(self.context.finish().as_ref());
+        Fingerprint {
+            size: self.size,
+            sha256,
+        }
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

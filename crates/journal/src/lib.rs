@@ -19,7 +19,7 @@ mod fingerprint;
 mod journal;
 
 pub use error::{Error, Result};
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
     Change, Counts, FailedItem, ItemLoader, ItemState, Journal, OpenKind, PendingCursor,
     PendingItem, RunInfo, RunSpec, default_path,

@@ -96,7 +96,11 @@ pub async fn execute(
     // 2. The journal: a new run, or the same input resumed.
     let spec = RunSpec {
         input_path: settings.input.display().to_string(),
-        fingerprint: Fingerprint::of_file(&settings.input).map_err(Exit::usage)?,
+        // The bytes validated are the bytes fingerprinted: one read, no window between them.
+        fingerprint: match validation.fingerprint {
+            Some(fingerprint) => fingerprint,
+            None => Fingerprint::of_file(&settings.input).map_err(Exit::usage)?,
+        },
         method: settings.method.to_string(),
         path_template: settings.path_template.clone(),
         settings: settings.journal_json(),
