@@ -166,9 +166,9 @@ pub struct Validation {
     /// A problem with the file as a whole (empty, bad header): no row can be sent, even with
     /// `--skip-invalid`.
     pub fatal: bool,
-    /// The fingerprint of the bytes validated, when the pass read the whole file: the journal
+    /// The fingerprint of the bytes validated (the whole file, unless it is `fatal`): the journal
     /// records it, and every later pass must read the same bytes.
-    pub fingerprint: Option<Fingerprint>,
+    pub fingerprint: Fingerprint,
     layout: Layout,
     /// userIds that appear on more than one row: every row of such an agent is invalid, since
     /// pacer cannot tell which of the schedules is meant.
@@ -245,13 +245,14 @@ impl Input {
                 for finding in fatal {
                     emit(finding);
                 }
+                let fingerprint = records.fingerprint();
                 return Ok(Validation {
                     rows_total: 0,
                     rows_valid: 0,
                     rows_invalid: 0,
                     findings,
                     fatal: true,
-                    fingerprint: None,
+                    fingerprint,
                     layout: Layout::JsonLines,
                     duplicates: HashSet::new(),
                 });
@@ -278,7 +279,7 @@ impl Input {
                 }
             }
         }
-        let fingerprint = Some(records.fingerprint());
+        let fingerprint = records.fingerprint();
         if rows_total == 0 {
             let reason = match self.format {
                 Format::Csv => "the file has a header but no rows",
@@ -506,18 +507,18 @@ impl Rows<'_> {
         let Some(record) = self.records.next()? else {
             self.done = true;
             // Every pass reads the bytes that were validated, or says so at its end.
-            if let Some(validated) = self.validation.fingerprint {
-                if self.records.fingerprint() != validated {
-                    return Err(InputError::Changed {
-                        path: self.records.path().to_path_buf(),
-                        what: "its content differs from what was validated; run again to validate it anew".into(),
-                    });
-                }
+            if !self.validation.fatal && self.records.fingerprint() != self.validation.fingerprint {
+                return Err(InputError::Changed {
+                    path: self.records.path().to_path_buf(),
+                    what:
+                        "its content differs from what was validated; run again to validate it anew"
+                            .into(),
+                });
             }
             return Ok(None);
         };
         // A file that validated clean is reread lightly: every row was checked in the first
-        // pass, and the journal's fingerprint refuses a file changed since. A row that does not
+        // pass, and this pass's bytes are compared with those at its end. A row that does not
         // read as the first pass saw it gets the full check again.
         if self.validation.is_clean() {
             if let Some((user_id, body)) = self.validation.layout.reread(&record) {
@@ -1442,7 +1443,7 @@ mod tests {
         let validation = input.validate(&mut |f| panic!("{f}")).unwrap();
         assert_eq!(
             validation.fingerprint,
-            Some(Fingerprint::of_bytes(content.as_bytes()))
+            Fingerprint::of_bytes(content.as_bytes())
         );
     }
 

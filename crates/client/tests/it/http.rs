@@ -2,23 +2,16 @@
 
 use std::time::Duration;
 
-use pacer_client::{
-    Error, HttpClient, HttpConfig, Method, TokenConfig, TokenManager, TransportKind,
-};
+use pacer_client::{Error, HttpClient, HttpConfig, Method, TransportKind};
 use tokio::io::AsyncReadExt;
 
-use crate::{TestServer, client, demo_credentials};
+use crate::{TestServer, client, demo_credentials, demo_tokens};
 
 #[tokio::test]
 async fn send_returns_status_headers_body_and_correlation_id() {
     let server = TestServer::start();
     let http = client();
-    let tokens = TokenManager::new(
-        http.clone(),
-        server.url("/oauth/token"),
-        demo_credentials(),
-        TokenConfig::default(),
-    );
+    let tokens = demo_tokens(&server, &http);
     let token = tokens.get(0).await.unwrap();
     let response = http
         .send(
@@ -48,12 +41,7 @@ async fn send_returns_status_headers_body_and_correlation_id() {
 async fn debug_output_never_shows_authorization_or_cookies() {
     let server = TestServer::start();
     let http = client();
-    let tokens = TokenManager::new(
-        http.clone(),
-        server.url("/oauth/token"),
-        demo_credentials(),
-        TokenConfig::default(),
-    );
+    let tokens = demo_tokens(&server, &http);
     let token = tokens.get(0).await.unwrap();
     let response = http
         .send(
@@ -86,12 +74,7 @@ async fn debug_output_never_shows_authorization_or_cookies() {
 async fn one_client_reuses_its_connection() {
     let server = TestServer::start();
     let http = client();
-    let tokens = TokenManager::new(
-        http.clone(),
-        server.url("/oauth/token"),
-        demo_credentials(),
-        TokenConfig::default(),
-    );
+    let tokens = demo_tokens(&server, &http);
     let token = tokens.get(0).await.unwrap();
     for i in 0..20 {
         let url = server.url(&format!("/api/v2/users/u-{i}"));

@@ -19,7 +19,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use pacer_client::{Credentials, HttpClient, HttpConfig, Secret};
+use pacer_client::{Credentials, HttpClient, HttpConfig, Secret, TokenConfig, TokenManager};
 
 /// `Basic base64("pacer-demo:pacer-demo-secret")`.
 const DEMO_BASIC: &str = "Basic cGFjZXItZGVtbzpwYWNlci1kZW1vLXNlY3JldA==";
@@ -27,6 +27,16 @@ const DEMO_BASIC: &str = "Basic cGFjZXItZGVtbzpwYWNlci1kZW1vLXNlY3JldA==";
 /// The demo client's credentials, which the test server accepts.
 pub fn demo_credentials() -> Credentials {
     Credentials::new("pacer-demo", Secret::new("pacer-demo-secret"))
+}
+
+/// A token manager for the demo client on `server`, minting through `http`.
+pub fn demo_tokens(server: &TestServer, http: &HttpClient) -> TokenManager {
+    TokenManager::new(
+        http.clone(),
+        server.url("/oauth/token"),
+        demo_credentials(),
+        TokenConfig::default(),
+    )
 }
 
 /// An HTTP client with a 5 s request timeout.

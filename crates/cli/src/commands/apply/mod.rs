@@ -13,7 +13,7 @@ use pacer_client::{
 };
 use pacer_core::pacer::PacerConfig;
 use pacer_core::retry::RetryConfig;
-use pacer_journal::{Fingerprint, Journal, OpenKind, RunSpec};
+use pacer_journal::{Journal, OpenKind, RunSpec};
 
 use crate::exit::{self, Exit};
 use crate::input::{Input, Item};
@@ -97,10 +97,7 @@ pub async fn execute(
     let spec = RunSpec {
         input_path: settings.input.display().to_string(),
         // The bytes validated are the bytes fingerprinted: one read, no window between them.
-        fingerprint: match validation.fingerprint {
-            Some(fingerprint) => fingerprint,
-            None => Fingerprint::of_file(&settings.input).map_err(Exit::usage)?,
-        },
+        fingerprint: validation.fingerprint,
         method: settings.method.to_string(),
         path_template: settings.path_template.clone(),
         settings: settings.journal_json(),
