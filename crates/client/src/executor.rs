@@ -36,8 +36,8 @@ pub struct Job {
     pub line: u64,
     /// The agent, substituted for `{userId}` in the path.
     pub user_id: String,
-    /// The request body.
-    pub body: Vec<u8>,
+    /// The request body, shared by every attempt without a copy.
+    pub body: bytes::Bytes,
 }
 
 /// How the executor runs.

@@ -62,7 +62,7 @@ impl fmt::Debug for HttpClient {
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
     /// From the start of the send to the response headers (JMeter's latency).
     pub latency: Duration,
     /// From the start of the send to the end of the body.
@@ -145,7 +145,7 @@ impl HttpClient {
         &self,
         method: Method,
         url: &str,
-        body: Option<Vec<u8>>,
+        body: Option<bytes::Bytes>,
         token: Option<&BearerToken>,
     ) -> Result<Response> {
         let parsed = self.parse(url)?;
@@ -204,7 +204,7 @@ impl HttpClient {
         let status = response.status().as_u16();
         // The headers are moved out rather than copied: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(transport)?.to_vec();
+        let body = response.bytes().await.map_err(transport)?;
         let elapsed = start.elapsed();
         let correlation_id = headers
             .get(CORRELATION_HEADER)

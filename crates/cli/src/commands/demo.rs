@@ -135,7 +135,7 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
             .map(|index| Job {
                 line: u64::from(index),
                 user_id: state.agent_id(index).expect("the agent exists"),
-                body: SCHEDULE.as_bytes().to_vec(),
+                body: bytes::Bytes::from_static(SCHEDULE.as_bytes()),
             })
             .collect();
         let http = HttpClient::new(&HttpConfig::default()).expect("an HTTP client");

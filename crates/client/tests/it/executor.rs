@@ -60,7 +60,7 @@ async fn setup(config: Config, items: u32) -> Setup {
         .map(|i| Job {
             line: u64::from(i) + 2,
             user_id: state.agent_id(i).unwrap(),
-            body: SCHEDULE.as_bytes().to_vec(),
+            body: bytes::Bytes::from_static(SCHEDULE.as_bytes()),
         })
         .collect();
     Setup {
@@ -169,7 +169,7 @@ async fn unknown_agent_fails_without_retry_and_the_rest_complete() {
     jobs.push(Job {
         line: 99,
         user_id: "00000000-0000-4000-8000-000000000000".into(),
-        body: SCHEDULE.as_bytes().to_vec(),
+        body: bytes::Bytes::from_static(SCHEDULE.as_bytes()),
     });
     let mut recorder = Recorder::default();
     let summary = executor

@@ -17,13 +17,13 @@ async fn send_returns_status_headers_body_and_correlation_id() {
         .send(
             Method::PUT,
             &server.url("/api/v2/users/u-1"),
-            Some(b"{\"a\":1}".to_vec()),
+            Some(bytes::Bytes::from_static(b"{\"a\":1}")),
             Some(&token),
         )
         .await
         .unwrap();
     assert_eq!(response.status, 200);
-    assert_eq!(response.body, b"{\"a\":1} for u-1");
+    assert_eq!(response.body, &b"{\"a\":1} for u-1"[..]);
     assert_eq!(response.correlation_id.as_deref(), Some("corr-1"));
     assert_eq!(response.header("inin-correlation-id"), Some("corr-1"));
     assert!(response.latency <= response.elapsed);
@@ -155,7 +155,7 @@ async fn a_connection_dropped_mid_exchange_is_a_reset() {
             .send(
                 Method::PUT,
                 &format!("http://{addr}/x"),
-                Some(b"{}".to_vec()),
+                Some(bytes::Bytes::from_static(b"{}")),
                 None,
             )
             .await

@@ -65,7 +65,7 @@ async fn put(server: &TestServer, token: &pacer_client::BearerToken) -> u16 {
         .send(
             Method::PUT,
             &server.url("/api/v2/users/u"),
-            Some(b"{}".to_vec()),
+            Some(bytes::Bytes::from_static(b"{}")),
             Some(token),
         )
         .await

@@ -259,7 +259,7 @@ pub async fn execute(
             Ok(Some(_)) => Some(Job {
                 line: row.line,
                 user_id: row.user_id,
-                body: row.body,
+                body: row.body.into(),
             }),
             Ok(None) => None,
             Err(err) => {
