@@ -243,6 +243,10 @@ struct Discovery {
     peak: Option<f64>,
     /// When the last throttle happened.
     throttled_at: Duration,
+    /// When the gate of the last throttle reopened, and the admissions counted at that throttle:
+    /// what the server admits from then until its next refusal is at least its rate.
+    reopened_at: Duration,
+    admitted_then: u64,
     /// When the rate last grew before any throttle.
     last_growth: Duration,
 }
@@ -300,9 +304,6 @@ struct Budget {
     epoch_admitted: u32,
     discovery: Option<Discovery>,
     advertised: Advertised,
-    bin_start: Duration,
-    bin_sends: u32,
-    last_bin_rate: f64,
 }
 
 impl Budget {
@@ -334,9 +335,6 @@ impl Budget {
             epoch_admitted: 0,
             discovery: None,
             advertised: Advertised::default(),
-            bin_start: Duration::ZERO,
-            bin_sends: 0,
-            last_bin_rate: 0.0,
         }
     }
 
@@ -462,13 +460,6 @@ impl Budget {
         if self.epoch_first_send.is_none() && now >= self.epoch_start {
             self.epoch_first_send = Some(now);
         }
-        if now.saturating_sub(self.bin_start) >= Duration::from_secs(1) {
-            let span = now.saturating_sub(self.bin_start).as_secs_f64();
-            self.last_bin_rate = f64::from(self.bin_sends) / span.max(1.0);
-            self.bin_start = now;
-            self.bin_sends = 0;
-        }
-        self.bin_sends += 1;
     }
 
     /// Sets the sustained rate (in requests per second), keeping the spacing's position in time.
@@ -695,6 +686,8 @@ impl Pacer {
             b.discovery = Some(Discovery {
                 peak: None,
                 throttled_at: now,
+                reopened_at: now,
+                admitted_then: b.admitted,
                 last_growth: now,
             });
             b.set_rate(rate, discovery_burst(rate), now);
@@ -709,17 +702,19 @@ impl Pacer {
         };
         let new_rate = match d.peak {
             None => {
-                // Slow start: the rate grows by half every quarter second without a throttle
-                // (about five times a second), so that a server without limits is found fast.
-                let quarters = now.saturating_sub(d.last_growth).as_secs_f64() * 4.0;
-                if quarters < 1.0 {
+                // Slow start: the rate grows by half every step without a throttle. A step is a
+                // quarter second, or four round trips of a server that answers faster (see
+                // `discovery_step`), so that growth never outruns the evidence of the responses
+                // and a fast server without limits is found in about a second.
+                // One step at a time: time spent waiting is no evidence, so it is not caught up.
+                if b.samples == 0 || now < d.last_growth + discovery_step(b.latency) {
                     return;
                 }
                 d.last_growth = now;
                 // Past 50 requests a second without a single throttle the server is plainly not
                 // one of the few-a-second limits: quadruple instead, to reach its pace quickly.
-                let factor = if b.rate() >= 50.0 { 4.0f64 } else { 1.5 };
-                (b.rate() * factor.powf(quarters.min(40.0))).min(max)
+                let factor = if b.rate() >= 50.0 { 4.0 } else { 1.5 };
+                (b.rate() * factor).min(max)
             }
             Some(peak) => {
                 // Cubic recovery towards the throttled rate, settling just under it.
@@ -752,7 +747,15 @@ impl Pacer {
                 }
                 probe = true;
             }
-            wait = wait.max(b.earliest());
+            // A sender waiting on a growing discovery comes back at its next step, which may let
+            // it send sooner.
+            let earliest = match &b.discovery {
+                Some(d) if d.peak.is_none() && b.samples > 0 => {
+                    b.earliest().min(d.last_growth + discovery_step(b.latency))
+                }
+                _ => b.earliest(),
+            };
+            wait = wait.max(earliest);
         }
         if wait > now {
             return Acquire::Wait(wait);
@@ -1036,17 +1039,32 @@ impl Pacer {
             }
             return;
         }
-        let measured = if b.last_bin_rate > 0.0 {
-            b.last_bin_rate.min(b.rate())
-        } else {
-            b.rate()
-        };
+        let admitted = b.admitted;
+        let rate_now = b.rate();
         if let Some(d) = &mut b.discovery {
-            d.peak = Some(
-                d.peak
-                    .map_or(measured, |p| p.min(measured).max(measured * 0.5)),
-            );
+            // The rate sent at is above the server's (or it would not have refused), by up to a
+            // step of growth, or by far more while a large burst hid the limit: the first
+            // throttle takes it as the ceiling. Between two throttles the bucket went from empty
+            // to empty, so the admissions in between bound its rate: over the time since the
+            // reopening they are at least the rate (what refilled while the gate was shut came
+            // on top), and over the time since the last throttle at most the rate (the bucket may
+            // have overflowed while shut). The estimate is the geometric mean of the two, which
+            // both close in on the rate as the time between throttles grows.
+            let admissions = admitted.saturating_sub(d.admitted_then) as f64;
+            let since_reopening = now.saturating_sub(d.reopened_at).as_secs_f64();
+            let since_throttle = now.saturating_sub(d.throttled_at).as_secs_f64();
+            let measured = match d.peak {
+                Some(_) if since_reopening > 0.0 && admissions > 0.0 => {
+                    let upper = admissions / since_reopening;
+                    let lower = admissions / since_throttle;
+                    (upper * lower).sqrt().min(rate_now).max(rate_now * 0.25)
+                }
+                _ => rate_now,
+            };
+            d.peak = Some(d.peak.map_or(measured, |p| p.min(measured)));
             d.throttled_at = now;
+            d.reopened_at = now + wait;
+            d.admitted_then = admitted;
             let rate = 0.7 * measured;
             b.set_rate(rate, discovery_burst(rate), now);
         } else if b.rate().is_finite() {
@@ -1066,6 +1084,12 @@ impl Pacer {
             log.limit = (log.limit * 3 / 4).max(1);
         }
     }
+}
+
+/// The time between two steps of discovery's growth for a server answering in `latency` seconds:
+/// a quarter second, or four round trips of a server that answers faster, but at least 50 ms.
+fn discovery_step(latency: f64) -> Duration {
+    Duration::from_secs_f64((latency * 4.0).clamp(0.05, 0.25))
 }
 
 /// The burst discovery allows at `rate`: 20 ms of sends, at least one. At a few requests a second
@@ -1265,6 +1289,113 @@ mod tests {
         assert!(queueing.latency > 0.9, "{queueing:?}");
         assert!(queueing.concurrency >= 1);
         assert!(queueing.concurrency < steady.concurrency, "{queueing:?}");
+    }
+
+    /// Runs discovery against `server` answering after `latency`, for `secs` seconds; returns the
+    /// pacer, the throttle times and the sends. Requests in flight are completed in time order.
+    fn discover(
+        server: LimitSpec,
+        latency: Duration,
+        secs: u64,
+    ) -> (Pacer, ScopeId, Vec<Duration>, Vec<Duration>) {
+        let mut pacer = Pacer::new(PacerConfig::default());
+        let token = pacer.scope("t");
+        let route = Route::new(token, None);
+        let mut server = Limiter::new(server);
+        let mut now = Duration::ZERO;
+        let mut throttles = Vec::new();
+        let mut sends = Vec::new();
+        let mut in_flight: std::collections::VecDeque<(Duration, Permit, Option<Duration>)> =
+            std::collections::VecDeque::new();
+        while now < Duration::from_secs(secs) {
+            while in_flight.front().is_some_and(|(at, _, _)| *at <= now) {
+                let (at, p, refusal) = in_flight.pop_front().unwrap();
+                let s = match refusal {
+                    None => ok(),
+                    Some(wait) => {
+                        // Retry-After in whole seconds, rounded up, as real servers send it.
+                        throttles.push(at);
+                        let wait = wait.as_secs_f64().ceil().max(1.0).to_string();
+                        let headers = [(&b"Retry-After"[..], wait.as_bytes())];
+                        parse(429, &headers, b"", ParseContext::default())
+                    }
+                };
+                pacer.complete(p, at, Feedback::Response(&s));
+            }
+            let next_answer = in_flight.front().map(|(at, _, _)| *at);
+            match pacer.acquire(route, now) {
+                Acquire::Send(p) => {
+                    sends.push(now);
+                    let refusal = match server.check(now) {
+                        Decision::Admit => {
+                            server.record(now);
+                            None
+                        }
+                        Decision::Reject { retry_after } => Some(retry_after),
+                    };
+                    in_flight.push_back((now + latency, p, refusal));
+                }
+                Acquire::Wait(t) => {
+                    let t = t.max(now + Duration::from_micros(100));
+                    now = next_answer.map_or(t, |a| a.min(t));
+                }
+                Acquire::AtCapacity => {
+                    now = next_answer.unwrap_or(now + ms(10)).max(now);
+                }
+            }
+        }
+        (pacer, token, throttles, sends)
+    }
+
+    #[test]
+    fn discovery_finds_a_fast_server_without_limits_within_a_second() {
+        let unlimited = spec(Algorithm::TokenBucket, 60_000_000, 60, 1_000_000);
+        let (pacer, token, throttles, sends) = discover(unlimited, ms(1), 2);
+        assert!(throttles.is_empty());
+        let in_first_second = sends.iter().filter(|t| t.as_secs() < 1).count();
+        assert!(in_first_second >= 10_000, "{in_first_second} sends");
+        assert!(pacer.view(token, Duration::from_secs(1)).rate >= 10_000.0);
+    }
+
+    #[test]
+    fn discovery_settles_under_a_small_hidden_bucket_with_few_throttles() {
+        for (rate, burst) in [(10, 5), (5, 10)] {
+            for latency in [ms(1), ms(5), ms(50)] {
+                let server = spec(Algorithm::TokenBucket, rate * 60, 60, burst);
+                let (pacer, token, throttles, _) = discover(server, latency, 300);
+                let settled = pacer.view(token, Duration::from_secs(300)).rate;
+                let case = format!("{rate}/s burst {burst}, {latency:?}: {settled}/s");
+                assert!(
+                    settled <= rate as f64 && settled > 0.8 * rate as f64,
+                    "{case}"
+                );
+                assert!(throttles.len() <= 10, "{case}: {throttles:?}");
+                let late = throttles.iter().filter(|t| t.as_secs() > 100).count();
+                assert!(late <= 2, "{case}: {throttles:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn discovery_measures_the_first_throttle_from_the_rate_sent_not_a_stale_second() {
+        // A hidden 200/s bucket found on a fast ramp, with a tiny burst and with a second of it:
+        // the old measure (the previous whole second of sends) settled the small one at 10/s.
+        for burst in [5, 200] {
+            for latency in [ms(1), ms(5), ms(50)] {
+                let server = spec(Algorithm::TokenBucket, 12_000, 60, burst);
+                let (pacer, token, throttles, _) = discover(server, latency, 300);
+                let settled = pacer.view(token, Duration::from_secs(300)).rate;
+                let case = format!("burst {burst}, {latency:?}: {settled}/s");
+                assert!(settled <= 200.0 && settled > 120.0, "{case}");
+                assert!(
+                    throttles.len() <= 150,
+                    "{case}: {} throttles",
+                    throttles.len()
+                );
+                let late = throttles.iter().filter(|t| t.as_secs() > 100).count();
+                assert!(late <= 2, "{case}: {throttles:?}");
+            }
+        }
     }
 
     #[test]
