@@ -21,7 +21,7 @@ use pacer_core::planner::{self, Constraint, Plan};
 use pacer_core::retry::{Attempts, Outcome, RetryConfig, RetryPolicy, Verdict};
 use pacer_core::rng::Rng;
 use pacer_core::signals::{ParseContext, Signals, parse};
-use reqwest::Method;
+use reqwest::{Method, Url};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -218,6 +218,9 @@ pub struct Executor {
     http: HttpClient,
     tokens: TokenManager,
     api_base: String,
+    /// The API base parsed once (or why it does not parse): each request's URL is this with its
+    /// own path, so that the host is not parsed again for every request.
+    base_url: std::result::Result<Url, String>,
     pacer: Pacer,
     token_scopes: Vec<ScopeId>,
     endpoint: ScopeId,
@@ -241,11 +244,22 @@ impl Executor {
                 pacer.declare(*scope, spec, Duration::ZERO);
             }
         }
+        let api_base = api_base.into().trim_end_matches('/').to_string();
+        let base_url = Url::parse(&api_base)
+            .map_err(|e| e.to_string())
+            .and_then(|url| {
+                if url.cannot_be_a_base() {
+                    Err("it cannot be a base".to_string())
+                } else {
+                    Ok(url)
+                }
+            });
         Self {
             config,
             http,
             tokens,
-            api_base: api_base.into().trim_end_matches('/').to_string(),
+            api_base,
+            base_url,
             pacer,
             token_scopes,
             endpoint,
@@ -457,27 +471,36 @@ impl Executor {
                 let http = self.http.clone();
                 let tokens = self.tokens.clone();
                 let method = self.config.method.clone();
-                let url = request_url(
-                    &self.api_base,
-                    &self.config.path_template,
-                    &work.job.user_id,
-                );
+                let url = match &self.base_url {
+                    Ok(base) => Ok(request_url(
+                        base,
+                        &self.config.path_template,
+                        &work.job.user_id,
+                    )),
+                    Err(reason) => Err(crate::Error::BadUrl {
+                        url: self.api_base.clone(),
+                        reason: reason.clone(),
+                    }),
+                };
                 tasks.spawn(async move {
                     let started_unix_ms = unix_ms(SystemTime::now());
                     let begun = Instant::now();
+                    let text = url
+                        .as_ref()
+                        .map_or_else(|e| e.to_string(), |u| u.as_str().to_owned());
                     let token = tokens.get(index).await;
-                    let (token, result) = match token {
-                        Ok(token) => {
-                            let result = http
-                                .send(method, &url, Some(work.job.body.clone()), Some(&token))
-                                .await;
+                    let (token, result) = match (token, url) {
+                        (Ok(token), Ok(url)) => {
+                            let body = Some(work.job.body.clone());
+                            let result = http.send_url(method, url, body, Some(&token)).await;
                             (Some(token), result)
                         }
-                        Err(err) => (None, Err(err)),
+                        (Ok(token), Err(err)) => (Some(token), Err(err)),
+                        (Err(err), _) => (None, Err(err)),
                     };
                     let record = request_record(
                         &work,
-                        url,
+                        text,
                         started_unix_ms,
                         begun,
                         &result,
@@ -803,18 +826,30 @@ fn next_job(
     }
 }
 
-/// The full URL of `user_id`'s request: `api_base`, then `template` with every `{userId}`
-/// replaced, built in one allocation.
-fn request_url(api_base: &str, template: &str, user_id: &str) -> String {
-    let mut url = String::with_capacity(api_base.len() + template.len() + user_id.len());
-    url.push_str(api_base);
+/// The full URL of `user_id`'s request: `base`, then `template` with every `{userId}` replaced by
+/// it. Only the path (and a query, when the template has one) is parsed, not the whole URL.
+fn request_url(base: &Url, template: &str, user_id: &str) -> Url {
+    let prefix = base.path().trim_end_matches('/');
+    let mut path = String::with_capacity(prefix.len() + template.len() + user_id.len());
+    path.push_str(prefix);
     let mut rest = template;
     while let Some(at) = rest.find("{userId}") {
-        url.push_str(&rest[..at]);
-        url.push_str(user_id);
+        path.push_str(&rest[..at]);
+        path.push_str(user_id);
         rest = &rest[at + "{userId}".len()..];
     }
-    url.push_str(rest);
+    path.push_str(rest);
+    let mut url = base.clone();
+    match path.split_once('?') {
+        Some((path, query)) => {
+            url.set_path(path);
+            url.set_query(Some(query));
+        }
+        None => {
+            url.set_path(&path);
+            url.set_query(None);
+        }
+    }
     url
 }
 
@@ -886,12 +921,15 @@ mod tests {
 
     #[test]
     fn request_urls_replace_every_user_id_placeholder() {
+        let url = |base: &str, template: &str, user: &str| {
+            request_url(&Url::parse(base).unwrap(), template, user).to_string()
+        };
         assert_eq!(
-            request_url("http://h:1", "/api/v2/users/{userId}/x/{userId}", "ab"),
+            url("http://h:1", "/api/v2/users/{userId}/x/{userId}", "ab"),
             "http://h:1/api/v2/users/ab/x/ab"
         );
         assert_eq!(
-            request_url(
+            url(
                 "http://h:1",
                 "/api/v2/wfm/usersettings/{userId}/schedule",
                 "u"
@@ -899,8 +937,23 @@ mod tests {
             "http://h:1/api/v2/wfm/usersettings/u/schedule"
         );
         assert_eq!(
-            request_url("http://h", "/no/placeholder", "u"),
+            url("http://h", "/no/placeholder", "u"),
             "http://h/no/placeholder"
+        );
+        // A base with a path keeps it; a query in the template stays a query.
+        assert_eq!(
+            url(
+                "https://proxy.example/genesys/",
+                "/api/v2/users/{userId}?expand=x",
+                "u 1"
+            ),
+            "https://proxy.example/genesys/api/v2/users/u%201?expand=x"
+        );
+        // The same URL as parsing the whole text would give.
+        let whole = Url::parse("http://h:1/api/v2/users/a%2Fb c/x").unwrap();
+        assert_eq!(
+            url("http://h:1", "/api/v2/users/{userId}/x", "a%2Fb c"),
+            whole.as_str()
         );
     }
 }

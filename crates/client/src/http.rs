@@ -149,9 +149,22 @@ impl HttpClient {
         token: Option<&BearerToken>,
     ) -> Result<Response> {
         let parsed = self.parse(url)?;
+        self.send_url(method, parsed, body, token).await
+    }
+
+    /// [`HttpClient::send`] to a URL already parsed.
+    pub async fn send_url(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<bytes::Bytes>,
+        token: Option<&BearerToken>,
+    ) -> Result<Response> {
+        check_scheme(&url, self.allow_insecure_http)?;
+        let text = url.as_str().to_owned();
         let mut request = self
             .client
-            .request(method, parsed)
+            .request(method, url)
             .header(ACCEPT, "application/json");
         if let Some(token) = token {
             request = request.header(AUTHORIZATION, token.header_value().clone());
@@ -159,7 +172,7 @@ impl HttpClient {
         if let Some(body) = body {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
-        self.execute(request, url).await
+        self.execute(request, &text).await
     }
 
     /// `POST url` with HTTP Basic credentials and a form body, for the token endpoint.
