@@ -142,14 +142,20 @@ pub fn parse(status: u16, headers: &[(&[u8], &[u8])], body: &[u8], ctx: ParseCon
     for (name, value) in headers {
         fields.take(name, value);
     }
-    let now = fields
-        .date
-        .and_then(|d| std::str::from_utf8(d).ok())
-        .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
-        .or(ctx.now);
+    // Most responses carry no rate-limit signal at all: their Date is not parsed for nothing.
+    let now = if fields.retry_after.is_some() || fields.has_quota() {
+        fields
+            .date
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
+            .or(ctx.now)
+    } else {
+        ctx.now
+    };
     let retry_after = fields.retry_after.and_then(|v| parse_retry_after(v, now));
     let quota = fields.quota(now);
-    let body = if body_starts_with_brace(body) {
+    // Only an error's body can say why it was refused; a success's body is the API's answer.
+    let body = if status >= 400 && body_starts_with_brace(body) {
         parse_body(body)
     } else {
         None
@@ -202,6 +208,25 @@ impl<'a> Fields<'a> {
         if slot.is_none() {
             *slot = Some(value);
         }
+    }
+
+    /// Whether any quota header is present.
+    fn has_quota(&self) -> bool {
+        [
+            self.x_limit,
+            self.x_remaining,
+            self.x_reset,
+            self.ietf_limit,
+            self.ietf_remaining,
+            self.ietf_reset,
+            self.ietf_policy,
+            self.ietf_combined,
+            self.inin_allowed,
+            self.inin_count,
+            self.inin_reset,
+        ]
+        .iter()
+        .any(Option::is_some)
     }
 
     fn quota(&self, now: Option<SystemTime>) -> Option<Quota> {
@@ -580,6 +605,20 @@ mod tests {
             parse(429, pairs, b"", ParseContext::default()).retry_after,
             None
         );
+    }
+
+    #[test]
+    fn a_success_body_is_the_answer_not_a_throttle() {
+        // A stored object may hold the very words of a throttle body; only errors are read.
+        let body = r#"{"code":"too.many.requests","message":"Retry the request in [42] seconds"}"#;
+        assert!(parse_h(200, &[], body).body.is_none());
+        assert!(parse_h(429, &[], body).body.is_some());
+        // A Date alone says nothing; with a quota it dates the reset.
+        let date = ("Date", "Sun, 29 Nov 2026 10:00:00 GMT");
+        assert!(parse_h(200, &[date], "").quota.is_none());
+        let reset = ("X-RateLimit-Reset", "1795946460");
+        let quota = parse_h(200, &[date, ("X-RateLimit-Remaining", "3"), reset], "").quota;
+        assert_eq!(quota.unwrap().reset_after, secs(60));
     }
 
     #[test]
