@@ -58,7 +58,9 @@ pub struct PacerConfig {
     pub reserve: u32,
     /// The window assumed for a quota advertised without one (Genesys limits are per minute).
     pub default_window: Duration,
-    /// Discovery's first rate, in requests per second.
+    /// Discovery's first rate, in requests per second. The default is Genesys Cloud's limit per
+    /// token (300 a minute), the lowest a Platform API client meets: starting there costs nothing
+    /// against it, and a faster server is reached sooner.
     pub discovery_rate: f64,
     /// Discovery's highest rate before any throttle, in requests per second.
     pub discovery_max_rate: f64,
@@ -73,7 +75,7 @@ impl Default for PacerConfig {
             headroom: 2.0,
             reserve: 1,
             default_window: Duration::from_secs(60),
-            discovery_rate: 1.0,
+            discovery_rate: 5.0,
             discovery_max_rate: 1_000_000.0,
             default_throttle_wait: Duration::from_secs(1),
         }
