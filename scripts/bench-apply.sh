@@ -145,9 +145,11 @@ LUA
         python3 - "$wrk_rps" "$WORK/$mode.json" "$mode" <<'PY'
 import json, sys
 wrk, report, mode = float(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
-rate = report["items_succeeded"] / report["elapsed_s"]
-print(f"limits off, 100,000 agents, 64 in flight, limit {mode}: apply {rate:.0f} items/s over {report['elapsed_s']:.2f} s, "
-      f"wrk {wrk:.0f} requests/s, ratio {rate/wrk:.2f} (apply's elapsed includes validation, journal load and authentication)")
+whole = report["items_succeeded"] / report["elapsed_s"]
+sending = report["requests_sent"] / report["sending_s"]
+print(f"limits off, 100,000 agents, 64 in flight, limit {mode}: wrk {wrk:.0f} requests/s; "
+      f"apply {sending:.0f} requests/s while sending ({report['sending_s']:.2f} s), ratio {sending/wrk:.2f}; "
+      f"{whole:.0f} items/s over the whole run ({report['elapsed_s']:.2f} s, with validation, journal load and authentication), ratio {whole/wrk:.2f}")
 PY
     done
     stop_emulator

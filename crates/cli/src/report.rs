@@ -42,6 +42,9 @@ pub struct Report {
     pub tokens_minted: u64,
     /// Wall time of the run, in seconds.
     pub elapsed_s: f64,
+    /// Wall time of the sending alone, in seconds: from the executor's start to the last answer.
+    /// `elapsed_s` also counts validation, the journal's load and authentication.
+    pub sending_s: f64,
     /// The server's earliest possible completion time, when the limit is known.
     pub ideal_s: Option<f64>,
     /// The `--deadline`, in seconds.
@@ -424,6 +427,7 @@ mod tests {
             retries: 4,
             tokens_minted: 1,
             elapsed_s: 99.25,
+            sending_s: 98.5,
             ideal_s: Some(98.0),
             deadline_s: Some(300.0),
             met_deadline: Some(true),
@@ -471,6 +475,7 @@ mod tests {
             "retries",
             "tokens_minted",
             "elapsed_s",
+            "sending_s",
             "ideal_s",
             "deadline_s",
             "met_deadline",

@@ -309,6 +309,7 @@ pub async fn execute(
         retries: summary.progress.retries,
         tokens_minted: tokens.tokens_minted(),
         elapsed_s: elapsed.as_secs_f64(),
+        sending_s: summary.progress.elapsed.as_secs_f64(),
         ideal_s: ideal.map(|d| d.as_secs_f64()),
         deadline_s: settings.deadline.map(|d| d.as_secs_f64()),
         met_deadline: settings
