@@ -1421,6 +1421,40 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_line_keeps_its_body_as_written_and_an_invalid_one_gets_every_finding() {
+        // Valid: checked without a JSON tree, the schedule's own spacing and key order kept.
+        let spaced = SCHEDULE.replace(",", ", ");
+        let line = format!(r#"{{ "schedule": {spaced}, "userId": " {A} " }}"#);
+        let checked = check_json_line(line.as_bytes());
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.user_id, A);
+        assert_eq!(checked.body.as_deref(), Some(spaced.as_bytes()));
+        // Invalid in two ways at once: the full check names both.
+        let line = format!(r#"{{"userId":"nope","schedule":{SCHEDULE},"extra":1}}"#);
+        let checked = check_json_line(line.as_bytes());
+        let fields: Vec<String> = checked
+            .problems
+            .iter()
+            .map(|(c, _)| format!("{c:?}"))
+            .collect();
+        assert_eq!(checked.problems.len(), 2, "{fields:?}");
+        assert!(checked.body.is_none());
+        // A schedule the type accepts but the rules refuse is refused, with its path.
+        let bad = SCHEDULE.replace(
+            "\"lengthMinutes\":480,\"activities\"",
+            "\"lengthMinutes\":0,\"activities\"",
+        );
+        let line = format!(r#"{{"userId":"{A}","schedule":{bad}}}"#);
+        let checked = check_json_line(line.as_bytes());
+        assert_eq!(checked.problems.len(), 1);
+        assert!(
+            format!("{:?}", checked.problems[0].0).contains("shifts[0].lengthMinutes"),
+            "{:?}",
+            checked.problems
+        );
+    }
+
+    #[test]
     fn a_clean_file_is_reread_to_the_same_rows_as_the_full_check() {
         let spaced = format!("{{ \"userId\" : \" {A} \" , \"schedule\" : {SCHEDULE} }}");
         let body = format!("{{\"body\":{{\"a\":1}},\"userId\":\"{B}\"}}");
