@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::Method;
+use http::Method;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 

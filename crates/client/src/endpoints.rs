@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::error::{Error, Result};
 
@@ -121,9 +121,11 @@ pub(crate) fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<()> {
 
 /// `localhost` (and `*.localhost`), 127.0.0.0/8 and ::1.
 pub(crate) fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
+    url.host_str().is_some_and(is_loopback_host)
+}
+
+/// Whether a host (a name, an IPv4 address or a bracketed IPv6 one) is loopback.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return v6.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     }

@@ -13,7 +13,7 @@ pub enum TransportKind {
     ConnectRefused,
     /// The connection could not be set up for another reason (DNS, TLS, unreachable network).
     Connect,
-    /// Anything else reqwest reports (a body that cannot be read, a redirect loop).
+    /// Anything else the HTTP layer reports (a body that cannot be read, a TLS failure).
     Other,
 }
 
@@ -117,12 +117,12 @@ pub enum Error {
         kind: TransportKind,
         url: String,
         #[source]
-        source: reqwest::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// The HTTP client could not be built (TLS setup).
-    #[error("cannot build the HTTP client")]
-    Build(#[source] reqwest::Error),
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
 
     /// A token pool index beyond the pool.
     #[error("token {index} does not exist: the pool holds {size}")]

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
+use http::Method;
 use pacer_core::limiter::LimitSpec;
 use pacer_core::pacer::{
     Acquire, BudgetView, Feedback, Pacer, PacerConfig, Permit, Route, ScopeId, Source,
@@ -21,9 +22,9 @@ use pacer_core::planner::{self, Constraint, Plan};
 use pacer_core::retry::{Attempts, Outcome, RetryConfig, RetryPolicy, Verdict};
 use pacer_core::rng::Rng;
 use pacer_core::signals::{ParseContext, Signals, parse};
-use reqwest::{Method, Url};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use url::Url;
 
 use crate::error::Result;
 use crate::http::{HttpClient, Response};

@@ -1,15 +1,30 @@
-//! A thin HTTP layer over one shared reqwest client: send a request, get status, headers, body,
-//! latency and correlation id back, or a transport error classified by kind.
+//! A thin HTTP layer over one shared hyper client (rustls, pooled HTTP/1.1 connections, proxies
+//! from the environment): send a request, get status, headers, body, latency and correlation id
+//! back, or a transport error classified by kind.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{Method, Url};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use http::{Method, Uri};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::net::TcpStream;
 use tokio::time::Instant;
+use url::Url;
 
 use crate::credentials::Credentials;
-use crate::endpoints::check_scheme;
+use crate::endpoints::{check_scheme, is_loopback_host};
 use crate::error::{Error, Result, TransportKind};
 use crate::token::BearerToken;
 
@@ -28,6 +43,9 @@ pub struct HttpConfig {
     /// Plain http to hosts that are not loopback.
     pub allow_insecure_http: bool,
     pub user_agent: String,
+    /// Which requests go through a proxy; `None` reads `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`
+    /// (and their lowercase forms) from the environment.
+    pub proxies: Option<Arc<Matcher>>,
 }
 
 impl Default for HttpConfig {
@@ -38,6 +56,7 @@ impl Default for HttpConfig {
             max_idle_per_host: 1024,
             allow_insecure_http: false,
             user_agent: format!("pacer/{}", env!("CARGO_PKG_VERSION")),
+            proxies: None,
         }
     }
 }
@@ -45,8 +64,10 @@ impl Default for HttpConfig {
 /// One client for the whole run: cloning shares its connection pool.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    client: Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>,
     allow_insecure_http: bool,
+    user_agent: HeaderValue,
+    request_timeout: Duration,
 }
 
 impl fmt::Debug for HttpClient {
@@ -62,7 +83,7 @@ impl fmt::Debug for HttpClient {
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
-    pub body: bytes::Bytes,
+    pub body: Bytes,
     /// From the start of the send to the response headers (JMeter's latency).
     pub latency: Duration,
     /// From the start of the send to the end of the body.
@@ -119,22 +140,43 @@ fn is_sensitive(name: &str) -> bool {
 }
 
 impl HttpClient {
-    /// Builds the client: rustls, connection pooling, the timeouts of `config`.
+    /// Builds the client: rustls with the web's root certificates, HTTP/1.1 connection pooling,
+    /// the timeouts of `config`, and a proxy (a CONNECT tunnel) for the hosts it covers.
     pub fn new(config: &HttpConfig) -> Result<HttpClient> {
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Build(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut direct = HttpConnector::new();
+        direct.enforce_http(false);
+        direct.set_nodelay(true);
+        direct.set_connect_timeout(Some(config.connect_timeout));
+        let proxies = config
+            .proxies
+            .clone()
+            .unwrap_or_else(|| Arc::new(Matcher::from_env()));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(ProxyConnector { direct, proxies });
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
             .pool_max_idle_per_host(config.max_idle_per_host)
             .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .user_agent(config.user_agent.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(Error::Build)?;
+            .build(connector);
+        let user_agent = HeaderValue::from_str(&config.user_agent)
+            .map_err(|_| Error::Build(format!("bad user agent `{}`", config.user_agent)))?;
         Ok(HttpClient {
             client,
             allow_insecure_http: config.allow_insecure_http,
+            user_agent,
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -145,7 +187,7 @@ impl HttpClient {
         &self,
         method: Method,
         url: &str,
-        body: Option<bytes::Bytes>,
+        body: Option<Bytes>,
         token: Option<&BearerToken>,
     ) -> Result<Response> {
         let parsed = self.parse(url)?;
@@ -157,22 +199,20 @@ impl HttpClient {
         &self,
         method: Method,
         url: Url,
-        body: Option<bytes::Bytes>,
+        body: Option<Bytes>,
         token: Option<&BearerToken>,
     ) -> Result<Response> {
         check_scheme(&url, self.allow_insecure_http)?;
-        let text = url.as_str().to_owned();
-        let mut request = self
-            .client
-            .request(method, url)
-            .header(ACCEPT, "application/json");
+        let mut headers = HeaderMap::with_capacity(5);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
-            request = request.header(AUTHORIZATION, token.header_value().clone());
+            headers.insert(AUTHORIZATION, token.header_value().clone());
         }
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        self.execute(request, &text).await
+        self.execute(method, url, headers, body.unwrap_or_default())
+            .await
     }
 
     /// `POST url` with HTTP Basic credentials and a form body, for the token endpoint.
@@ -183,17 +223,31 @@ impl HttpClient {
         form: &'static str,
     ) -> Result<Response> {
         let parsed = self.parse(url)?;
-        let request = self
-            .client
-            .post(parsed)
-            .basic_auth(&credentials.client_id, Some(credentials.secret.expose()))
-            .header(ACCEPT, "application/json")
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            )
-            .body(form);
-        self.execute(request, url).await
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            credentials.client_id,
+            credentials.secret.expose()
+        ));
+        let mut authorization =
+            HeaderValue::try_from(format!("Basic {basic}")).map_err(|_| Error::BadUrl {
+                url: url.to_string(),
+                reason: "the client id cannot go in a header".into(),
+            })?;
+        authorization.set_sensitive(true);
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self.execute(
+            Method::POST,
+            parsed,
+            headers,
+            Bytes::from_static(form.as_bytes()),
+        )
+        .await
     }
 
     fn parse(&self, url: &str) -> Result<Url> {
@@ -205,27 +259,61 @@ impl HttpClient {
         Ok(parsed)
     }
 
-    async fn execute(&self, request: reqwest::RequestBuilder, url: &str) -> Result<Response> {
-        let transport = |source: reqwest::Error| Error::Transport {
-            kind: classify(&source),
-            url: url.to_string(),
+    async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        mut headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Response> {
+        let transport = |kind: TransportKind, source: BoxError| Error::Transport {
+            kind,
+            url: url.as_str().to_string(),
             source,
         };
+        let uri: Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| Error::BadUrl {
+                url: url.as_str().to_string(),
+                reason: e.to_string(),
+            })?;
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        let mut request = http::Request::new(Full::new(body));
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
         let start = Instant::now();
-        let mut response = request.send().await.map_err(transport)?;
-        let latency = start.elapsed();
-        let status = response.status().as_u16();
-        // The headers are moved out rather than copied: the body is read without them.
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(transport)?;
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| (classify_client(&e), BoxError::from(e)))?;
+            let latency = start.elapsed();
+            let (parts, incoming) = response.into_parts();
+            let body = incoming
+                .collect()
+                .await
+                .map_err(|e| (classify(&e), BoxError::from(e)))?
+                .to_bytes();
+            Ok::<_, (TransportKind, BoxError)>((parts, body, latency))
+        };
+        let (parts, body, latency) =
+            match tokio::time::timeout(self.request_timeout, exchange).await {
+                Ok(Ok(done)) => done,
+                Ok(Err((kind, source))) => return Err(transport(kind, source)),
+                Err(elapsed) => return Err(transport(TransportKind::Timeout, elapsed.into())),
+            };
         let elapsed = start.elapsed();
-        let correlation_id = headers
+        let correlation_id = parts
+            .headers
             .get(CORRELATION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         Ok(Response {
-            status,
-            headers,
+            status: parts.status.as_u16(),
+            headers: parts.headers,
             body,
             latency,
             elapsed,
@@ -234,14 +322,95 @@ impl HttpClient {
     }
 }
 
-/// Sorts a reqwest error into the kinds the retry policy and the user care about.
-pub(crate) fn classify(err: &reqwest::Error) -> TransportKind {
-    use std::error::Error as _;
-    if err.is_timeout() {
-        return TransportKind::Timeout;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The connection under TLS: straight to the host, or through the proxy that covers it with a
+/// CONNECT tunnel. Loopback hosts never go through a proxy.
+#[derive(Clone)]
+pub(crate) struct ProxyConnector {
+    direct: HttpConnector,
+    proxies: Arc<Matcher>,
+}
+
+impl ProxyConnector {
+    /// The proxy `dst` goes through, if any.
+    fn proxy_for(&self, dst: &Uri) -> Option<hyper_util::client::proxy::matcher::Intercept> {
+        if dst.host().is_some_and(is_loopback_host) {
+            return None;
+        }
+        self.proxies.intercept(dst)
     }
+}
+
+impl tower_service::Service<Uri> for ProxyConnector {
+    type Response = TokioIo<TcpStream>;
+    type Error = BoxError;
+    type Future =
+        Pin<Box<dyn Future<Output = std::result::Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let mut direct = self.direct.clone();
+        match self.proxy_for(&dst) {
+            Some(intercept) => {
+                // The tunnel asks for port 443 when the URI names none, even for http.
+                let dst = with_port(dst);
+                let mut tunnel = Tunnel::new(intercept.uri().clone(), direct);
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                Box::pin(async move {
+                    tower_service::Service::call(&mut tunnel, dst)
+                        .await
+                        .map_err(BoxError::from)
+                })
+            }
+            None => Box::pin(async move {
+                tower_service::Service::call(&mut direct, dst)
+                    .await
+                    .map_err(BoxError::from)
+            }),
+        }
+    }
+}
+
+/// `dst` with its scheme's default port written out when it names none.
+fn with_port(dst: Uri) -> Uri {
+    if dst.port().is_some() {
+        return dst;
+    }
+    let port = if dst.scheme_str() == Some("http") {
+        80
+    } else {
+        443
+    };
+    let Some(host) = dst.host() else { return dst };
+    let authority = format!("{host}:{port}");
+    let mut parts = dst.clone().into_parts();
+    match authority.parse() {
+        Ok(authority) => {
+            parts.authority = Some(authority);
+            Uri::from_parts(parts).unwrap_or(dst)
+        }
+        Err(_) => dst,
+    }
+}
+
+/// Sorts a failed exchange into the kinds the retry policy and the user care about.
+fn classify_client(err: &hyper_util::client::legacy::Error) -> TransportKind {
+    match classify(err) {
+        TransportKind::Other if err.is_connect() => TransportKind::Connect,
+        kind => kind,
+    }
+}
+
+/// Sorts an error by its chain of causes.
+pub(crate) fn classify(err: &(dyn std::error::Error + 'static)) -> TransportKind {
     let mut text = String::new();
-    let mut source = err.source();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             use std::io::ErrorKind;
@@ -255,11 +424,19 @@ pub(crate) fn classify(err: &reqwest::Error) -> TransportKind {
                 _ => {}
             }
         }
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() || hyper.is_canceled() {
+                return TransportKind::ConnectionReset;
+            }
+            if hyper.is_timeout() {
+                return TransportKind::Timeout;
+            }
+        }
         text.push_str(&cause.to_string().to_ascii_lowercase());
         text.push('\n');
         source = cause.source();
     }
-    // hyper reports a connection closed mid-exchange without an io::Error underneath.
+    // hyper may report a connection closed mid-exchange without an io::Error underneath.
     if text.contains("connection closed before message completed")
         || text.contains("connection reset")
         || text.contains("incomplete message")
@@ -267,8 +444,59 @@ pub(crate) fn classify(err: &reqwest::Error) -> TransportKind {
     {
         return TransportKind::ConnectionReset;
     }
-    if err.is_connect() {
-        return TransportKind::Connect;
+    if text.contains("timed out") {
+        return TransportKind::Timeout;
     }
     TransportKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_cover_their_hosts_but_never_loopback_or_no_proxy_ones() {
+        let connector = ProxyConnector {
+            direct: HttpConnector::new(),
+            proxies: Arc::new(
+                Matcher::builder()
+                    .all("http://user:pass@proxy.example:3128")
+                    .no("internal.example")
+                    .build(),
+            ),
+        };
+        let proxy = |uri: &str| {
+            connector
+                .proxy_for(&uri.parse().unwrap())
+                .map(|i| i.uri().to_string())
+        };
+        assert_eq!(
+            proxy("https://api.mypurecloud.com/api/v2/users").as_deref(),
+            Some("http://proxy.example:3128/")
+        );
+        assert_eq!(proxy("https://login.internal.example/oauth/token"), None);
+        for loopback in [
+            "http://127.0.0.1:8080/x",
+            "https://localhost/x",
+            "http://[::1]:1/x",
+        ] {
+            assert_eq!(proxy(loopback), None, "{loopback}");
+        }
+        let intercept = connector
+            .proxy_for(&"https://api.mypurecloud.com/".parse().unwrap())
+            .unwrap();
+        assert!(
+            intercept
+                .basic_auth()
+                .is_some_and(HeaderValue::is_sensitive)
+        );
+    }
+
+    #[test]
+    fn a_tunnel_names_the_default_port_of_its_scheme() {
+        let port = |uri: &str| with_port(uri.parse().unwrap()).port_u16();
+        assert_eq!(port("http://pacer.test/x"), Some(80));
+        assert_eq!(port("https://pacer.test/x"), Some(443));
+        assert_eq!(port("https://pacer.test:8443/x"), Some(8443));
+    }
 }

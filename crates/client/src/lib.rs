@@ -1,5 +1,5 @@
 //! pacer-client: how pacer talks to Genesys Cloud: credentials, endpoints, OAuth tokens and a
-//! thin HTTP layer over one shared reqwest client (rustls, connection pooling, timeouts).
+//! thin HTTP layer over one shared hyper client (rustls, connection pooling, timeouts, proxies).
 //!
 //! - [`Credentials`] and [`Secret`]: the secret prints as `[redacted]` everywhere.
 //! - [`Endpoints::resolve`]: a region name or domain, or `--api-url`/`--login-url`, to the API
@@ -19,6 +19,8 @@ pub mod executor;
 mod http;
 mod token;
 
+pub use ::http::Method;
+pub use ::http::header::HeaderMap;
 pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, Secret};
 pub use endpoints::{EndpointOptions, Endpoints};
 pub use error::{Error, Result, TransportKind};
@@ -26,6 +28,4 @@ pub use executor::{
     Event, Executor, ExecutorConfig, Job, Observer, Progress, RequestRecord, Summary,
 };
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
-pub use reqwest::Method;
-pub use reqwest::header::HeaderMap;
 pub use token::{BearerToken, Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

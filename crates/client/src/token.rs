@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use http::header::{HeaderValue, RETRY_AFTER};
 use pacer_genesys::{OAuthError, TokenResponse};
-use reqwest::header::{HeaderValue, RETRY_AFTER};
 use tokio::time::Instant;
 
 use crate::credentials::Credentials;
@@ -37,7 +37,7 @@ impl BearerToken {
         self.generation
     }
 
-    /// `Bearer <token>`, marked sensitive so that reqwest and http never print it.
+    /// `Bearer <token>`, marked sensitive so that http never prints it.
     pub fn header_value(&self) -> &HeaderValue {
         &self.header
     }

@@ -187,3 +187,79 @@ async fn plain_http_off_loopback_is_refused_before_sending() {
         .unwrap_err();
     assert!(matches!(err, Error::BadUrl { .. }), "{err:?}");
 }
+
+/// A CONNECT proxy on 127.0.0.1:0 that tunnels every connection to `target`, whatever host it
+/// is asked for, and records each request line it gets.
+async fn connect_proxy(
+    target: std::net::SocketAddr,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if inbound.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                log.lock().unwrap().push(line);
+                let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                inbound
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test]
+async fn a_proxy_tunnels_requests_to_its_hosts_and_never_loopback_ones() {
+    let server = TestServer::start();
+    let target: std::net::SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let (proxy, seen) = connect_proxy(target).await;
+    let proxies = hyper_util::client::proxy::matcher::Matcher::builder()
+        .all(format!("http://{proxy}"))
+        .build();
+    let http = HttpClient::new(&HttpConfig {
+        request_timeout: Duration::from_secs(5),
+        allow_insecure_http: true,
+        proxies: Some(std::sync::Arc::new(proxies)),
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    // The token comes from a loopback URL: straight there, not through the proxy.
+    let token = demo_tokens(&server, &http).get(0).await.unwrap();
+    assert!(seen.lock().unwrap().is_empty());
+    // A host that is not loopback goes through the tunnel; its name is never resolved here.
+    let response = http
+        .send(
+            Method::PUT,
+            "http://pacer.test/api/v2/users/u-1",
+            Some(bytes::Bytes::from_static(b"{}")),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, &b"{} for u-1"[..]);
+    assert_eq!(*seen.lock().unwrap(), ["CONNECT pacer.test:80 HTTP/1.1"]);
+}
