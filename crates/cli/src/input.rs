@@ -520,15 +520,15 @@ impl Rows<'_> {
         // A file that validated clean is reread lightly: every row was checked in the first
         // pass, and this pass's bytes are compared with those at its end. A row that does not
         // read as the first pass saw it gets the full check again.
-        if self.validation.is_clean() {
-            if let Some((user_id, body)) = self.validation.layout.reread(&record) {
-                let item = Item::Valid(Row {
-                    line: record.line,
-                    user_id,
-                    body,
-                });
-                return Ok(Some((item, record)));
-            }
+        if self.validation.is_clean()
+            && let Some((user_id, body)) = self.validation.layout.reread(&record)
+        {
+            let item = Item::Valid(Row {
+                line: record.line,
+                user_id,
+                body,
+            });
+            return Ok(Some((item, record)));
         }
         let checked = self.validation.layout.check(&record);
         let mut reasons: Vec<String> = checked
@@ -990,10 +990,10 @@ fn check_json_line(bytes: &[u8]) -> Checked {
         }
     };
     let id = parse_uuid(&user_id);
-    if matches!(map.get("userId"), Some(Value::String(_))) {
-        if let Some(reason) = user_id_problem(&user_id) {
-            problems.push((Column::Field("userId".into()), reason));
-        }
+    if matches!(map.get("userId"), Some(Value::String(_)))
+        && let Some(reason) = user_id_problem(&user_id)
+    {
+        problems.push((Column::Field("userId".into()), reason));
     }
     let body = match (map.remove("schedule"), map.remove("body")) {
         (None, None) => {

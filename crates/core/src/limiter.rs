@@ -334,10 +334,10 @@ impl Limiter {
 pub fn admit_all(layers: &mut [&mut Limiter], now: Duration) -> Result<(), (usize, Duration)> {
     let mut refusal: Option<(usize, Duration)> = None;
     for (index, layer) in layers.iter().enumerate() {
-        if let Decision::Reject { retry_after } = layer.check(now) {
-            if refusal.is_none_or(|(_, longest)| retry_after > longest) {
-                refusal = Some((index, retry_after));
-            }
+        if let Decision::Reject { retry_after } = layer.check(now)
+            && refusal.is_none_or(|(_, longest)| retry_after > longest)
+        {
+            refusal = Some((index, retry_after));
         }
     }
     match refusal {

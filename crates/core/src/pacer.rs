@@ -916,10 +916,11 @@ impl Pacer {
         }
         if rate.is_none() {
             // Early on: the time to become whole again, for what is used (exact for a bucket).
-            if let Some(reset) = q.reset_after.filter(|r| !r.is_zero()) {
-                if remaining < limit && limit - remaining >= 2 {
-                    rate = Some(f64::from(limit - remaining) / reset.as_secs_f64());
-                }
+            if let Some(reset) = q.reset_after.filter(|r| !r.is_zero())
+                && remaining < limit
+                && limit - remaining >= 2
+            {
+                rate = Some(f64::from(limit - remaining) / reset.as_secs_f64());
             }
         }
         let rate = rate
@@ -930,10 +931,10 @@ impl Pacer {
             .map(|r| org_rate.map_or(r, |ceiling| r.min(ceiling)));
         b.reserve_min = reserve;
         b.refresh();
-        if let Some(rate) = rate {
-            if first || (rate - b.rate()).abs() > b.rate() * 0.005 || limit != b.full_burst {
-                b.set_rate(rate, limit, now);
-            }
+        if let Some(rate) = rate
+            && (first || (rate - b.rate()).abs() > b.rate() * 0.005 || limit != b.full_burst)
+        {
+            b.set_rate(rate, limit, now);
         }
         // Closed loop: when the server has fewer left than the spacing assumes (someone else spends
         // the same quota, or the estimate ran ahead), pull the schedule back; when it has more,

@@ -522,10 +522,10 @@ fn parse_body(body: &[u8]) -> Option<ThrottleBody> {
 fn message_seconds(message: &str) -> Option<u64> {
     if let Some(open) = message.find('[') {
         let rest = &message[open + 1..];
-        if let Some(close) = rest.find(']') {
-            if let Ok(v) = rest[..close].trim().parse() {
-                return Some(v);
-            }
+        if let Some(close) = rest.find(']')
+            && let Ok(v) = rest[..close].trim().parse()
+        {
+            return Some(v);
         }
     }
     let lower = message.to_ascii_lowercase();

@@ -718,17 +718,17 @@ fn locate_toml_error(text: &str, file: &str, err: &toml::de::Error) -> EmulatorE
     let mut key = key_at_line(text, line);
     // Errors about a table (a missing or unknown field) name the field in the message.
     for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = message.split(marker).nth(1) {
-            if let Some(field) = rest.split('`').next() {
-                let table = table_at_line(text, line);
-                key = if table.is_empty() {
-                    field.to_string()
-                } else {
-                    format!("{table}.{field}")
-                };
-                if marker == "unknown field `" {
-                    key = key_named_on_line(text, line, field).unwrap_or(key);
-                }
+        if let Some(rest) = message.split(marker).nth(1)
+            && let Some(field) = rest.split('`').next()
+        {
+            let table = table_at_line(text, line);
+            key = if table.is_empty() {
+                field.to_string()
+            } else {
+                format!("{table}.{field}")
+            };
+            if marker == "unknown field `" {
+                key = key_named_on_line(text, line, field).unwrap_or(key);
             }
         }
     }
@@ -816,10 +816,11 @@ fn line_of_key(text: &str, key: &str) -> usize {
             }
             continue;
         }
-        if let Some((k, _)) = trimmed.split_once('=') {
-            if current == table && k.trim() == name {
-                return i + 1;
-            }
+        if let Some((k, _)) = trimmed.split_once('=')
+            && current == table
+            && k.trim() == name
+        {
+            return i + 1;
         }
     }
     1

@@ -62,6 +62,12 @@ pub enum Error {
     #[error("cannot serialize the run settings")]
     Settings(#[source] serde_json::Error),
 
+    /// Another run holds the journal: two runs on one journal could send an item twice.
+    #[error(
+        "journal {path} is in use by another run of pacer; wait for it to finish, or pass another --journal"
+    )]
+    InUse { path: PathBuf },
+
     /// An item was addressed by a line number the journal does not hold.
     #[error("journal {path} holds no item for input line {line}")]
     UnknownItem { path: PathBuf, line: u64 },

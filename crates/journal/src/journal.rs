@@ -238,6 +238,8 @@ pub struct Journal {
     possibly_sent_at_open: u64,
     /// When [`Journal::record`] last rewrote the run's `updated_unix_ms`.
     run_touched_ms: std::cell::Cell<i64>,
+    /// The file held locked while a run has the journal open, so that a second run is refused.
+    lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -260,6 +262,7 @@ impl Journal {
         check_no_secrets(&spec.settings)?;
         let settings = serde_json::to_string(&spec.settings).map_err(Error::Settings)?;
         let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        let lock = lock_run(path)?;
         configure(&conn, path)?;
         ensure_schema(&conn, path)?;
         let existing = read_run(&conn, path)?;
@@ -314,6 +317,7 @@ impl Journal {
             kind,
             possibly_sent_at_open: 0,
             run_touched_ms: std::cell::Cell::new(now),
+            lock,
         };
         journal.possibly_sent_at_open = journal.counts()?.in_flight;
         Ok(journal)
@@ -345,9 +349,19 @@ impl Journal {
             kind: OpenKind::Resumed,
             possibly_sent_at_open: 0,
             run_touched_ms: std::cell::Cell::new(0),
+            lock: None,
         };
         journal.possibly_sent_at_open = journal.counts()?.in_flight;
         Ok(journal)
+    }
+
+    /// Leaves the journal as a killed process does: the connection is never closed and the
+    /// write-ahead log never checkpointed, and the run's lock goes (the system drops a dead
+    /// process's locks). For crash tests.
+    #[doc(hidden)]
+    pub fn abandon(mut self) {
+        drop(self.lock.take());
+        std::mem::forget(self);
     }
 
     /// The journal file.
@@ -807,6 +821,22 @@ impl Iterator for PendingCursor<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_item().transpose()
+    }
+}
+
+/// Locks the journal file for a run (an advisory lock, apart from SQLite's own), or refuses with
+/// [`Error::InUse`] when another run holds it. Where the file system has no such locks the run goes
+/// on without one.
+fn lock_run(path: &Path) -> Result<Option<std::fs::File>> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::InUse {
+            path: path.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
     }
 }
 

@@ -72,12 +72,12 @@ fn resolve(args: SimulateArgs) -> anyhow::Result<Settings> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
-    if let Some(items) = args.items {
-        if items == 0 || items > MAX_ITEMS {
-            return Err(Exit::usage(format!(
-                "--items must be between 1 and {MAX_ITEMS}, not {items}"
-            )));
-        }
+    if let Some(items) = args.items
+        && (items == 0 || items > MAX_ITEMS)
+    {
+        return Err(Exit::usage(format!(
+            "--items must be between 1 and {MAX_ITEMS}, not {items}"
+        )));
     }
     Ok(Settings {
         scenarios,

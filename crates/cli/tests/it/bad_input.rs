@@ -171,6 +171,36 @@ fn journal_from_another_input_is_refused_unless_restart() {
 }
 
 #[test]
+fn a_journal_in_use_by_another_run_is_refused_and_nothing_is_sent() {
+    let emu = Emu::start(Profile::Seed, 2);
+    let dir = Dir::new("in-use");
+    let journal = dir.path("run.sqlite");
+    let input = dir.write("a.csv", &csv_for(&[emu.agent(0)]));
+    let args = [
+        "apply".to_string(),
+        input.display().to_string(),
+        "--journal".into(),
+        journal.display().to_string(),
+        "--restart".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    // Another run holds the journal (its lock, as a running apply holds it).
+    let held = std::fs::File::open(&journal).unwrap();
+    held.lock().unwrap();
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("in use by another run"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert_eq!(emu.stats().writes_total, 1);
+    drop(held);
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(emu.stats().writes_total, 2);
+}
+
+#[test]
 fn emulate_refuses_impossible_limits_and_malformed_config_with_exit_2() {
     let dir = Dir::new("emulate");
     let run_emulate = |args: &[&str]| {

@@ -32,7 +32,7 @@ fn crash_child_writer() {
         writeln!(out, "sent {}", item.line).unwrap();
         out.flush().unwrap();
         // Every other outcome goes through a batch, as an executor that groups commits would.
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             journal.mark_done(item.line, 200, Some("corr")).unwrap();
         } else {
             journal

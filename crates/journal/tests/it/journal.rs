@@ -79,7 +79,7 @@ fn resume_after_a_simulated_crash_sends_only_what_is_left() {
     journal.mark_in_flight(4).unwrap();
     journal.mark_done(4, 200, Some("b")).unwrap();
     // A crash: the connection is never closed and the write-ahead log is never checkpointed.
-    std::mem::forget(journal);
+    journal.abandon();
 
     let journal = Journal::open(&path, &spec(b"input"), false).unwrap();
     assert_eq!(journal.open_kind(), OpenKind::Resumed);
@@ -151,7 +151,7 @@ fn an_interrupted_load_can_run_again_and_keeps_states() {
     drop(loader);
     assert!(!journal.items_loaded().unwrap());
     journal.mark_skipped(2, "invalid").unwrap();
-    std::mem::forget(journal);
+    journal.abandon();
 
     let mut journal = Journal::open(&path, &spec(b"input"), false).unwrap();
     assert!(!journal.items_loaded().unwrap());
@@ -285,4 +285,24 @@ fn secrets_in_settings_are_never_stored() {
     assert!(matches!(err, Error::SecretInSettings { .. }), "{err:?}");
     assert!(!err.to_string().contains("hunter2"));
     assert!(!dir.path().join("run.sqlite").exists());
+}
+
+#[test]
+fn a_second_run_on_a_journal_in_use_is_refused_until_the_first_ends() {
+    let dir = TempDir::new("in-use");
+    let path = dir.path().join("run.sqlite");
+    let first = Journal::open(&path, &spec(b"input"), false).unwrap();
+    // Two runs on one journal could both send an item: the second is refused, restart or not.
+    for restart in [false, true] {
+        match Journal::open(&path, &spec(b"input"), restart) {
+            Err(Error::InUse { path: held }) => assert_eq!(held, path),
+            other => panic!("expected InUse, got {other:?}"),
+        }
+    }
+    // `pacer status` reads a journal in use.
+    let status = Journal::open_existing(&path).unwrap();
+    assert_eq!(status.counts().unwrap().total, 0);
+    drop(first);
+    let second = Journal::open(&path, &spec(b"input"), false).unwrap();
+    assert_eq!(second.open_kind(), OpenKind::Resumed);
 }

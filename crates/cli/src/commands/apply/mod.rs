@@ -108,6 +108,7 @@ pub async fn execute(
             | pacer_journal::Error::RequestChanged { .. } => {
                 Exit::usage(format!("{err} (pass --restart to discard the earlier run)"))
             }
+            pacer_journal::Error::InUse { .. } => Exit::usage(format!("{err}; nothing was sent")),
             other => anyhow::Error::new(other).context("cannot open the journal"),
         })?;
     if !journal.items_loaded()? {
