@@ -8,8 +8,10 @@
 //!
 //! Where the rate comes from, best first: what the caller declares ([`Pacer::declare`]), what the
 //! organization's limits API reports ([`Pacer::org_limit`]), what response headers advertise, and
-//! otherwise discovery (start safe, grow, settle under the first throttle and recover along a cubic
-//! curve towards, but never above, the rate that was throttled). A 429, or a 503 with Retry-After,
+//! otherwise discovery (start at Genesys's per-token rate, grow one step per quarter second or per
+//! four round trips of a faster server, settle under the first throttle, estimate the server's rate
+//! from what it admitted between throttles, and recover along a cubic curve towards, but never
+//! above, the rate so estimated). A 429, or a 503 with Retry-After,
 //! closes the scope's gate until the server's time; then one probe goes first and the rest follow
 //! at the budget's own spacing, so no herd forms. A throttle that the known limits do not explain
 //! teaches the pacer a limit: a count per window when the server asks for a long wait (a hidden
