@@ -75,8 +75,8 @@ pub struct ApplyArgs {
     pub rate: Option<String>,
 
     /// The burst the declared limit allows (a token bucket's capacity). Without it a token
-    /// bucket's sends are evenly spaced, one at a time; past about 1,000/s give a burst (a
-    /// second's worth is typical), or the spacing itself costs throughput.
+    /// bucket allows 20 ms of its rate at once, at least one send: evenly spaced sends at a few a
+    /// second.
     #[arg(long, requires = "rate")]
     pub burst: Option<u32>,
 
@@ -256,10 +256,9 @@ impl ApplySettings {
                     WindowArg::FixedWindow => Algorithm::FixedWindow,
                     WindowArg::SlidingWindow => Algorithm::SlidingWindow,
                 };
-                let burst = args.burst.unwrap_or(match algorithm {
-                    Algorithm::TokenBucket => 1,
-                    _ => limit,
-                });
+                let burst = args
+                    .burst
+                    .unwrap_or_else(|| default_burst(algorithm, limit, window));
                 let spec = LimitSpec {
                     algorithm,
                     limit,
@@ -351,5 +350,37 @@ impl ApplySettings {
             "deadline_policy": self.deadline_policy,
             "skip_invalid": self.skip_invalid,
         })
+    }
+}
+
+/// The burst of a declared limit given without `--burst`: a window's whole count, and for a token
+/// bucket 20 ms of its rate (at least one send). That is evenly spaced sends at a few a second,
+/// and at thousands a second a burst that the send loop's timer, which cannot space sends
+/// microseconds apart, can use.
+fn default_burst(algorithm: Algorithm, limit: u32, window: Duration) -> u32 {
+    match algorithm {
+        Algorithm::TokenBucket => {
+            let per_second = f64::from(limit) / window.as_secs_f64();
+            (per_second * 0.02).ceil().clamp(1.0, f64::from(limit)) as u32
+        }
+        _ => limit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_bucket_without_a_burst_allows_twenty_milliseconds_of_its_rate() {
+        let minute = Duration::from_secs(60);
+        let second = Duration::from_secs(1);
+        assert_eq!(default_burst(Algorithm::TokenBucket, 300, minute), 1);
+        assert_eq!(default_burst(Algorithm::TokenBucket, 1_000, second), 20);
+        assert_eq!(
+            default_burst(Algorithm::TokenBucket, 1_000_000, second),
+            20_000
+        );
+        assert_eq!(default_burst(Algorithm::FixedWindow, 300, minute), 300);
     }
 }
