@@ -490,6 +490,16 @@ mod tests {
                 .basic_auth()
                 .is_some_and(HeaderValue::is_sensitive)
         );
+        // The proxy's password never prints, in the matcher or the client's settings.
+        let config = HttpConfig {
+            proxies: Some(connector.proxies.clone()),
+            ..HttpConfig::default()
+        };
+        let shown = format!("{config:?} {:?}", connector.proxies);
+        assert!(
+            shown.contains("proxy.example") && !shown.contains("pass"),
+            "{shown}"
+        );
     }
 
     #[test]
