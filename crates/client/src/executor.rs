@@ -483,12 +483,13 @@ impl Executor {
                         reason: reason.clone(),
                     }),
                 };
+                let text = match &url {
+                    Ok(url) => url.as_str().to_owned(),
+                    Err(_) => self.api_base.clone(),
+                };
                 tasks.spawn(async move {
                     let started_unix_ms = unix_ms(SystemTime::now());
                     let begun = Instant::now();
-                    let text = url
-                        .as_ref()
-                        .map_or_else(|e| e.to_string(), |u| u.as_str().to_owned());
                     let token = tokens.get(index).await;
                     let (token, result) = match (token, url) {
                         (Ok(token), Ok(url)) => {
