@@ -738,17 +738,7 @@ impl Layout {
     /// `None` when the row does not have the shape of a valid row.
     fn reread(&self, record: &Record) -> Option<(String, Vec<u8>)> {
         let (user_id, body) = match (&record.row, self) {
-            (RawRow::Line(bytes), Layout::JsonLines) => {
-                let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
-                let body = match (line.schedule, line.body) {
-                    (Some(body), None) | (None, Some(body)) => body,
-                    _ => return None,
-                };
-                (
-                    line.user_id.trim().to_string(),
-                    body.get().as_bytes().to_vec(),
-                )
-            }
+            (RawRow::Line(bytes), Layout::JsonLines) => return light_json_line(bytes, false),
             (
                 RawRow::Csv(fields),
                 Layout::CsvJson {
@@ -1044,10 +1034,25 @@ fn check_json_line(bytes: &[u8]) -> Checked {
 
 /// A valid line's check without building a JSON tree; `None` when the line is not plainly valid.
 fn check_json_line_fast(bytes: &[u8]) -> Option<Checked> {
+    let (user_id, body) = light_json_line(bytes, true)?;
+    Some(Checked {
+        id: parse_uuid(&user_id),
+        user_id,
+        body: Some(body),
+        problems: Vec::new(),
+    })
+}
+
+/// The trimmed userId and the body as written of a line that reads as a valid one, borrowed
+/// rather than built into a JSON tree; the schedule's rules are checked only when
+/// `check_schedule` (a reread of a file already validated skips them). `None` otherwise.
+fn light_json_line(bytes: &[u8], check_schedule: bool) -> Option<(String, Vec<u8>)> {
     let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
     let body = match (line.schedule, line.body) {
         (Some(schedule), None) => {
-            pacer_genesys::parse_schedule(schedule.get().as_bytes()).ok()?;
+            if check_schedule {
+                pacer_genesys::parse_schedule(schedule.get().as_bytes()).ok()?;
+            }
             schedule
         }
         (None, Some(body)) if body.get().starts_with('{') => body,
@@ -1057,12 +1062,7 @@ fn check_json_line_fast(bytes: &[u8]) -> Option<Checked> {
     if user_id_problem(user_id).is_some() {
         return None;
     }
-    Some(Checked {
-        user_id: user_id.to_string(),
-        id: parse_uuid(user_id),
-        body: Some(body.get().as_bytes().to_vec()),
-        problems: Vec::new(),
-    })
+    Some((user_id.to_string(), body.get().as_bytes().to_vec()))
 }
 
 /// Why a userId is refused, or `None` when it is a UUID.

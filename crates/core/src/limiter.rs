@@ -352,10 +352,11 @@ pub fn admit_all(layers: &mut [&mut Limiter], now: Duration) -> Result<(), (usiz
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn spec(algorithm: Algorithm, limit: u32, window_s: u64, burst: u32) -> LimitSpec {
+    /// A limit of `limit` per `window_s` seconds with `burst`, for tests here and in the pacer.
+    pub(crate) fn spec(algorithm: Algorithm, limit: u32, window_s: u64, burst: u32) -> LimitSpec {
         LimitSpec {
             algorithm,
             limit,

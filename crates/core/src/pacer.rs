@@ -1111,20 +1111,12 @@ fn discovery_burst(rate: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limiter::tests::spec;
     use crate::limiter::{Decision, Limiter};
     use crate::signals::{ParseContext, parse};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
-    }
-
-    fn spec(algorithm: Algorithm, limit: u32, window_s: u64, burst: u32) -> LimitSpec {
-        LimitSpec {
-            algorithm,
-            limit,
-            window: Duration::from_secs(window_s),
-            burst,
-        }
     }
 
     fn ok() -> Signals {
