@@ -19,7 +19,7 @@ pub enum Command {
     /// Run the emulator, 500 agents, and `apply` next to the thread's approach.
     Demo(commands::demo::DemoArgs),
     /// Run a faithful Genesys Cloud emulator on loopback.
-    Emulate(commands::emulate::EmulateArgs),
+    Emulate(Box<commands::emulate::EmulateArgs>),
     /// Summarise a run from its journal, finished or not.
     Status(commands::status::StatusArgs),
     /// Simulate client strategies against server models in virtual time, and compare them.

@@ -1,7 +1,9 @@
 //! The HTTP surface: OAuth, the API routes, the emulator's own routes, and the request pipeline
 //! every API request goes through (faults, authentication, size, rate limits, then the route).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
@@ -9,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, get, post, put};
 use base64::Engine;
 use pacer_genesys::errors::codes;
 use pacer_genesys::{
@@ -29,6 +31,7 @@ use crate::respond::{
 };
 use crate::route::Route;
 use crate::state::{AppState, Inner, TokenProblem, schedule_members};
+use crate::wfm::routes::Ctx;
 
 /// The largest page of `GET /api/v2/users`.
 const MAX_PAGE_SIZE: u32 = 500;
@@ -60,10 +63,37 @@ pub fn router(state: AppState) -> Router {
             put(put_schedule).get(get_schedule),
         );
     }
+    router = crate::emulator_routes::add(router);
+    for (template, methods) in wfm_method_routers() {
+        router = router.route(template, methods);
+    }
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// One method router per path of the WFM and notification routes, each method sent through the
+/// same pipeline as every API route.
+fn wfm_method_routers() -> BTreeMap<&'static str, MethodRouter<AppState>> {
+    let mut routers: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for route in Route::ALL {
+        if !(route.is_wfm() || route.is_notifications()) {
+            continue;
+        }
+        let handler = move |State(state): State<AppState>, req: Request| async move {
+            serve_api(&state.inner, route, req).await
+        };
+        let filter = match route.method() {
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "DELETE" => MethodFilter::DELETE,
+            _ => MethodFilter::GET,
+        };
+        let methods = routers.remove(route.template()).unwrap_or_default();
+        routers.insert(route.template(), methods.on(filter, handler));
+    }
+    routers
 }
 
 async fn list_users(State(state): State<AppState>, req: Request) -> Response {
@@ -106,7 +136,7 @@ fn count(inner: &Inner, response: &Response, write: bool) {
 }
 
 /// The pipeline of every API request.
-async fn serve_api(inner: &Inner, route: Route, req: Request) -> Response {
+async fn serve_api(inner: &Arc<Inner>, route: Route, req: Request) -> Response {
     inner.stats.requests_total.fetch_add(1, Ordering::Relaxed);
     let cid = inner.cids.next();
     let (parts, body) = req.into_parts();
@@ -197,7 +227,7 @@ impl Drop for Release<'_> {
 
 /// Authentication, size, rate limits, then the route itself.
 async fn api(
-    inner: &Inner,
+    inner: &Arc<Inner>,
     route: Route,
     parts: &Parts,
     body: Body,
@@ -253,7 +283,15 @@ async fn api(
         }
     }
     let segment = segment.unwrap_or("");
+    let ctx = Ctx {
+        inner,
+        parts,
+        cid,
+        client: info.client,
+    };
     let mut response = match route {
+        route if route.is_wfm() => crate::wfm::routes::serve(&ctx, route, body).await,
+        route if route.is_notifications() => crate::notify::routes::serve(&ctx, route, body).await,
         Route::ListUsers => list_users_page(inner, parts.uri.query(), cid),
         Route::GetUser => match inner.agents.find(segment) {
             Some(agent) => json_value(200, &user(inner, agent), cid),
@@ -262,6 +300,12 @@ async fn api(
         Route::OrgLimits => org_limits_page(inner, segment, cid),
         Route::PutSchedule => write_schedule(inner, segment, body, cid).await,
         Route::GetSchedule => read_schedule(inner, segment, cid),
+        _ => api_error(
+            404,
+            codes::NOT_FOUND,
+            "The requested resource was not found.",
+            cid,
+        ),
     };
     if !advertised.is_empty() {
         let limits: Vec<Advertised<'_>> = advertised
@@ -306,6 +350,7 @@ fn path_segment(route: Route, path: &str) -> Option<&str> {
         Route::PutSchedule | Route::GetSchedule => path
             .strip_prefix("/api/v2/wfm/usersettings/")
             .and_then(|rest| rest.strip_suffix("/schedule")),
+        _ => None,
     }
 }
 
@@ -492,11 +537,14 @@ async fn write_schedule(inner: &Inner, segment: &str, body: Body, cid: &Correlat
     };
     let user_id = format_uuid(inner.agents.id(agent));
     let expected = schedule.metadata.map(|m| m.version);
-    match inner
-        .schedules
-        .write(agent, expected, members, &inner.stats, |stored| {
-            stored.record(&user_id)
-        }) {
+    match inner.schedules.write(
+        agent,
+        expected,
+        members,
+        &inner.ledger,
+        &inner.stats,
+        |stored| stored.record(&user_id),
+    ) {
         Ok(body) => json(200, body, cid),
         Err(conflict) => {
             let message = format!(
@@ -646,7 +694,7 @@ fn parse_form(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn url_decode(text: &str) -> String {
+pub(crate) fn url_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::error::EmulatorError;
 use crate::route::{Route, RoutePattern};
 use crate::units::{DurationText, Latency, NonZeroDuration, Probability, Rate, parse_duration};
+use crate::wfm::WfmConfig;
 
 /// The key of the real per-token limit.
 pub const TOKEN_LIMIT_KEY: &str = "client.credentials.token.rate.per.minute";
@@ -323,6 +324,8 @@ pub struct Config {
     pub responses: Responses,
     pub limiters: Vec<LimiterConfig>,
     pub faults: Faults,
+    /// The WFM schedule path: business units, the schedule update and notifications.
+    pub wfm: WfmConfig,
 }
 
 /// The most agents the emulator will hold.
@@ -389,6 +392,7 @@ impl Config {
                 advertise: true,
             }],
             faults: Faults::default(),
+            wfm: WfmConfig::default(),
         }
     }
 
@@ -499,6 +503,12 @@ impl Config {
         if let Some(faults) = parsed.faults {
             config.faults = faults;
         }
+        if let Some(wfm) = parsed.wfm {
+            if let Err((key, message)) = wfm.validate() {
+                return Err(at(key, message));
+            }
+            config.wfm = wfm;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -543,6 +553,9 @@ impl Config {
                 "at least one client is needed",
             ));
         }
+        if let Err((key, reason)) = self.wfm.validate() {
+            return Err(EmulatorError::setting(key, reason));
+        }
         if self.oauth.token_lifetime.is_zero() {
             return Err(EmulatorError::setting(
                 "oauth.token_lifetime",
@@ -579,6 +592,12 @@ pub struct Overrides {
     pub reset_rate: Option<Probability>,
     pub maintenance: Vec<Maintenance>,
     pub revoke_tokens_at: Option<Duration>,
+    pub business_units: Option<u32>,
+    pub bulk_processing: Option<Duration>,
+    pub bulk_error_rate: Option<Probability>,
+    pub drop_notifications: Option<Probability>,
+    pub heartbeat: Option<Duration>,
+    pub today: Option<String>,
 }
 
 impl Overrides {
@@ -649,7 +668,31 @@ impl Overrides {
         if let Some(at) = self.revoke_tokens_at {
             config.faults.revoke_tokens_at = Some(at);
         }
+        self.apply_wfm(&mut config.wfm);
         Ok(())
+    }
+}
+
+impl Overrides {
+    fn apply_wfm(&self, wfm: &mut WfmConfig) {
+        if let Some(units) = self.business_units {
+            wfm.business_units = units;
+        }
+        if let Some(time) = self.bulk_processing {
+            wfm.bulk_processing = time;
+        }
+        if let Some(rate) = self.bulk_error_rate {
+            wfm.bulk_error_rate = rate;
+        }
+        if let Some(rate) = self.drop_notifications {
+            wfm.drop_notifications = rate;
+        }
+        if let Some(every) = self.heartbeat {
+            wfm.heartbeat = every;
+        }
+        if let Some(today) = &self.today {
+            wfm.today = Some(today.clone());
+        }
     }
 }
 
@@ -666,6 +709,7 @@ struct FileConfig {
     responses: Option<FileResponses>,
     limiters: Option<Vec<FileLimiter>>,
     faults: Option<Faults>,
+    wfm: Option<WfmConfig>,
 }
 
 #[derive(Deserialize)]

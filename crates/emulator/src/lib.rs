@@ -1,7 +1,9 @@
 //! pacer-emulator: a faithful emulator of the Genesys Cloud Platform API on the routes pacer uses.
 //!
-//! It serves OAuth client credentials, the users listing, the organization's limits and (in the
-//! `seed` profile) the seed thread's per-agent schedule route, behind layered rate limits whose
+//! It serves OAuth client credentials, the users listing, the organization's limits, Workforce
+//! Management's business units and asynchronous schedule update with the notification service
+//! that tells its completion, and (in the `seed` profile) the seed thread's per-agent schedule
+//! route, behind layered rate limits whose
 //! models come from `pacer_core::limiter`, with seeded faults and counters for tests and benches.
 //!
 //! ```no_run
@@ -16,13 +18,16 @@ mod agents;
 mod api;
 pub mod config;
 mod conn;
+mod emulator_routes;
 mod error;
 mod faults;
 mod limits;
+mod notify;
 mod respond;
 pub mod route;
 mod state;
 pub mod units;
+mod wfm;
 
 use std::future::Future;
 
@@ -34,6 +39,7 @@ pub use config::{
 pub use error::EmulatorError;
 pub use state::{AppState, ManualClock, StatsReport};
 pub use units::{Latency, Probability, Rate};
+pub use wfm::WfmConfig;
 
 /// The emulator's HTTP application for `state`.
 pub fn app(state: AppState) -> axum::Router {
@@ -87,6 +93,12 @@ pub fn banner(config: &Config, addr: std::net::SocketAddr) -> String {
             spec.burst
         ));
     }
+    let wfm = &config.wfm;
+    text.push_str(&format!(
+        "wfm: {} business unit(s); a schedule update takes {} (GET /api/v2/workforcemanagement/businessunits)\n",
+        wfm.business_units,
+        units::format_duration(wfm.bulk_processing)
+    ));
     text.push_str(
         "stats: GET /__emulator/stats, reset: POST /__emulator/reset, metrics: GET /metrics\n",
     );

@@ -18,22 +18,83 @@ pub enum Route {
     PutSchedule,
     /// `GET /api/v2/wfm/usersettings/{userId}/schedule` (the seed thread's fiction).
     GetSchedule,
+    /// `GET /api/v2/workforcemanagement/businessunits`.
+    BusinessUnits,
+    /// `GET /api/v2/workforcemanagement/businessunits/{businessUnitId}`.
+    BusinessUnit,
+    /// `GET .../businessunits/{businessUnitId}/managementunits`.
+    ManagementUnits,
+    /// `GET .../businessunits/{businessUnitId}/activitycodes`.
+    ActivityCodes,
+    /// `GET /api/v2/workforcemanagement/managementunits/{managementUnitId}/users`.
+    ManagementUnitUsers,
+    /// `GET /api/v2/workforcemanagement/agents/{agentId}/managementunit`.
+    AgentManagementUnit,
+    /// `GET .../businessunits/{businessUnitId}/weeks/{weekId}/schedules`.
+    WeekSchedules,
+    /// `POST .../businessunits/{businessUnitId}/weeks/{weekId}/schedules`.
+    CreateSchedule,
+    /// `GET .../weeks/{weekId}/schedules/{scheduleId}`.
+    WeekSchedule,
+    /// `POST .../schedules/{scheduleId}/agentschedules/query`.
+    QueryAgentSchedules,
+    /// `POST .../schedules/{scheduleId}/update/uploadurl`.
+    UploadUrl,
+    /// `POST .../schedules/{scheduleId}/update`.
+    UpdateSchedule,
+    /// `POST /api/v2/notifications/channels`.
+    CreateChannel,
+    /// `GET /api/v2/notifications/channels/{channelId}/subscriptions`.
+    GetSubscriptions,
+    /// `PUT` of the same: replaces the topics.
+    PutSubscriptions,
+    /// `POST` of the same: adds topics.
+    PostSubscriptions,
+    /// `DELETE` of the same: removes every topic.
+    DeleteSubscriptions,
 }
+
+/// The path of a channel's subscriptions.
+const SUBSCRIPTIONS: &str = "/api/v2/notifications/channels/{channelId}/subscriptions";
 
 impl Route {
     /// Every route, in a fixed order (the index is the route's number).
-    pub const ALL: [Route; 5] = [
+    pub const ALL: [Route; 22] = [
         Route::ListUsers,
         Route::GetUser,
         Route::OrgLimits,
         Route::PutSchedule,
         Route::GetSchedule,
+        Route::BusinessUnits,
+        Route::BusinessUnit,
+        Route::ManagementUnits,
+        Route::ActivityCodes,
+        Route::ManagementUnitUsers,
+        Route::AgentManagementUnit,
+        Route::WeekSchedules,
+        Route::CreateSchedule,
+        Route::WeekSchedule,
+        Route::QueryAgentSchedules,
+        Route::UploadUrl,
+        Route::UpdateSchedule,
+        Route::CreateChannel,
+        Route::GetSubscriptions,
+        Route::PutSubscriptions,
+        Route::PostSubscriptions,
+        Route::DeleteSubscriptions,
     ];
 
     /// The HTTP method.
     pub fn method(self) -> &'static str {
         match self {
-            Route::PutSchedule => "PUT",
+            Route::PutSchedule | Route::PutSubscriptions => "PUT",
+            Route::CreateSchedule
+            | Route::QueryAgentSchedules
+            | Route::UploadUrl
+            | Route::UpdateSchedule
+            | Route::CreateChannel
+            | Route::PostSubscriptions => "POST",
+            Route::DeleteSubscriptions => "DELETE",
             _ => "GET",
         }
     }
@@ -45,6 +106,40 @@ impl Route {
             Route::GetUser => "/api/v2/users/{userId}",
             Route::OrgLimits => "/api/v2/organizations/limits/namespaces/{namespace}",
             Route::PutSchedule | Route::GetSchedule => "/api/v2/wfm/usersettings/{userId}/schedule",
+            Route::BusinessUnits => "/api/v2/workforcemanagement/businessunits",
+            Route::BusinessUnit => "/api/v2/workforcemanagement/businessunits/{businessUnitId}",
+            Route::ManagementUnits => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/managementunits"
+            }
+            Route::ActivityCodes => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/activitycodes"
+            }
+            Route::ManagementUnitUsers => {
+                "/api/v2/workforcemanagement/managementunits/{managementUnitId}/users"
+            }
+            Route::AgentManagementUnit => {
+                "/api/v2/workforcemanagement/agents/{agentId}/managementunit"
+            }
+            Route::WeekSchedules | Route::CreateSchedule => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules"
+            }
+            Route::WeekSchedule => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules/{scheduleId}"
+            }
+            Route::QueryAgentSchedules => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules/{scheduleId}/agentschedules/query"
+            }
+            Route::UploadUrl => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules/{scheduleId}/update/uploadurl"
+            }
+            Route::UpdateSchedule => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules/{scheduleId}/update"
+            }
+            Route::CreateChannel => "/api/v2/notifications/channels",
+            Route::GetSubscriptions
+            | Route::PutSubscriptions
+            | Route::PostSubscriptions
+            | Route::DeleteSubscriptions => SUBSCRIPTIONS,
         }
     }
 
@@ -64,6 +159,29 @@ impl Route {
     /// True for the routes that exist only in the seed thread's world.
     pub fn is_seed_only(self) -> bool {
         matches!(self, Route::PutSchedule | Route::GetSchedule)
+    }
+
+    /// True for the Workforce Management routes of the real API.
+    pub fn is_wfm(self) -> bool {
+        self.template().starts_with("/api/v2/workforcemanagement/")
+    }
+
+    /// True for the notification service's routes.
+    pub fn is_notifications(self) -> bool {
+        self.template().starts_with("/api/v2/notifications/")
+    }
+
+    /// The values of the template's `{...}` segments in `path`, in order.
+    pub fn params(self, path: &str) -> Vec<&str> {
+        let mut values = Vec::new();
+        let mut parts = path.split('/');
+        for expected in self.template().split('/') {
+            let Some(actual) = parts.next() else { break };
+            if expected.starts_with('{') {
+                values.push(actual);
+            }
+        }
+        values
     }
 }
 

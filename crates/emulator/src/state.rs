@@ -14,7 +14,9 @@ use crate::config::Config;
 use crate::error::EmulatorError;
 use crate::faults::FaultEngine;
 use crate::limits::{FastMap, Limits};
+use crate::notify::Notifier;
 use crate::respond::CorrelationIds;
+use crate::wfm::Wfm;
 
 /// Mixed into the seed for the token stream.
 const TOKEN_STREAM: u64 = 0x70CE_0000_0000_0002;
@@ -67,6 +69,9 @@ pub(crate) struct Inner {
     pub agents: Agents,
     pub tokens: Tokens,
     pub schedules: Schedules,
+    pub ledger: Ledger,
+    pub wfm: Wfm,
+    pub notifier: Notifier,
     pub limits: Limits,
     pub stats: Stats,
     pub faults: FaultEngine,
@@ -94,6 +99,9 @@ impl AppState {
             agents: Agents::new(config.agents, config.seed),
             tokens: Tokens::new(config.seed ^ TOKEN_STREAM),
             schedules: Schedules::new(),
+            ledger: Ledger::new(),
+            wfm: Wfm::new(&config.wfm, config.agents, config.seed),
+            notifier: Notifier::default(),
             faults: FaultEngine::new(&config.faults, config.seed ^ FAULT_STREAM),
             cids: CorrelationIds::new(config.seed),
             limits,
@@ -127,9 +135,13 @@ impl AppState {
         self.inner.stats_report()
     }
 
-    /// Clears counters, stored schedules and limiter state (tokens stay valid).
+    /// Clears counters, stored schedules, WFM schedules, transfers, notification channels and
+    /// limiter state (tokens stay valid).
     pub fn reset(&self) {
         self.inner.schedules.clear();
+        self.inner.ledger.clear();
+        self.inner.wfm.reset();
+        self.inner.notifier.clear();
         self.inner.limits.clear();
         self.inner.stats.clear();
     }
@@ -178,6 +190,12 @@ impl Inner {
             rejected_writes: s.rejected_writes.load(Ordering::Relaxed),
             faults_injected: s.faults_injected.load(Ordering::Relaxed),
             connections_reset: s.connections_reset.load(Ordering::Relaxed),
+            uploads: s.uploads.load(Ordering::Relaxed),
+            updates_started: s.updates_started.load(Ordering::Relaxed),
+            updates_completed: s.updates_completed.load(Ordering::Relaxed),
+            updates_failed: s.updates_failed.load(Ordering::Relaxed),
+            notifications_sent: s.notifications_sent.load(Ordering::Relaxed),
+            notifications_dropped: s.notifications_dropped.load(Ordering::Relaxed),
             agents: self.agents.len() as u64,
             uptime_ms: self.now().as_millis() as u64,
         }
@@ -194,11 +212,11 @@ pub struct StatsReport {
     /// Limit key to the number of requests it refused with 429.
     pub throttled_by_limit: BTreeMap<String, u64>,
     pub tokens_minted: u64,
-    /// Successful schedule writes.
+    /// Successful writes of one agent's schedule, by the per-agent route or a schedule update.
     pub writes_total: u64,
-    /// Distinct agents with at least one successful write.
+    /// Distinct agents with at least one successful write, by either path.
     pub users_written: u64,
-    /// The most successful writes any one agent received.
+    /// The most successful writes any one agent received, by either path.
     pub max_writes_per_user: u64,
     /// Schedule writes answered with anything but 200 (400, 401, 404, 409, 413, 429, faults).
     pub rejected_writes: u64,
@@ -206,6 +224,24 @@ pub struct StatsReport {
     pub faults_injected: u64,
     /// Connections reset on purpose.
     pub connections_reset: u64,
+    /// Schedule uploads stored through an upload URL.
+    #[serde(default)]
+    pub uploads: u64,
+    /// Schedule updates accepted (202) and processing.
+    #[serde(default)]
+    pub updates_started: u64,
+    /// Schedule updates that ended `Complete`.
+    #[serde(default)]
+    pub updates_completed: u64,
+    /// Schedule updates that ended `Error`.
+    #[serde(default)]
+    pub updates_failed: u64,
+    /// Events delivered on notification sockets (heartbeats not counted).
+    #[serde(default)]
+    pub notifications_sent: u64,
+    /// Events lost to a dropped notification socket (an injected fault).
+    #[serde(default)]
+    pub notifications_dropped: u64,
     pub agents: u64,
     pub uptime_ms: u64,
 }
@@ -225,6 +261,12 @@ pub struct Stats {
     pub rejected_writes: AtomicU64,
     pub faults_injected: AtomicU64,
     pub connections_reset: AtomicU64,
+    pub uploads: AtomicU64,
+    pub updates_started: AtomicU64,
+    pub updates_completed: AtomicU64,
+    pub updates_failed: AtomicU64,
+    pub notifications_sent: AtomicU64,
+    pub notifications_dropped: AtomicU64,
 }
 
 impl Stats {
@@ -241,6 +283,12 @@ impl Stats {
             rejected_writes: AtomicU64::new(0),
             faults_injected: AtomicU64::new(0),
             connections_reset: AtomicU64::new(0),
+            uploads: AtomicU64::new(0),
+            updates_started: AtomicU64::new(0),
+            updates_completed: AtomicU64::new(0),
+            updates_failed: AtomicU64::new(0),
+            notifications_sent: AtomicU64::new(0),
+            notifications_dropped: AtomicU64::new(0),
         }
     }
 
@@ -262,6 +310,12 @@ impl Stats {
             &self.rejected_writes,
             &self.faults_injected,
             &self.connections_reset,
+            &self.uploads,
+            &self.updates_started,
+            &self.updates_completed,
+            &self.updates_failed,
+            &self.notifications_sent,
+            &self.notifications_dropped,
         ];
         for counter in all
             .into_iter()
@@ -360,7 +414,6 @@ impl Tokens {
 #[derive(Debug)]
 pub struct Stored {
     pub version: u64,
-    pub writes: u64,
     /// `"weekDate":...,"shifts":[...]`: the members of the schedule's JSON object, no braces.
     pub members: Box<[u8]>,
 }
@@ -432,6 +485,7 @@ impl Schedules {
         agent: u32,
         expected_version: Option<u64>,
         members: Box<[u8]>,
+        ledger: &Ledger,
         stats: &Stats,
         render: impl FnOnce(&Stored) -> T,
     ) -> Result<T, VersionConflict> {
@@ -440,27 +494,58 @@ impl Schedules {
         if expected_version.is_some_and(|expected| expected != current) {
             return Err(VersionConflict { current });
         }
-        let stored = shard.entry(agent).or_insert_with(|| {
-            stats.users_written.fetch_add(1, Ordering::Relaxed);
-            Stored {
-                version: 0,
-                writes: 0,
-                members: Box::default(),
-            }
+        let stored = shard.entry(agent).or_insert_with(|| Stored {
+            version: 0,
+            members: Box::default(),
         });
         stored.version += 1;
-        stored.writes += 1;
         stored.members = members;
-        stats.writes_total.fetch_add(1, Ordering::Relaxed);
-        stats
-            .max_writes_per_user
-            .fetch_max(stored.writes, Ordering::Relaxed);
+        ledger.record(agent, stats);
         Ok(render(stored))
     }
 
     /// Runs `f` on an agent's stored schedule, if any.
     pub fn read<T>(&self, agent: u32, f: impl FnOnce(&Stored) -> T) -> Option<T> {
         self.shard(agent).get(&agent).map(f)
+    }
+
+    fn clear(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+}
+
+/// Successful writes per agent, by either path (the per-agent route or a schedule update), so
+/// that `users_written` and `max_writes_per_user` count an agent once whichever way it was written.
+#[derive(Debug)]
+pub struct Ledger {
+    shards: Box<[Mutex<FastMap<u32, u64>>]>,
+}
+
+impl Ledger {
+    fn new() -> Self {
+        Ledger {
+            shards: (0..SCHEDULE_SHARDS)
+                .map(|_| Mutex::new(FastMap::default()))
+                .collect(),
+        }
+    }
+
+    /// Counts one successful write to `agent`.
+    pub fn record(&self, agent: u32, stats: &Stats) {
+        let mut shard = self.shards[agent as usize % SCHEDULE_SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let writes = shard.entry(agent).or_insert(0);
+        if *writes == 0 {
+            stats.users_written.fetch_add(1, Ordering::Relaxed);
+        }
+        *writes += 1;
+        stats.writes_total.fetch_add(1, Ordering::Relaxed);
+        stats
+            .max_writes_per_user
+            .fetch_max(*writes, Ordering::Relaxed);
     }
 
     fn clear(&self) {

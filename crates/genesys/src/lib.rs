@@ -7,10 +7,12 @@
 pub mod datetime;
 pub mod errors;
 pub mod limits;
+pub mod notifications;
 pub mod oauth;
 pub mod region;
 pub mod schedule;
 pub mod users;
+pub mod wfm;
 
 pub use errors::{ApiError, LimitRef, SeedRateLimitBody};
 pub use limits::{LimitEntity, OrgLimits};

@@ -62,6 +62,25 @@ pub struct EmulateArgs {
     /// Revokes every token minted before this time since start, e.g. `30m`.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub revoke_tokens_at: Option<Duration>,
+    /// WFM business units (North, South, ...); the second starts its weeks on Sunday [default: 1].
+    #[arg(long, value_name = "N")]
+    pub business_units: Option<u32>,
+    /// How long a schedule update takes to process, e.g. `3s` [default: 3s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub bulk_processing: Option<Duration>,
+    /// Probability that a schedule update ends `Error` whatever it holds.
+    #[arg(long, value_name = "P")]
+    pub bulk_error_rate: Option<Probability>,
+    /// Probability that a notification is lost and its socket dropped (1 without a value).
+    #[arg(long, value_name = "P", num_args = 0..=1, default_missing_value = "1")]
+    pub drop_notifications: Option<Probability>,
+    /// Time between heartbeats on a notification socket [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub heartbeat: Option<Duration>,
+    /// The emulator's today, `YYYY-MM-DD`, so that the weeks of its schedules repeat
+    /// [default: the system's date].
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -85,6 +104,12 @@ impl EmulateArgs {
             reset_rate: self.reset_rate,
             maintenance: self.maintenance,
             revoke_tokens_at: self.revoke_tokens_at,
+            business_units: self.business_units,
+            bulk_processing: self.bulk_processing,
+            bulk_error_rate: self.bulk_error_rate,
+            drop_notifications: self.drop_notifications,
+            heartbeat: self.heartbeat,
+            today: self.today,
         }
     }
 }

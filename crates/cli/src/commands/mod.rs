@@ -13,7 +13,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Apply(args) => apply::run(*args),
         Command::Demo(args) => demo::run(args),
-        Command::Emulate(args) => emulate::run(args),
+        Command::Emulate(args) => emulate::run(*args),
         Command::Status(args) => status::run(args),
         Command::Simulate(args) => simulate::run(args),
     }

@@ -7,3 +7,4 @@ mod limits;
 mod responses;
 mod seed;
 mod support;
+mod wfm;

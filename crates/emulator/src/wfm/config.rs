@@ -1,0 +1,96 @@
+//! The settings of the WFM schedule path: the organization's shape, processing times, transfer
+//! limits, notification timing and this path's faults (the `[wfm]` table of the config file).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::units::{DurationText, Probability};
+
+/// Settings of the business units, the schedule update and the notification service.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WfmConfig {
+    /// Business units, named North, South, East and so on.
+    pub business_units: u32,
+    /// Most agents in one management unit (Genesys documents 1,500).
+    pub management_unit_agents: u32,
+    /// How long an update takes to process, whatever its size.
+    #[serde(deserialize_with = "duration")]
+    pub bulk_processing: Duration,
+    /// Added to the processing time for each agent of the upload.
+    #[serde(deserialize_with = "duration")]
+    pub per_agent_processing: Duration,
+    /// The largest upload the storage accepts (413 past it).
+    pub upload_bytes_max: u64,
+    /// How long an upload key stays valid.
+    #[serde(deserialize_with = "duration")]
+    pub upload_key_lifetime: Duration,
+    /// Agent-schedule queries with more agents than this answer by download URL.
+    pub inline_query_agents: u32,
+    /// How long an asynchronous agent-schedule query takes.
+    #[serde(deserialize_with = "duration")]
+    pub query_processing: Duration,
+    /// Time between heartbeats on a notification socket.
+    #[serde(deserialize_with = "duration")]
+    pub heartbeat: Duration,
+    /// How long a notification channel lives.
+    #[serde(deserialize_with = "duration")]
+    pub channel_lifetime: Duration,
+    /// Probability that an update operation ends `Error` whatever its content.
+    pub bulk_error_rate: Probability,
+    /// Probability that a notification is not delivered and its socket is dropped instead.
+    pub drop_notifications: Probability,
+    /// Today, `YYYY-MM-DD`, so that runs repeat; the system clock's date when not set.
+    pub today: Option<String>,
+}
+
+impl Default for WfmConfig {
+    fn default() -> Self {
+        WfmConfig {
+            business_units: 1,
+            management_unit_agents: 1500,
+            bulk_processing: Duration::from_secs(3),
+            per_agent_processing: Duration::ZERO,
+            upload_bytes_max: 10 * 1024 * 1024,
+            upload_key_lifetime: Duration::from_secs(600),
+            inline_query_agents: 500,
+            query_processing: Duration::from_millis(200),
+            heartbeat: Duration::from_secs(30),
+            channel_lifetime: Duration::from_secs(86_400),
+            bulk_error_rate: Probability(0.0),
+            drop_notifications: Probability(0.0),
+            today: None,
+        }
+    }
+}
+
+impl WfmConfig {
+    /// Checks values no server could use.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.business_units == 0 || self.business_units > 1000 {
+            return Err(("wfm.business_units", "must be 1..=1000".into()));
+        }
+        if self.management_unit_agents == 0 {
+            return Err(("wfm.management_unit_agents", "must be at least 1".into()));
+        }
+        if self.heartbeat.is_zero() {
+            return Err(("wfm.heartbeat", "must be longer than zero".into()));
+        }
+        if self.channel_lifetime.is_zero() || self.upload_key_lifetime.is_zero() {
+            return Err((
+                "wfm.channel_lifetime",
+                "lifetimes must be longer than zero".into(),
+            ));
+        }
+        if let Some(today) = &self.today {
+            pacer_genesys::datetime::check_date(today)
+                .map_err(|reason| ("wfm.today", format!("`{today}` {reason}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    DurationText::deserialize(d).map(|d| d.0)
+}

@@ -1,0 +1,179 @@
+//! Workforce Management's real schedule path: business units, their schedules, the upload and
+//! asynchronous update of a schedule, and agent-schedule queries.
+//!
+//! `org` is the organization's shape, `schedules` the schedules and their checks, `transfer` the
+//! upload and download storage standing for signed URLs, and `routes` the HTTP surface.
+
+mod config;
+pub mod org;
+pub mod routes;
+pub mod schedules;
+pub mod transfer;
+mod update;
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use pacer_core::rng::Rng;
+
+pub use config::WfmConfig;
+
+use crate::agents::format_uuid;
+use crate::wfm::org::{Org, uuid};
+use crate::wfm::schedules::Schedule;
+use crate::wfm::transfer::Transfers;
+
+/// Mixed into the seed for operation ids, upload keys and fault draws.
+const OPERATION_STREAM: u64 = 0x0F37_0000_0000_0005;
+/// Weeks of published schedules each business unit starts with.
+const WEEKS: i64 = 4;
+
+/// A schedule with what finds it, readable without locking the schedule itself.
+#[derive(Debug, Clone)]
+struct Slot {
+    id: String,
+    business_unit: usize,
+    week: i64,
+    schedule: Arc<Mutex<Schedule>>,
+}
+
+impl Slot {
+    fn new(schedule: Schedule) -> Slot {
+        Slot {
+            id: schedule.id.clone(),
+            business_unit: schedule.business_unit,
+            week: schedule.week,
+            schedule: Arc::new(Mutex::new(schedule)),
+        }
+    }
+}
+
+/// The WFM state.
+#[derive(Debug)]
+pub struct Wfm {
+    pub org: Org,
+    schedules: RwLock<Vec<Slot>>,
+    pub transfers: Transfers,
+    rng: Mutex<Rng>,
+    /// Seconds since the epoch at the emulator's start, for `dateModified`.
+    epoch_start: i64,
+    seed: u64,
+}
+
+impl Wfm {
+    /// Builds the organization and its published schedules from the seed.
+    pub fn new(config: &WfmConfig, agents: u32, seed: u64) -> Wfm {
+        let today = org::today(config);
+        let org = Org::new(config, agents, seed, today);
+        let epoch_start = if config.today.is_some() {
+            today * 86_400 + 12 * 3600
+        } else {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        };
+        let wfm = Wfm {
+            schedules: RwLock::new(Vec::new()),
+            transfers: Transfers::default(),
+            rng: Mutex::new(Rng::new(seed ^ OPERATION_STREAM)),
+            epoch_start,
+            seed,
+            org,
+        };
+        wfm.reset();
+        wfm
+    }
+
+    /// Puts back the schedules the emulator started with and forgets transfers.
+    pub fn reset(&self) {
+        let mut rng = Rng::new(self.seed ^ OPERATION_STREAM ^ 0x5C4E);
+        let mut fresh = Vec::new();
+        for (b, _) in self.org.business_units.iter().enumerate() {
+            let first = self.org.current_week(b);
+            for w in 0..WEEKS {
+                let id = format_uuid(uuid(&mut rng));
+                fresh.push(Slot::new(Schedule::new(
+                    id,
+                    b,
+                    first + w * 7,
+                    1,
+                    format!("Published schedule, week {}", w + 1),
+                    true,
+                    self.epoch_start,
+                    rng.next_u64(),
+                )));
+            }
+        }
+        *self.schedules.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.transfers.clear();
+    }
+
+    /// Seconds since the epoch now, given the emulator's time since its start.
+    pub fn wall(&self, since_start: std::time::Duration) -> i64 {
+        self.epoch_start + since_start.as_secs() as i64
+    }
+
+    /// A fresh id (operations, upload keys, channels).
+    pub fn new_id(&self) -> String {
+        format_uuid(uuid(&mut self.rng()))
+    }
+
+    /// Draws whether an injected fault with probability `p` happens.
+    pub fn chance(&self, p: f64) -> bool {
+        p > 0.0 && self.rng().chance(p)
+    }
+
+    fn rng(&self) -> MutexGuard<'_, Rng> {
+        self.rng.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The schedule with `id`.
+    pub fn schedule(&self, id: &str) -> Option<Arc<Mutex<Schedule>>> {
+        let all = self.schedules.read().unwrap_or_else(|e| e.into_inner());
+        all.iter().find(|s| s.id == id).map(|s| s.schedule.clone())
+    }
+
+    /// Every schedule of business unit `bu` (starting in `week` when given).
+    pub fn schedules_of(&self, bu: usize, week: Option<i64>) -> Vec<Arc<Mutex<Schedule>>> {
+        let all = self.schedules.read().unwrap_or_else(|e| e.into_inner());
+        all.iter()
+            .filter(|s| s.business_unit == bu && week.is_none_or(|w| s.week == w))
+            .map(|s| s.schedule.clone())
+            .collect()
+    }
+
+    /// Adds a blank schedule.
+    pub fn create(
+        &self,
+        bu: usize,
+        week: i64,
+        week_count: u32,
+        description: String,
+        by: &str,
+        now: i64,
+    ) -> Arc<Mutex<Schedule>> {
+        let seed = self.rng().next_u64();
+        let mut schedule = Schedule::new(
+            self.new_id(),
+            bu,
+            week,
+            week_count,
+            description,
+            false,
+            now,
+            seed,
+        );
+        schedule.modified_by = by.to_string();
+        let slot = Slot::new(schedule);
+        let schedule = slot.schedule.clone();
+        self.schedules
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(slot);
+        schedule
+    }
+}
+
+/// Locks a schedule, whatever a panicking holder left.
+pub fn lock(schedule: &Mutex<Schedule>) -> MutexGuard<'_, Schedule> {
+    schedule.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,234 @@
+//! The organization's WFM shape, derived from the seed: business units with their settings,
+//! management units of at most the configured size, activity codes, and each agent's place.
+//!
+//! Agents are spread over business units and management units in contiguous blocks of agent
+//! numbers, so that membership is arithmetic and costs no memory per agent.
+
+use pacer_core::rng::Rng;
+use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
+
+use crate::agents::{Agents, format_uuid};
+use crate::wfm::WfmConfig;
+
+/// Mixed into the seed for WFM ids.
+const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;
+
+/// Business unit names, in order; past the list a number is added.
+const NAMES: [&str; 8] = [
+    "North", "South", "East", "West", "Central", "Coastal", "Highland", "Metro",
+];
+
+/// Time zones without daylight saving time, so that a week's bounds are exact: the Olson name and
+/// its offset from UTC in minutes.
+pub const ZONES: [(&str, i32); 8] = [
+    ("Etc/UTC", 0),
+    ("America/Phoenix", -7 * 60),
+    ("Asia/Kolkata", 5 * 60 + 30),
+    ("Asia/Tokyo", 9 * 60),
+    ("America/Bogota", -5 * 60),
+    ("Africa/Johannesburg", 2 * 60),
+    ("Asia/Dubai", 4 * 60),
+    ("Asia/Singapore", 8 * 60),
+];
+
+/// The activity codes of every business unit: name, category, paid, counts as work.
+pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
+    ("Work", "OnQueueWork", true, true),
+    ("Break", "Break", true, false),
+    ("Meal", "Meal", false, false),
+    ("Training", "Training", true, true),
+    ("Meeting", "Meeting", true, true),
+    ("Time Off", "TimeOff", false, false),
+];
+
+/// One business unit.
+#[derive(Debug)]
+pub struct BusinessUnit {
+    pub id: String,
+    pub name: String,
+    /// 0 = Monday through 6 = Sunday.
+    pub start_day: usize,
+    pub time_zone: &'static str,
+    /// The zone's offset from UTC, in minutes.
+    pub offset_minutes: i32,
+    /// Agent numbers `agents.0..agents.1`.
+    pub agents: (u32, u32),
+    /// Indexes into [`Org::management_units`].
+    pub management_units: std::ops::Range<usize>,
+    /// Ids of [`ACTIVITY_CODES`], in the same order.
+    pub activity_codes: Vec<String>,
+}
+
+impl BusinessUnit {
+    /// The name of the unit's first day of the week.
+    pub fn start_day_name(&self) -> &'static str {
+        WEEKDAYS[self.start_day]
+    }
+
+    /// The index in [`ACTIVITY_CODES`] of an activity code id of this unit.
+    pub fn activity_code(&self, id: &str) -> Option<usize> {
+        self.activity_codes.iter().position(|c| c == id)
+    }
+}
+
+/// One management unit.
+#[derive(Debug)]
+pub struct ManagementUnit {
+    pub id: String,
+    pub name: String,
+    pub business_unit: usize,
+    /// Agent numbers `agents.0..agents.1`.
+    pub agents: (u32, u32),
+}
+
+/// The whole WFM organization.
+#[derive(Debug)]
+pub struct Org {
+    pub division_id: String,
+    pub business_units: Vec<BusinessUnit>,
+    pub management_units: Vec<ManagementUnit>,
+    /// Days since the epoch of the emulator's today.
+    pub today: i64,
+}
+
+impl Org {
+    /// Builds the organization for `agents` agents from the seed.
+    pub fn new(config: &WfmConfig, agents: u32, seed: u64, today: i64) -> Org {
+        let mut rng = Rng::new(seed ^ WFM_STREAM);
+        let mut id = || format_uuid(uuid(&mut rng));
+        let division_id = id();
+        let count = config.business_units.max(1);
+        let mut business_units = Vec::with_capacity(count as usize);
+        let mut management_units = Vec::new();
+        for b in 0..count {
+            let lo = (u64::from(agents) * u64::from(b) / u64::from(count)) as u32;
+            let hi = (u64::from(agents) * u64::from(b + 1) / u64::from(count)) as u32;
+            let name = match NAMES.get(b as usize) {
+                Some(name) if b < NAMES.len() as u32 => (*name).to_string(),
+                _ => format!(
+                    "{} {}",
+                    NAMES[b as usize % NAMES.len()],
+                    b as usize / NAMES.len() + 1
+                ),
+            };
+            let (time_zone, offset_minutes) = ZONES[b as usize % ZONES.len()];
+            let bu_id = id();
+            let activity_codes = ACTIVITY_CODES.iter().map(|_| id()).collect();
+            let first_mu = management_units.len();
+            let units = (hi - lo).div_ceil(config.management_unit_agents).max(1);
+            for m in 0..units {
+                let size = hi - lo;
+                management_units.push(ManagementUnit {
+                    id: id(),
+                    name: format!("{name} {}", m + 1),
+                    business_unit: b as usize,
+                    agents: (lo + size * m / units, lo + size * (m + 1) / units),
+                });
+            }
+            business_units.push(BusinessUnit {
+                id: bu_id,
+                name,
+                // One unit starts its weeks on Sunday when there are several.
+                start_day: if b == 1 { 6 } else { 0 },
+                time_zone,
+                offset_minutes,
+                agents: (lo, hi),
+                management_units: first_mu..management_units.len(),
+                activity_codes,
+            });
+        }
+        Org {
+            division_id,
+            business_units,
+            management_units,
+            today,
+        }
+    }
+
+    /// The business unit of an id, or `mine` for the first.
+    pub fn business_unit(&self, id: &str) -> Option<usize> {
+        if id == "mine" {
+            return (!self.business_units.is_empty()).then_some(0);
+        }
+        self.business_units.iter().position(|b| b.id == id)
+    }
+
+    /// The management unit of an id.
+    pub fn management_unit(&self, id: &str) -> Option<usize> {
+        self.management_units.iter().position(|m| m.id == id)
+    }
+
+    /// The management unit of agent number `agent`.
+    pub fn unit_of(&self, agent: u32) -> Option<usize> {
+        let bu = self
+            .business_units
+            .iter()
+            .position(|b| (b.agents.0..b.agents.1).contains(&agent))?;
+        self.business_units[bu].management_units.clone().find(|&m| {
+            let (lo, hi) = self.management_units[m].agents;
+            (lo..hi).contains(&agent)
+        })
+    }
+
+    /// The agent number of a user id, if the agent belongs to business unit `bu`.
+    pub fn member(&self, agents: &Agents, bu: usize, user_id: &str) -> Option<u32> {
+        let agent = agents.find(user_id)?;
+        let (lo, hi) = self.business_units[bu].agents;
+        (lo..hi).contains(&agent).then_some(agent)
+    }
+
+    /// The first day of the week of business unit `bu` that holds `today`.
+    pub fn current_week(&self, bu: usize) -> i64 {
+        week_start(self.today, self.business_units[bu].start_day)
+    }
+}
+
+/// Today's date from the configuration, else from the system clock.
+pub fn today(config: &WfmConfig) -> i64 {
+    if let Some(day) = config.today.as_deref().and_then(|d| parse_days(d).ok()) {
+        return day;
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    secs.div_euclid(86_400)
+}
+
+/// A version 4 UUID from `rng`.
+pub fn uuid(rng: &mut Rng) -> u128 {
+    let raw = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    (raw & !(0xF000_u128 << 64) & !(0xC000_u128 << 48)) | (0x4000_u128 << 64) | (0x8000_u128 << 48)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_fill_units_of_at_most_the_cap() {
+        let config = WfmConfig {
+            business_units: 2,
+            ..WfmConfig::default()
+        };
+        let org = Org::new(&config, 10_000, 1, 20_794);
+        assert_eq!(org.business_units[0].name, "North");
+        assert_eq!(org.business_units[1].start_day_name(), "Sunday");
+        assert_eq!(org.business_units[0].agents, (0, 5000));
+        let mut seen = 0;
+        for mu in &org.management_units {
+            assert!(mu.agents.1 - mu.agents.0 <= 1500);
+            seen += mu.agents.1 - mu.agents.0;
+        }
+        assert_eq!(seen, 10_000);
+        assert_eq!(org.management_units.len(), 8);
+        let mu = org.unit_of(7_777).unwrap();
+        assert!(
+            (org.management_units[mu].agents.0..org.management_units[mu].agents.1).contains(&7_777)
+        );
+        assert_eq!(org.management_units[mu].business_unit, 1);
+        assert_eq!(org.current_week(0), 20_794);
+        assert_eq!(org.current_week(1), 20_793);
+        let again = Org::new(&config, 10_000, 1, 20_794);
+        assert_eq!(again.business_units[1].id, org.business_units[1].id);
+    }
+}

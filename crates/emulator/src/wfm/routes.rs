@@ -1,0 +1,574 @@
+//! The WFM routes' answers, after the pipeline of `api` has authenticated and admitted the
+//! request: reading units, codes, members and schedules, creating a schedule, querying agent
+//! schedules, and the upload URL and update request of the asynchronous schedule update.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::response::Response;
+use pacer_genesys::datetime::{WEEKDAYS, parse_days, weekday};
+use pacer_genesys::errors::codes;
+use pacer_genesys::wfm::{
+    ActivityCode, AgentManagementUnitReference, BuAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesQueryResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
+    BuQueryAgentSchedulesRequest, BusinessUnit as BusinessUnitBody, BusinessUnitListItem,
+    BusinessUnitSettings, Entities, IdRef, ManagementUnit as ManagementUnitBody, NamedRef,
+    OperationStatus, ProcessScheduleUpdateUploadRequest, UpdateScheduleUploadResponse,
+    UpdateScheduleUploadSchema, UploadUrlRequestBody,
+};
+
+use crate::agents::format_uuid;
+use crate::respond::{CorrelationId, api_error, json_value};
+use crate::route::Route;
+use crate::state::Inner;
+use crate::wfm::lock;
+use crate::wfm::org::ACTIVITY_CODES;
+use crate::wfm::schedules::{Schedule, Units};
+use crate::wfm::transfer::{DOWNLOAD_LIFETIME, UPLOAD_HEADERS, gunzip};
+use crate::wfm::update;
+
+/// A refusal in the API's error shape: status, code and message.
+#[derive(Debug)]
+pub struct Problem {
+    status: u16,
+    code: &'static str,
+    message: String,
+}
+
+impl Problem {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn not_found(what: &str) -> Problem {
+        Problem::new(404, codes::NOT_FOUND, format!("The {what} was not found."))
+    }
+
+    fn bad_request(message: impl Into<String>) -> Problem {
+        Problem::new(400, codes::BAD_REQUEST, message)
+    }
+
+    /// The answer, with the request's correlation id.
+    pub fn answer(&self, cid: &CorrelationId) -> Response {
+        api_error(self.status, self.code, &self.message, cid)
+    }
+}
+
+/// A route's answer or its refusal.
+type Answer = Result<Response, Problem>;
+
+/// What every WFM answer needs.
+pub struct Ctx<'a> {
+    pub inner: &'a Arc<Inner>,
+    pub parts: &'a Parts,
+    pub cid: &'a CorrelationId,
+    /// The OAuth client of the bearer token.
+    pub client: u32,
+}
+
+impl Ctx<'_> {
+    fn query(&self, name: &str) -> Option<String> {
+        query_value(self.parts.uri.query(), name)
+    }
+
+    /// The base URL clients reached the emulator on, for URLs it hands out.
+    pub fn origin(&self, scheme: &str) -> String {
+        let host = self
+            .parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map_or_else(|| self.inner.config.listen.to_string(), str::to_string);
+        format!("{scheme}://{host}")
+    }
+
+    /// The OAuth client's id, which stands for the token's user.
+    pub fn client_id(&self) -> &str {
+        &self.inner.config.oauth.clients[self.client as usize].id
+    }
+}
+
+/// Answers one WFM route.
+pub async fn serve(ctx: &Ctx<'_>, route: Route, body: Body) -> Response {
+    answer(ctx, route, body)
+        .await
+        .unwrap_or_else(|problem| problem.answer(ctx.cid))
+}
+
+async fn answer(ctx: &Ctx<'_>, route: Route, body: Body) -> Answer {
+    let params = route.params(ctx.parts.uri.path());
+    let param = |i: usize| params.get(i).copied().unwrap_or("");
+    match route {
+        Route::BusinessUnits => Ok(business_units(ctx)),
+        Route::BusinessUnit => business_unit(ctx, param(0)),
+        Route::ManagementUnits => management_units(ctx, param(0)),
+        Route::ActivityCodes => activity_codes(ctx, param(0)),
+        Route::ManagementUnitUsers => management_unit_users(ctx, param(0)),
+        Route::AgentManagementUnit => agent_management_unit(ctx, param(0)),
+        Route::WeekSchedules => week_schedules(ctx, param(0), param(1)),
+        Route::CreateSchedule => {
+            let request = read_json(ctx, body).await?;
+            create_schedule(ctx, param(0), param(1), request)
+        }
+        Route::WeekSchedule => week_schedule(ctx, param(0), param(1), param(2)),
+        Route::QueryAgentSchedules => {
+            let request = read_json(ctx, body).await?;
+            query_agent_schedules(ctx, param(0), param(1), param(2), request)
+        }
+        Route::UploadUrl => {
+            let request = read_json(ctx, body).await?;
+            upload_url(ctx, param(0), param(1), param(2), request)
+        }
+        Route::UpdateSchedule => {
+            let request = read_json(ctx, body).await?;
+            update_schedule(ctx, param(0), param(1), param(2), request)
+        }
+        _ => Err(Problem::not_found("resource")),
+    }
+}
+
+/// Reads a JSON body of at most `request.bytes.max` bytes.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    body: Body,
+) -> Result<T, Problem> {
+    let max = ctx.inner.config.request_bytes_max;
+    let bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
+        Problem::new(
+            413,
+            codes::REQUEST_TOO_LARGE,
+            format!("The request body exceeds the maximum of {max} bytes (request.bytes.max)."),
+        )
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|err| Problem::bad_request(format!("The request body is not valid: {err}.")))
+}
+
+fn business_units(ctx: &Ctx<'_>) -> Response {
+    let org = &ctx.inner.wfm.org;
+    let entities = org
+        .business_units
+        .iter()
+        .map(|b| BusinessUnitListItem {
+            id: b.id.clone(),
+            name: b.name.clone(),
+            authorized: true,
+            division: Some(division(ctx)),
+            self_uri: Some(bu_uri(&b.id)),
+        })
+        .collect();
+    json_value(200, &Entities { entities }, ctx.cid)
+}
+
+fn division(ctx: &Ctx<'_>) -> NamedRef {
+    let id = ctx.inner.wfm.org.division_id.clone();
+    NamedRef {
+        self_uri: Some(format!("/api/v2/authorization/divisions/{id}")),
+        id,
+        name: Some("Home".into()),
+    }
+}
+
+fn bu_uri(id: &str) -> String {
+    format!("/api/v2/workforcemanagement/businessunits/{id}")
+}
+
+/// The business unit of a path, or its 404.
+fn find_bu(ctx: &Ctx<'_>, id: &str) -> Result<usize, Problem> {
+    ctx.inner
+        .wfm
+        .org
+        .business_unit(id)
+        .ok_or_else(|| Problem::not_found("business unit"))
+}
+
+fn business_unit(ctx: &Ctx<'_>, id: &str) -> Answer {
+    let bu = find_bu(ctx, id)?;
+    let unit = &ctx.inner.wfm.org.business_units[bu];
+    let expand = ctx.query("expand").unwrap_or_default();
+    let wants = |field: &str| {
+        expand
+            .split(',')
+            .any(|e| e == "settings" || e == format!("settings.{field}"))
+    };
+    let settings = (wants("startDayOfWeek") || wants("timeZone")).then(|| BusinessUnitSettings {
+        start_day_of_week: wants("startDayOfWeek").then(|| unit.start_day_name().to_string()),
+        time_zone: wants("timeZone").then(|| unit.time_zone.to_string()),
+    });
+    let body = BusinessUnitBody {
+        id: unit.id.clone(),
+        name: unit.name.clone(),
+        division: Some(division(ctx)),
+        settings,
+        self_uri: Some(bu_uri(&unit.id)),
+    };
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+fn management_units(ctx: &Ctx<'_>, id: &str) -> Answer {
+    let bu = find_bu(ctx, id)?;
+    let org = &ctx.inner.wfm.org;
+    let unit = &org.business_units[bu];
+    let entities: Vec<ManagementUnitBody> = unit
+        .management_units
+        .clone()
+        .map(|m| {
+            let mu = &org.management_units[m];
+            ManagementUnitBody {
+                id: mu.id.clone(),
+                name: mu.name.clone(),
+                business_unit: Some(IdRef::new(unit.id.clone())),
+                self_uri: Some(format!(
+                    "/api/v2/workforcemanagement/managementunits/{}",
+                    mu.id
+                )),
+            }
+        })
+        .collect();
+    Ok(json_value(200, &Entities { entities }, ctx.cid))
+}
+
+fn activity_codes(ctx: &Ctx<'_>, id: &str) -> Answer {
+    let bu = find_bu(ctx, id)?;
+    let unit = &ctx.inner.wfm.org.business_units[bu];
+    let entities: Vec<ActivityCode> = ACTIVITY_CODES
+        .iter()
+        .zip(&unit.activity_codes)
+        .enumerate()
+        .map(|(i, (&(name, category, paid, work), id))| ActivityCode {
+            id: id.clone(),
+            name: name.into(),
+            active: true,
+            default_code: true,
+            category: category.into(),
+            length_in_minutes: Some(if i == 1 { 15 } else { 30 }),
+            counts_as_paid_time: paid,
+            counts_as_work_time: work,
+        })
+        .collect();
+    Ok(json_value(200, &Entities { entities }, ctx.cid))
+}
+
+fn management_unit_users(ctx: &Ctx<'_>, id: &str) -> Answer {
+    let org = &ctx.inner.wfm.org;
+    let Some(mu) = org.management_unit(id) else {
+        return Err(Problem::not_found("management unit"));
+    };
+    let agents = &ctx.inner.agents;
+    let (lo, hi) = org.management_units[mu].agents;
+    let entities: Vec<NamedRef> = (lo..hi)
+        .map(|a| {
+            let id = format_uuid(agents.id(a));
+            NamedRef {
+                self_uri: Some(format!("/api/v2/users/{id}")),
+                id,
+                name: Some(agents.name(a)),
+            }
+        })
+        .collect();
+    Ok(json_value(200, &Entities { entities }, ctx.cid))
+}
+
+fn agent_management_unit(ctx: &Ctx<'_>, agent_id: &str) -> Answer {
+    let org = &ctx.inner.wfm.org;
+    let found = ctx
+        .inner
+        .agents
+        .find(agent_id)
+        .and_then(|a| Some((a, org.unit_of(a)?)));
+    let Some((agent, mu)) = found else {
+        return Err(Problem::not_found("agent"));
+    };
+    let unit = &org.management_units[mu];
+    let body = AgentManagementUnitReference {
+        user: IdRef::new(format_uuid(ctx.inner.agents.id(agent))),
+        management_unit: IdRef::new(unit.id.clone()),
+        business_unit: IdRef::new(org.business_units[unit.business_unit].id.clone()),
+    };
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+/// The business unit and the week of a path, checked: the week must start on the unit's day.
+fn find_week(ctx: &Ctx<'_>, bu_id: &str, week_id: &str) -> Result<(usize, i64), Problem> {
+    let bu = find_bu(ctx, bu_id)?;
+    let unit = &ctx.inner.wfm.org.business_units[bu];
+    let day = parse_days(week_id).map_err(|reason| {
+        Problem::bad_request(format!(
+            "The weekId `{week_id}` {reason} (the date of the business unit's first day of the week)."
+        ))
+    })?;
+    if weekday(day) != unit.start_day {
+        return Err(Problem::bad_request(format!(
+            "The weekId {week_id} is a {}: weeks of business unit {} start on {}.",
+            WEEKDAYS[weekday(day)],
+            unit.name,
+            unit.start_day_name()
+        )));
+    }
+    Ok((bu, day))
+}
+
+/// The schedule of a path, checked against its unit and week.
+fn find_schedule(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    schedule_id: &str,
+) -> Result<(usize, Arc<std::sync::Mutex<Schedule>>), Problem> {
+    let (bu, week) = find_week(ctx, bu_id, week_id)?;
+    let schedule = ctx
+        .inner
+        .wfm
+        .schedule(schedule_id)
+        .filter(|s| {
+            let s = lock(s);
+            s.business_unit == bu && s.week == week
+        })
+        .ok_or_else(|| Problem::not_found("schedule"))?;
+    Ok((bu, schedule))
+}
+
+fn week_schedules(ctx: &Ctx<'_>, bu_id: &str, week_id: &str) -> Answer {
+    let (bu, week) = if week_id == "recent" {
+        (find_bu(ctx, bu_id)?, None)
+    } else {
+        let (bu, week) = find_week(ctx, bu_id, week_id)?;
+        (bu, Some(week))
+    };
+    let only_published = ctx.query("includeOnlyPublished").as_deref() == Some("true");
+    let wfm = &ctx.inner.wfm;
+    let entities: Vec<_> = wfm
+        .schedules_of(bu, week)
+        .iter()
+        .map(|s| lock(s))
+        .filter(|s| !only_published || s.published)
+        .map(|s| s.metadata(&wfm.org, &ctx.inner.agents, Units::None))
+        .collect();
+    Ok(json_value(200, &Entities { entities }, ctx.cid))
+}
+
+fn create_schedule(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    request: BuCreateBlankScheduleRequest,
+) -> Answer {
+    let (bu, week) = find_week(ctx, bu_id, week_id)?;
+    if !(1..=6).contains(&request.week_count) {
+        return Err(Problem::bad_request("weekCount must be 1..=6."));
+    }
+    let wfm = &ctx.inner.wfm;
+    let now = wfm.wall(ctx.inner.now());
+    let schedule = wfm.create(
+        bu,
+        week,
+        request.week_count,
+        request.description,
+        ctx.client_id(),
+        now,
+    );
+    let body = lock(&schedule).metadata(&wfm.org, &ctx.inner.agents, Units::None);
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+fn week_schedule(ctx: &Ctx<'_>, bu_id: &str, week_id: &str, schedule_id: &str) -> Answer {
+    let (_, schedule) = find_schedule(ctx, bu_id, week_id, schedule_id)?;
+    let expand = ctx.query("expand").unwrap_or_default();
+    let units = if expand.split(',').any(|e| e == "managementUnits.agents") {
+        Units::WithAgents
+    } else if expand.split(',').any(|e| e == "managementUnits") {
+        Units::Counts
+    } else {
+        Units::None
+    };
+    let body = lock(&schedule).metadata(&ctx.inner.wfm.org, &ctx.inner.agents, units);
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+fn query_agent_schedules(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    schedule_id: &str,
+    request: BuQueryAgentSchedulesRequest,
+) -> Answer {
+    let (bu, schedule) = find_schedule(ctx, bu_id, week_id, schedule_id)?;
+    let inner = ctx.inner;
+    let org = &inner.wfm.org;
+    let Some(mu) = org
+        .management_unit(&request.management_unit_id)
+        .filter(|&m| org.management_units[m].business_unit == bu)
+    else {
+        return Err(Problem::bad_request(format!(
+            "managementUnitId {} is not a management unit of this business unit.",
+            request.management_unit_id
+        )));
+    };
+    let (lo, hi) = org.management_units[mu].agents;
+    let unit = &org.business_units[bu];
+    let wanted: Vec<u32> = match &request.user_ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| inner.agents.find(id))
+            .filter(|a| (lo..hi).contains(a))
+            .collect(),
+        None => (lo..hi).collect(),
+    };
+    let result = {
+        let schedule = lock(&schedule);
+        BuAgentSchedulesQueryResponse {
+            agent_schedules: wanted
+                .iter()
+                .filter_map(|&a| schedule.agent_schedule(unit, &inner.agents, a))
+                .collect(),
+            business_unit_time_zone: Some(unit.time_zone.to_string()),
+        }
+    };
+    let force_async = ctx.query("forceAsync").as_deref() == Some("true");
+    let force_download = ctx.query("forceDownloadService").as_deref() == Some("true");
+    let large = result.agent_schedules.len() > inner.config.wfm.inline_query_agents as usize;
+    if force_async {
+        let operation_id = inner.wfm.new_id();
+        update::finish_query(inner, ctx, bu, operation_id.clone(), result);
+        let body = BuAsyncAgentSchedulesQueryResponse {
+            status: OperationStatus::Processing,
+            operation_id: Some(operation_id),
+            result: None,
+            download_url: None,
+        };
+        return Ok(json_value(200, &body, ctx.cid));
+    }
+    let body = if large || force_download {
+        BuAsyncAgentSchedulesQueryResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: None,
+            download_url: Some(offer_download(ctx, &result)),
+        }
+    } else {
+        BuAsyncAgentSchedulesQueryResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: Some(result),
+            download_url: None,
+        }
+    };
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+/// Keeps a query's result for download and returns its URL.
+pub fn offer_download(ctx: &Ctx<'_>, result: &BuAgentSchedulesQueryResponse) -> String {
+    let id = ctx.inner.wfm.new_id();
+    let body = serde_json::to_vec(result).unwrap_or_default();
+    let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
+    ctx.inner
+        .wfm
+        .transfers
+        .offer(id.clone(), Bytes::from(body), expires);
+    format!("{}/__emulator/downloads/{id}", ctx.origin("http"))
+}
+
+fn upload_url(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    schedule_id: &str,
+    request: UploadUrlRequestBody,
+) -> Answer {
+    find_schedule(ctx, bu_id, week_id, schedule_id)?;
+    if request.content_length_bytes == 0 {
+        return Err(Problem::bad_request(
+            "contentLengthBytes must be at least 1.",
+        ));
+    }
+    let inner = ctx.inner;
+    let key = inner.wfm.new_id();
+    let now = inner.now();
+    inner.wfm.transfers.open(
+        key.clone(),
+        schedule_id.to_string(),
+        request.content_length_bytes,
+        now,
+        now + inner.config.wfm.upload_key_lifetime,
+    );
+    let body = UpdateScheduleUploadResponse {
+        url: format!("{}/__emulator/uploads/{key}", ctx.origin("http")),
+        upload_key: key,
+        headers: UPLOAD_HEADERS
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect(),
+        upload_body_schema: None,
+    };
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+fn update_schedule(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    schedule_id: &str,
+    request: ProcessScheduleUpdateUploadRequest,
+) -> Answer {
+    let (bu, schedule) = find_schedule(ctx, bu_id, week_id, schedule_id)?;
+    let inner = ctx.inner;
+    let data = match inner
+        .wfm
+        .transfers
+        .take(&request.upload_key, schedule_id, inner.now())
+    {
+        Ok(data) => data,
+        Err(problem) => return Err(Problem::bad_request(problem.message())),
+    };
+    let upload: UpdateScheduleUploadSchema = match gunzip(&data)
+        .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
+    {
+        Ok(upload) => upload,
+        Err(reason) => {
+            return Err(Problem::bad_request(format!(
+                "The uploaded schedule is not valid: {reason}."
+            )));
+        }
+    };
+    let current = lock(&schedule).version;
+    if upload.metadata.version != current {
+        return Err(Problem::new(
+            409,
+            codes::CONFLICT,
+            format!(
+                "The schedule was modified by another editor: metadata.version {} is stale, the current version is {current}.",
+                upload.metadata.version
+            ),
+        ));
+    }
+    let operation_id = inner.wfm.new_id();
+    inner.stats.updates_started.fetch_add(1, Ordering::Relaxed);
+    update::process(
+        inner,
+        ctx.client_id(),
+        bu,
+        schedule,
+        upload,
+        operation_id.clone(),
+    );
+    let body = BuAsyncScheduleResponse {
+        status: OperationStatus::Processing,
+        operation_id: Some(operation_id),
+        result: None,
+    };
+    Ok(json_value(202, &body, ctx.cid))
+}
+
+/// The value of `name` in a query string, percent-decoded.
+pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| crate::api::url_decode(value))
+    })
+}

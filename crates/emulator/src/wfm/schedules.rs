@@ -1,0 +1,449 @@
+//! Business-unit schedules: their metadata, each agent's shifts and version, how an upload is
+//! checked as the real service checks it, and how a checked upload is applied.
+//!
+//! A generated (published) schedule gives every agent of its unit a version-1 schedule derived
+//! from the seed on demand; only agents written since are stored, so idle agents cost nothing.
+
+use pacer_genesys::MAX_LENGTH_MINUTES;
+use pacer_genesys::datetime::{format_days, format_seconds, parse_seconds};
+use pacer_genesys::wfm::{
+    BuAgentScheduleActivity, BuAgentScheduleQueryResponse, BuAgentScheduleShift,
+    BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, UpdateScheduleUploadSchema,
+    VersionedMetadata,
+};
+
+use crate::agents::{Agents, format_uuid, parse_uuid};
+use crate::limits::FastMap;
+use crate::respond::mix;
+use crate::state::{Ledger, Stats};
+use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+
+/// One activity of a stored shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredActivity {
+    /// Seconds since the epoch.
+    pub start: i64,
+    pub length: u16,
+    /// Index into the unit's activity codes.
+    pub code: u8,
+    pub description: Box<str>,
+}
+
+/// One stored shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredShift {
+    pub id: u128,
+    /// Seconds since the epoch.
+    pub start: i64,
+    pub length: u16,
+    pub activities: Box<[StoredActivity]>,
+}
+
+/// An agent's state in a schedule, once written: its version and shifts (`None` once deleted).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub version: u64,
+    pub shifts: Option<Box<[StoredShift]>>,
+}
+
+/// One business-unit schedule.
+#[derive(Debug)]
+pub struct Schedule {
+    pub id: String,
+    pub business_unit: usize,
+    /// Days since the epoch of the first day.
+    pub week: i64,
+    pub week_count: u32,
+    pub description: String,
+    pub published: bool,
+    pub version: u64,
+    /// Seconds since the epoch of the last change.
+    pub modified: i64,
+    /// Who changed it last (an OAuth client's id, or the emulator's own user).
+    pub modified_by: String,
+    /// Whether every agent of the unit starts with a generated schedule.
+    pub generated: bool,
+    /// Agents written since the schedule was made.
+    pub entries: FastMap<u32, Entry>,
+    seed: u64,
+}
+
+/// What an agent of a schedule holds now.
+pub enum Current<'a> {
+    /// No schedule for this agent.
+    None,
+    /// The generated schedule, version 1.
+    Generated,
+    /// Written since.
+    Stored(&'a Entry),
+}
+
+/// A checked upload, ready to apply: each agent's new shifts (`None` removes the agent).
+#[derive(Debug)]
+pub struct Changes {
+    pub agents: Vec<(u32, Option<Box<[StoredShift]>>)>,
+}
+
+impl Schedule {
+    /// A schedule of `week_count` weeks from `week`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        business_unit: usize,
+        week: i64,
+        week_count: u32,
+        description: String,
+        generated: bool,
+        modified: i64,
+        seed: u64,
+    ) -> Schedule {
+        Schedule {
+            id,
+            business_unit,
+            week,
+            week_count,
+            description,
+            published: generated,
+            version: 1,
+            modified,
+            modified_by: EMULATOR_USER.into(),
+            generated,
+            entries: FastMap::default(),
+            seed,
+        }
+    }
+
+    /// What agent `agent` (a member of the unit) holds now.
+    pub fn current(&self, agent: u32) -> Current<'_> {
+        match self.entries.get(&agent) {
+            Some(entry) if entry.shifts.is_some() => Current::Stored(entry),
+            Some(_) => Current::None,
+            None if self.generated => Current::Generated,
+            None => Current::None,
+        }
+    }
+
+    /// The version an agent's schedule has now, if it has one.
+    pub fn agent_version(&self, agent: u32) -> Option<u64> {
+        match self.current(agent) {
+            Current::None => None,
+            Current::Generated => Some(1),
+            Current::Stored(entry) => Some(entry.version),
+        }
+    }
+
+    /// The seconds since the epoch where the schedule begins and ends, in the unit's time zone.
+    pub fn bounds(&self, unit: &BusinessUnit) -> (i64, i64) {
+        let offset = i64::from(unit.offset_minutes) * 60;
+        let start = self.week * 86_400 - offset;
+        (start, start + i64::from(self.week_count) * 7 * 86_400)
+    }
+
+    /// The metadata as the API shows it; with `units`, the management units (and `agents`, their
+    /// members with a schedule).
+    pub fn metadata(&self, org: &Org, agents: &Agents, units: Units) -> BuScheduleMetadata {
+        let unit = &org.business_units[self.business_unit];
+        let management_units = (units != Units::None).then(|| {
+            unit.management_units
+                .clone()
+                .map(|m| {
+                    let mu = &org.management_units[m];
+                    let members: Vec<u32> = (mu.agents.0..mu.agents.1)
+                        .filter(|&a| self.agent_version(a).is_some())
+                        .collect();
+                    BuManagementUnitScheduleSummary {
+                        management_unit: IdRef::new(mu.id.clone()),
+                        agent_count: members.len() as u32,
+                        agents: (units == Units::WithAgents).then(|| {
+                            members
+                                .iter()
+                                .map(|&a| IdRef::new(format_uuid(agents.id(a))))
+                                .collect()
+                        }),
+                    }
+                })
+                .collect()
+        });
+        BuScheduleMetadata {
+            id: self.id.clone(),
+            week_date: format_days(self.week),
+            week_count: self.week_count,
+            description: self.description.clone(),
+            published: self.published,
+            metadata: VersionedMetadata {
+                version: self.version,
+                modified_by: Some(IdRef::new(self.modified_by.clone())),
+                date_modified: Some(format_seconds(self.modified)),
+            },
+            management_units,
+            self_uri: Some(format!(
+                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}",
+                unit.id,
+                format_days(self.week),
+                self.id
+            )),
+        }
+    }
+
+    /// An agent's schedule as the query answers it, if the agent has one.
+    pub fn agent_schedule(
+        &self,
+        unit: &BusinessUnit,
+        agents: &Agents,
+        agent: u32,
+    ) -> Option<BuAgentScheduleQueryResponse> {
+        let (version, shifts) = match self.current(agent) {
+            Current::None => return None,
+            Current::Generated => (1, self.generated_shifts(unit, agent)),
+            Current::Stored(entry) => (entry.version, entry.shifts.as_deref()?.to_vec()),
+        };
+        Some(BuAgentScheduleQueryResponse {
+            user: IdRef::new(format_uuid(agents.id(agent))),
+            shifts: shifts.iter().map(|s| render_shift(unit, s)).collect(),
+            full_day_time_off_markers: Vec::new(),
+            metadata: VersionedMetadata::version(version),
+        })
+    }
+
+    /// The seeded schedule every agent of a generated schedule starts with: five days a week,
+    /// eight hours from 08:00 to 11:00 local time, with a break and a meal.
+    fn generated_shifts(&self, unit: &BusinessUnit, agent: u32) -> Vec<StoredShift> {
+        let (start, _) = self.bounds(unit);
+        let hour = 8 + i64::from(agent % 4);
+        let pieces: [(i64, u16, u8); 5] = [
+            (0, 120, 0),
+            (120, 15, 1),
+            (135, 105, 0),
+            (240, 30, 2),
+            (270, 210, 0),
+        ];
+        let days = (0..self.week_count as i64).flat_map(|w| (0..5).map(move |d| w * 7 + d));
+        days.map(|day| {
+            let shift_start = start + day * 86_400 + hour * 3600;
+            StoredShift {
+                id: shift_id(self.seed, agent, day as u64),
+                start: shift_start,
+                length: 480,
+                activities: pieces
+                    .iter()
+                    .map(|&(offset, length, code)| StoredActivity {
+                        start: shift_start + offset * 60,
+                        length,
+                        code,
+                        description: ACTIVITY_CODES[code as usize].0.into(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+    }
+
+    /// Checks an upload against this schedule as the service does while processing: every agent
+    /// a member of the unit, its version current where it has a schedule, every shift and
+    /// activity inside the schedule's weeks, every activity code the unit's. The first problem
+    /// found is the operation's error.
+    pub fn check(
+        &self,
+        org: &Org,
+        agents: &Agents,
+        upload: &UpdateScheduleUploadSchema,
+    ) -> Result<Changes, String> {
+        let unit = &org.business_units[self.business_unit];
+        let bounds = self.bounds(unit);
+        let mut changes = Vec::with_capacity(upload.agent_schedules.len());
+        let mut seen = FastMap::default();
+        for (i, entry) in upload.agent_schedules.iter().enumerate() {
+            let at = format!("agentSchedules[{i}] (userId {})", entry.user_id);
+            let agent = org
+                .member(agents, self.business_unit, &entry.user_id)
+                .ok_or_else(|| format!("{at}: the agent is not in business unit {}", unit.name))?;
+            if seen.insert(agent, ()).is_some() {
+                return Err(format!("{at}: the agent appears twice in the upload"));
+            }
+            if let Some(current) = self.agent_version(agent) {
+                match &entry.metadata {
+                    None => {
+                        return Err(format!(
+                            "{at}: metadata.version is required: the agent has a schedule (version {current})"
+                        ));
+                    }
+                    Some(meta) if meta.version != current => {
+                        return Err(format!(
+                            "{at}: metadata.version {} is stale: the agent's schedule is at version {current}",
+                            meta.version
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if entry.delete == Some(true) {
+                changes.push((agent, None));
+                continue;
+            }
+            let shifts = match &entry.shifts {
+                Some(shifts) => shifts
+                    .iter()
+                    .enumerate()
+                    .map(|(s, shift)| {
+                        let id =
+                            shift.id.as_deref().and_then(parse_uuid).unwrap_or_else(|| {
+                                shift_id(self.seed ^ self.version, agent, s as u64)
+                            });
+                        check_shift(unit, bounds, shift, id)
+                            .map_err(|reason| format!("{at}: shifts[{s}]{reason}"))
+                    })
+                    .filter(|r| !matches!(r, Ok(None)))
+                    .map(|r| r.map(|s| s.expect("deleted shifts were filtered out")))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => match self.current(agent) {
+                    Current::Stored(stored) => stored.shifts.as_deref().unwrap_or(&[]).to_vec(),
+                    Current::Generated => self.generated_shifts(unit, agent),
+                    Current::None => Vec::new(),
+                },
+            };
+            changes.push((agent, Some(shifts.into_boxed_slice())));
+        }
+        Ok(Changes { agents: changes })
+    }
+
+    /// Applies checked changes: the schedule's version and each agent's go up by one.
+    pub fn apply(&mut self, changes: Changes, by: &str, now: i64, ledger: &Ledger, stats: &Stats) {
+        for (agent, shifts) in changes.agents {
+            let version = self.agent_version(agent).unwrap_or(0) + 1;
+            self.entries.insert(agent, Entry { version, shifts });
+            ledger.record(agent, stats);
+        }
+        self.touch(by, now);
+    }
+
+    /// Another editor's change: the schedule's version goes up.
+    pub fn touch(&mut self, by: &str, now: i64) {
+        self.version += 1;
+        self.modified = now;
+        self.modified_by = by.to_string();
+    }
+
+    /// Another editor's change to one agent: its version goes up, its shifts stay.
+    pub fn touch_agent(&mut self, unit: &BusinessUnit, agent: u32) -> Option<u64> {
+        let version = self.agent_version(agent)? + 1;
+        let shifts = match self.current(agent) {
+            Current::Stored(entry) => entry.shifts.clone(),
+            _ => Some(self.generated_shifts(unit, agent).into_boxed_slice()),
+        };
+        self.entries.insert(agent, Entry { version, shifts });
+        Some(version)
+    }
+}
+
+/// Which management units [`Schedule::metadata`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    None,
+    Counts,
+    WithAgents,
+}
+
+/// The user the emulator's own changes are made by.
+pub const EMULATOR_USER: &str = "00000000-0000-4000-8000-00000000e001";
+
+/// Checks one uploaded shift; `Ok(None)` for a shift marked `delete`.
+fn check_shift(
+    unit: &BusinessUnit,
+    (lo, hi): (i64, i64),
+    shift: &BuAgentScheduleShift,
+    id: u128,
+) -> Result<Option<StoredShift>, String> {
+    if shift.delete == Some(true) {
+        return Ok(None);
+    }
+    let start = parse_seconds(&shift.start_date).map_err(|r| format!(".startDate: {r}"))?;
+    let length = check_length(shift.length_minutes).map_err(|r| format!(".lengthMinutes: {r}"))?;
+    if start < lo || start >= hi {
+        return Err(format!(
+            ".startDate: {} is outside the schedule's weeks ({} to {})",
+            shift.start_date,
+            format_seconds(lo),
+            format_seconds(hi)
+        ));
+    }
+    let end = start + i64::from(length) * 60;
+    let activities = shift
+        .activities
+        .iter()
+        .enumerate()
+        .map(|(a, activity)| {
+            check_activity(unit, (start, end), activity)
+                .map_err(|reason| format!(".activities[{a}]{reason}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(StoredShift {
+        id,
+        start,
+        length,
+        activities: activities.into_boxed_slice(),
+    }))
+}
+
+fn check_activity(
+    unit: &BusinessUnit,
+    (lo, hi): (i64, i64),
+    activity: &BuAgentScheduleActivity,
+) -> Result<StoredActivity, String> {
+    let start = parse_seconds(&activity.start_date).map_err(|r| format!(".startDate: {r}"))?;
+    let length =
+        check_length(activity.length_minutes).map_err(|r| format!(".lengthMinutes: {r}"))?;
+    if start < lo || start + i64::from(length) * 60 > hi {
+        return Err(".startDate: the activity is not inside its shift".into());
+    }
+    let code = unit
+        .activity_code(&activity.activity_code_id)
+        .ok_or_else(|| {
+            format!(
+                ".activityCodeId: `{}` is not an activity code of business unit {}",
+                activity.activity_code_id, unit.name
+            )
+        })?;
+    Ok(StoredActivity {
+        start,
+        length,
+        code: code as u8,
+        description: activity.description.as_str().into(),
+    })
+}
+
+fn check_length(minutes: u32) -> Result<u16, &'static str> {
+    if (1..=MAX_LENGTH_MINUTES).contains(&minutes) {
+        Ok(minutes as u16)
+    } else {
+        Err("must be 1..=1440")
+    }
+}
+
+fn render_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleShift {
+    BuAgentScheduleShift {
+        id: Some(format_uuid(shift.id)),
+        start_date: format_seconds(shift.start),
+        length_minutes: u32::from(shift.length),
+        activities: shift
+            .activities
+            .iter()
+            .map(|a| BuAgentScheduleActivity {
+                start_date: format_seconds(a.start),
+                length_minutes: u32::from(a.length),
+                activity_code_id: unit.activity_codes[a.code as usize].clone(),
+                description: a.description.to_string(),
+                paid: Some(ACTIVITY_CODES[a.code as usize].2),
+            })
+            .collect(),
+        manually_edited: None,
+        delete: None,
+    }
+}
+
+/// A stable shift id for a seed, an agent and a shift number.
+fn shift_id(seed: u64, agent: u32, n: u64) -> u128 {
+    let hi = mix(seed ^ (u64::from(agent) << 20) ^ n);
+    let lo = mix(hi ^ 0x5A1F_7000_0000_0005);
+    let raw = (u128::from(hi) << 64) | u128::from(lo);
+    (raw & !(0xF000_u128 << 64) & !(0xC000_u128 << 48)) | (0x4000_u128 << 64) | (0x8000_u128 << 48)
+}
