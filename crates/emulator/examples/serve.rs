@@ -2,7 +2,7 @@
 //! runtime), without building the whole CLI: scripts/bench-emulator.sh uses it.
 //!
 //! Usage: `serve [--profile genesys|seed] [--no-limits] [--agents N] [--listen ADDR]
-//! [--token-rate N/PERIOD] [--burst N] [--seed N]`; it prints the same banner and stops on Ctrl-C.
+//! [--token-rate N/PERIOD] [--burst N] [--seed N] [--bulk-processing DURATION] [--today DATE]`; it prints the same banner and stops on Ctrl-C.
 
 use pacer_emulator::{Config, Overrides};
 
@@ -23,6 +23,11 @@ fn parse_args() -> Result<Overrides, String> {
             "--token-rate" => overrides.token_rate = Some(value.parse().map_err(bad)?),
             "--burst" => overrides.burst = Some(value.parse().map_err(|_| bad(value.clone()))?),
             "--seed" => overrides.seed = Some(value.parse().map_err(|_| bad(value.clone()))?),
+            "--bulk-processing" => {
+                overrides.bulk_processing =
+                    Some(pacer_emulator::units::parse_duration(&value).map_err(bad)?)
+            }
+            "--today" => overrides.today = Some(value),
             other => return Err(format!("unknown flag {other}")),
         }
     }

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
@@ -76,7 +76,7 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     let inner = &*state.inner;
     let cid = inner.cids.next();
     match inner.wfm.transfers.download(&id, inner.now()) {
-        Some(body) => json(200, Bytes::into(body), &cid),
+        Some(body) => json(200, body, &cid),
         None => api_error(
             404,
             codes::NOT_FOUND,

@@ -4,6 +4,7 @@
 //! `org` is the organization's shape, `schedules` the schedules and their checks, `transfer` the
 //! upload and download storage standing for signed URLs, and `routes` the HTTP surface.
 
+mod arena;
 mod config;
 pub mod org;
 pub mod routes;

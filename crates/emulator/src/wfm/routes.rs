@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::request::Parts;
 use axum::response::Response;
 use pacer_genesys::datetime::{WEEKDAYS, parse_days, weekday};
@@ -26,7 +26,7 @@ use crate::state::Inner;
 use crate::wfm::lock;
 use crate::wfm::org::ACTIVITY_CODES;
 use crate::wfm::schedules::{Schedule, Units};
-use crate::wfm::transfer::{DOWNLOAD_LIFETIME, UPLOAD_HEADERS, gunzip};
+use crate::wfm::transfer::{DOWNLOAD_LIFETIME, UPLOAD_HEADERS, read_gzip_json};
 use crate::wfm::update;
 
 /// A refusal in the API's error shape: status, code and message.
@@ -467,10 +467,7 @@ pub fn offer_download(ctx: &Ctx<'_>, result: &BuAgentSchedulesQueryResponse) -> 
     let id = ctx.inner.wfm.new_id();
     let body = serde_json::to_vec(result).unwrap_or_default();
     let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
-    ctx.inner
-        .wfm
-        .transfers
-        .offer(id.clone(), Bytes::from(body), expires);
+    ctx.inner.wfm.transfers.offer(id.clone(), &body, expires);
     format!("{}/__emulator/downloads/{id}", ctx.origin("http"))
 }
 
@@ -526,16 +523,9 @@ fn update_schedule(
         Ok(data) => data,
         Err(problem) => return Err(Problem::bad_request(problem.message())),
     };
-    let upload: UpdateScheduleUploadSchema = match gunzip(&data)
-        .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
-    {
-        Ok(upload) => upload,
-        Err(reason) => {
-            return Err(Problem::bad_request(format!(
-                "The uploaded schedule is not valid: {reason}."
-            )));
-        }
-    };
+    let upload: UpdateScheduleUploadSchema = read_gzip_json(&data).map_err(|reason| {
+        Problem::bad_request(format!("The uploaded schedule is not valid: {reason}."))
+    })?;
     let current = lock(&schedule).version;
     if upload.metadata.version != current {
         return Err(Problem::new(

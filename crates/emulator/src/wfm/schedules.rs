@@ -16,6 +16,7 @@ use crate::agents::{Agents, format_uuid, parse_uuid};
 use crate::limits::FastMap;
 use crate::respond::mix;
 use crate::state::{Ledger, Stats};
+use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
 
 /// One activity of a stored shift.
@@ -26,7 +27,8 @@ pub struct StoredActivity {
     pub length: u16,
     /// Index into the unit's activity codes.
     pub code: u8,
-    pub description: Box<str>,
+    /// `None` when it is the activity code's name, which most are (no allocation then).
+    pub description: Option<Box<str>>,
 }
 
 /// One stored shift.
@@ -39,11 +41,12 @@ pub struct StoredShift {
     pub activities: Box<[StoredActivity]>,
 }
 
-/// An agent's state in a schedule, once written: its version and shifts (`None` once deleted).
+/// An agent's state in a schedule, once written: its version and shifts in the schedule's arena
+/// (`None` once deleted).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub version: u64,
-    pub shifts: Option<Box<[StoredShift]>>,
+    pub shifts: Option<Span>,
 }
 
 /// One business-unit schedule.
@@ -65,6 +68,8 @@ pub struct Schedule {
     pub generated: bool,
     /// Agents written since the schedule was made.
     pub entries: FastMap<u32, Entry>,
+    /// The written agents' shifts.
+    arena: ShiftArena,
     seed: u64,
 }
 
@@ -109,6 +114,7 @@ impl Schedule {
             modified_by: EMULATOR_USER.into(),
             generated,
             entries: FastMap::default(),
+            arena: ShiftArena::default(),
             seed,
         }
     }
@@ -195,7 +201,7 @@ impl Schedule {
         let (version, shifts) = match self.current(agent) {
             Current::None => return None,
             Current::Generated => (1, self.generated_shifts(unit, agent)),
-            Current::Stored(entry) => (entry.version, entry.shifts.as_deref()?.to_vec()),
+            Current::Stored(entry) => (entry.version, self.arena.get(entry.shifts?)),
         };
         Some(BuAgentScheduleQueryResponse {
             user: IdRef::new(format_uuid(agents.id(agent))),
@@ -206,7 +212,7 @@ impl Schedule {
     }
 
     /// The seeded schedule every agent of a generated schedule starts with: five days a week,
-    /// eight hours from 08:00 to 11:00 local time, with a break and a meal.
+    /// eight hours starting between 08:00 and 11:00 local time, with a break and a meal.
     fn generated_shifts(&self, unit: &BusinessUnit, agent: u32) -> Vec<StoredShift> {
         let (start, _) = self.bounds(unit);
         let hour = 8 + i64::from(agent % 4);
@@ -230,7 +236,7 @@ impl Schedule {
                         start: shift_start + offset * 60,
                         length,
                         code,
-                        description: ACTIVITY_CODES[code as usize].0.into(),
+                        description: None,
                     })
                     .collect(),
             }
@@ -296,7 +302,9 @@ impl Schedule {
                     .map(|r| r.map(|s| s.expect("deleted shifts were filtered out")))
                     .collect::<Result<Vec<_>, _>>()?,
                 None => match self.current(agent) {
-                    Current::Stored(stored) => stored.shifts.as_deref().unwrap_or(&[]).to_vec(),
+                    Current::Stored(stored) => stored
+                        .shifts
+                        .map_or_else(Vec::new, |span| self.arena.get(span)),
                     Current::Generated => self.generated_shifts(unit, agent),
                     Current::None => Vec::new(),
                 },
@@ -310,10 +318,29 @@ impl Schedule {
     pub fn apply(&mut self, changes: Changes, by: &str, now: i64, ledger: &Ledger, stats: &Stats) {
         for (agent, shifts) in changes.agents {
             let version = self.agent_version(agent).unwrap_or(0) + 1;
-            self.entries.insert(agent, Entry { version, shifts });
+            self.store(agent, version, shifts.as_deref());
             ledger.record(agent, stats);
         }
+        if self.arena.wants_compaction() {
+            let spans = self.entries.values_mut().filter_map(|e| e.shifts.as_mut());
+            self.arena.compact(spans);
+        }
         self.touch(by, now);
+    }
+
+    /// Stores an agent's version and shifts (`None` removes the agent), releasing the old ones.
+    fn store(&mut self, agent: u32, version: u64, shifts: Option<&[StoredShift]>) {
+        let span = shifts.map(|shifts| self.arena.push(shifts));
+        let old = self.entries.insert(
+            agent,
+            Entry {
+                version,
+                shifts: span,
+            },
+        );
+        if let Some(old) = old.and_then(|e| e.shifts) {
+            self.arena.release(old);
+        }
     }
 
     /// Another editor's change: the schedule's version goes up.
@@ -327,10 +354,10 @@ impl Schedule {
     pub fn touch_agent(&mut self, unit: &BusinessUnit, agent: u32) -> Option<u64> {
         let version = self.agent_version(agent)? + 1;
         let shifts = match self.current(agent) {
-            Current::Stored(entry) => entry.shifts.clone(),
-            _ => Some(self.generated_shifts(unit, agent).into_boxed_slice()),
+            Current::Stored(entry) => entry.shifts.map_or_else(Vec::new, |s| self.arena.get(s)),
+            _ => self.generated_shifts(unit, agent),
         };
-        self.entries.insert(agent, Entry { version, shifts });
+        self.store(agent, version, Some(&shifts));
         Some(version)
     }
 }
@@ -403,11 +430,12 @@ fn check_activity(
                 activity.activity_code_id, unit.name
             )
         })?;
+    let description = activity.description.as_str();
     Ok(StoredActivity {
         start,
         length,
         code: code as u8,
-        description: activity.description.as_str().into(),
+        description: (description != ACTIVITY_CODES[code].0).then(|| description.into()),
     })
 }
 
@@ -431,7 +459,11 @@ fn render_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleShif
                 start_date: format_seconds(a.start),
                 length_minutes: u32::from(a.length),
                 activity_code_id: unit.activity_codes[a.code as usize].clone(),
-                description: a.description.to_string(),
+                description: a
+                    .description
+                    .as_deref()
+                    .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
+                    .to_string(),
                 paid: Some(ACTIVITY_CODES[a.code as usize].2),
             })
             .collect(),

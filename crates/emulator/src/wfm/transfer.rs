@@ -19,8 +19,9 @@ pub const UPLOAD_HEADERS: [(&str, &str); 3] = [
 ];
 /// The most bytes an upload may inflate to: a guard against a compression bomb.
 const MAX_INFLATED: u64 = 256 * 1024 * 1024;
-/// Downloads kept at once; older ones are forgotten.
-const MAX_DOWNLOADS: usize = 64;
+/// Compressed bytes of downloads kept at once; older ones are forgotten past it (clients read a
+/// download right after they are given its URL).
+const MAX_DOWNLOAD_BYTES: usize = 16 * 1024 * 1024;
 /// How long a download URL works.
 pub const DOWNLOAD_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -189,22 +190,34 @@ impl Transfers {
         Ok(data)
     }
 
-    /// Keeps a download under `id` until `expires`.
-    pub fn offer(&self, id: String, body: Bytes, expires: Duration) {
+    /// Keeps a download under `id` until `expires`, gzip-compressed while it waits.
+    pub fn offer(&self, id: String, body: &[u8], expires: Duration) {
+        let body = Bytes::from(gzip(body));
         let mut downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
-        if downloads.len() >= MAX_DOWNLOADS {
-            downloads.pop_front();
+        let mut held: usize = downloads.iter().map(|(_, _, b)| b.len()).sum();
+        while held + body.len() > MAX_DOWNLOAD_BYTES {
+            let Some((_, _, oldest)) = downloads.pop_front() else {
+                break;
+            };
+            held -= oldest.len();
         }
         downloads.push_back((id, expires, body));
     }
 
     /// The download of `id`, if it is still there.
-    pub fn download(&self, id: &str, now: Duration) -> Option<Bytes> {
-        let downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
-        downloads
-            .iter()
-            .find(|(d, expires, _)| d == id && now < *expires)
-            .map(|(_, _, body)| body.clone())
+    pub fn download(&self, id: &str, now: Duration) -> Option<Vec<u8>> {
+        let compressed = {
+            let downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
+            downloads
+                .iter()
+                .find(|(d, expires, _)| d == id && now < *expires)
+                .map(|(_, _, body)| body.clone())?
+        };
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut out)
+            .ok()?;
+        Some(out)
     }
 
     /// Forgets every upload and download.
@@ -220,12 +233,23 @@ impl Transfers {
     }
 }
 
-/// Inflates gzip data, refusing more than a quarter of a gigabyte.
-pub fn gunzip(data: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(data.len() * 8);
-    flate2::read::GzDecoder::new(data)
-        .take(MAX_INFLATED)
-        .read_to_end(&mut out)
-        .map_err(|err| format!("the upload is not valid gzip data ({err})"))?;
-    Ok(out)
+/// Reads gzip JSON as it inflates (no copy of the whole text), refusing more than a quarter of a
+/// gigabyte of it.
+pub fn read_gzip_json<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(data).take(MAX_INFLATED));
+    serde_json::from_reader(reader).map_err(|err| {
+        if err.is_io() {
+            format!("the upload is not valid gzip data ({err})")
+        } else {
+            err.to_string()
+        }
+    })
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
 }

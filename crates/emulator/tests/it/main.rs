@@ -5,6 +5,7 @@ mod data;
 mod faults;
 mod limits;
 mod responses;
+mod sdk;
 mod seed;
 mod support;
 mod wfm;
