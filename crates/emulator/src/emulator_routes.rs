@@ -10,11 +10,11 @@ use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use pacer_genesys::errors::codes;
-use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
 
 use crate::respond::{api_error, empty, json, json_value};
 use crate::state::AppState;
 use crate::wfm::lock;
+use crate::wfm::render::AgentSchedules;
 use crate::wfm::routes::query_value;
 use crate::wfm::schedules::{EMULATOR_USER, Units};
 
@@ -86,15 +86,8 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     }
 }
 
-/// What `GET /__emulator/schedules/{id}` shows: the schedule and its agents' schedules
-/// (`?userIds=a,b` for some of them).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Shown {
-    schedule: pacer_genesys::wfm::BuScheduleMetadata,
-    agent_schedules: Vec<BuAgentScheduleQueryResponse>,
-}
-
+/// `GET /__emulator/schedules/{id}[?userIds=a,b]`: the schedule's metadata and its agents'
+/// schedules (`schedule`, `agentSchedules`), for tests.
 async fn show_schedule(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -113,13 +106,21 @@ async fn show_schedule(
     let org = &inner.wfm.org;
     let schedule = lock(&schedule);
     let unit = &org.business_units[schedule.business_unit];
-    let agents: Vec<u32> = wanted.unwrap_or_else(|| (unit.agents.0..unit.agents.1).collect());
+    let list: Vec<u32> = wanted.unwrap_or_else(|| (unit.agents.0..unit.agents.1).collect());
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        schedule: pacer_genesys::wfm::BuScheduleMetadata,
+        #[serde(flatten)]
+        agents: AgentSchedules<'a>,
+    }
     let shown = Shown {
         schedule: schedule.metadata(org, &inner.agents, Units::Counts),
-        agent_schedules: agents
-            .into_iter()
-            .filter_map(|a| schedule.agent_schedule(unit, &inner.agents, a))
-            .collect(),
+        agents: AgentSchedules {
+            schedule: &schedule,
+            unit,
+            agents: &inner.agents,
+            list: &list,
+        },
     };
     json_value(200, &shown, &cid)
 }

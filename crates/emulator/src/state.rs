@@ -270,7 +270,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn new(limiters: usize) -> Self {
+    pub(crate) fn new(limiters: usize) -> Self {
         Stats {
             requests_total: AtomicU64::new(0),
             by_status: (0..600).map(|_| AtomicU64::new(0)).collect(),
@@ -524,7 +524,7 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ledger {
             shards: (0..SCHEDULE_SHARDS)
                 .map(|_| Mutex::new(FastMap::default()))

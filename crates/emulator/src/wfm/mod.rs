@@ -7,10 +7,12 @@
 mod arena;
 mod config;
 pub mod org;
+pub mod render;
 pub mod routes;
 pub mod schedules;
 pub mod transfer;
 mod update;
+mod upload;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 

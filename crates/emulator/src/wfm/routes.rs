@@ -11,23 +11,24 @@ use axum::response::Response;
 use pacer_genesys::datetime::{WEEKDAYS, parse_days, weekday};
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
-    ActivityCode, AgentManagementUnitReference, BuAgentSchedulesQueryResponse,
-    BuAsyncAgentSchedulesQueryResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
-    BuQueryAgentSchedulesRequest, BusinessUnit as BusinessUnitBody, BusinessUnitListItem,
-    BusinessUnitSettings, Entities, IdRef, ManagementUnit as ManagementUnitBody, NamedRef,
-    OperationStatus, ProcessScheduleUpdateUploadRequest, UpdateScheduleUploadResponse,
-    UpdateScheduleUploadSchema, UploadUrlRequestBody,
+    ActivityCode, AgentManagementUnitReference, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncScheduleResponse, BuCreateBlankScheduleRequest, BuQueryAgentSchedulesRequest,
+    BusinessUnit as BusinessUnitBody, BusinessUnitListItem, BusinessUnitSettings, Entities, IdRef,
+    ManagementUnit as ManagementUnitBody, NamedRef, OperationStatus,
+    ProcessScheduleUpdateUploadRequest, UpdateScheduleUploadResponse, UploadUrlRequestBody,
 };
 
 use crate::agents::format_uuid;
-use crate::respond::{CorrelationId, api_error, json_value};
+use crate::respond::{CorrelationId, api_error, json, json_value};
 use crate::route::Route;
 use crate::state::Inner;
 use crate::wfm::lock;
 use crate::wfm::org::ACTIVITY_CODES;
+use crate::wfm::render::AgentSchedules;
 use crate::wfm::schedules::{Schedule, Units};
-use crate::wfm::transfer::{DOWNLOAD_LIFETIME, UPLOAD_HEADERS, read_gzip_json};
+use crate::wfm::transfer::{DOWNLOAD_LIFETIME, UPLOAD_HEADERS};
 use crate::wfm::update;
+use crate::wfm::upload;
 
 /// A refusal in the API's error shape: status, code and message.
 #[derive(Debug)]
@@ -420,22 +421,29 @@ fn query_agent_schedules(
             .collect(),
         None => (lo..hi).collect(),
     };
-    let result = {
+    let (result, count) = {
         let schedule = lock(&schedule);
-        BuAgentSchedulesQueryResponse {
-            agent_schedules: wanted
-                .iter()
-                .filter_map(|&a| schedule.agent_schedule(unit, &inner.agents, a))
-                .collect(),
-            business_unit_time_zone: Some(unit.time_zone.to_string()),
-        }
+        let view = AgentSchedules {
+            schedule: &schedule,
+            unit,
+            agents: &inner.agents,
+            list: &wanted,
+        };
+        let bytes = serde_json::to_vec(&view).map_err(|_| {
+            Problem::new(
+                500,
+                codes::INTERNAL_SERVER_ERROR,
+                "The server encountered an unexpected condition.",
+            )
+        })?;
+        (bytes, view.count())
     };
     let force_async = ctx.query("forceAsync").as_deref() == Some("true");
     let force_download = ctx.query("forceDownloadService").as_deref() == Some("true");
-    let large = result.agent_schedules.len() > inner.config.wfm.inline_query_agents as usize;
+    let large = count > inner.config.wfm.inline_query_agents as usize;
     if force_async {
         let operation_id = inner.wfm.new_id();
-        update::finish_query(inner, ctx, bu, operation_id.clone(), result);
+        update::finish_query(inner, ctx, bu, operation_id.clone(), &result);
         let body = BuAsyncAgentSchedulesQueryResponse {
             status: OperationStatus::Processing,
             operation_id: Some(operation_id),
@@ -444,30 +452,28 @@ fn query_agent_schedules(
         };
         return Ok(json_value(200, &body, ctx.cid));
     }
-    let body = if large || force_download {
-        BuAsyncAgentSchedulesQueryResponse {
+    if large || force_download {
+        let body = BuAsyncAgentSchedulesQueryResponse {
             status: OperationStatus::Complete,
             operation_id: None,
             result: None,
             download_url: Some(offer_download(ctx, &result)),
-        }
-    } else {
-        BuAsyncAgentSchedulesQueryResponse {
-            status: OperationStatus::Complete,
-            operation_id: None,
-            result: Some(result),
-            download_url: None,
-        }
-    };
-    Ok(json_value(200, &body, ctx.cid))
+        };
+        return Ok(json_value(200, &body, ctx.cid));
+    }
+    // The result is inline: `BuAsyncAgentSchedulesQueryResponse` around bytes already written.
+    let mut body = Vec::with_capacity(result.len() + 40);
+    body.extend_from_slice(br#"{"status":"Complete","result":"#);
+    body.extend_from_slice(&result);
+    body.push(b'}');
+    Ok(json(200, body, ctx.cid))
 }
 
 /// Keeps a query's result for download and returns its URL.
-pub fn offer_download(ctx: &Ctx<'_>, result: &BuAgentSchedulesQueryResponse) -> String {
+pub fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
     let id = ctx.inner.wfm.new_id();
-    let body = serde_json::to_vec(result).unwrap_or_default();
     let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
-    ctx.inner.wfm.transfers.offer(id.clone(), &body, expires);
+    ctx.inner.wfm.transfers.offer(id.clone(), result, expires);
     format!("{}/__emulator/downloads/{id}", ctx.origin("http"))
 }
 
@@ -523,36 +529,44 @@ fn update_schedule(
         Ok(data) => data,
         Err(problem) => return Err(Problem::bad_request(problem.message())),
     };
-    let upload: UpdateScheduleUploadSchema = read_gzip_json(&data).map_err(|reason| {
-        Problem::bad_request(format!("The uploaded schedule is not valid: {reason}."))
-    })?;
+    // The upload is read here to answer 400 or 409 at once, and again when it is processed: the
+    // operation keeps only the compressed bytes meanwhile.
+    let text = upload::inflate(&data).map_err(invalid_upload)?;
+    let head = upload::read(&text, |_, _| Ok(())).map_err(invalid_upload)?;
+    let (version, agents) = (head.version, head.agents);
+    drop(text);
     let current = lock(&schedule).version;
-    if upload.metadata.version != current {
+    if version != current {
         return Err(Problem::new(
             409,
             codes::CONFLICT,
             format!(
-                "The schedule was modified by another editor: metadata.version {} is stale, the current version is {current}.",
-                upload.metadata.version
+                "The schedule was modified by another editor: metadata.version {version} is stale, the current version is {current}."
             ),
         ));
     }
     let operation_id = inner.wfm.new_id();
     inner.stats.updates_started.fetch_add(1, Ordering::Relaxed);
-    update::process(
-        inner,
-        ctx.client_id(),
-        bu,
+    let job = update::Job {
+        by: ctx.client_id().to_string(),
+        business_unit: bu,
         schedule,
-        upload,
-        operation_id.clone(),
-    );
+        data,
+        version,
+        agents,
+        operation_id: operation_id.clone(),
+    };
+    update::process(inner, job);
     let body = BuAsyncScheduleResponse {
         status: OperationStatus::Processing,
         operation_id: Some(operation_id),
         result: None,
     };
     Ok(json_value(202, &body, ctx.cid))
+}
+
+fn invalid_upload(reason: String) -> Problem {
+    Problem::bad_request(format!("The uploaded schedule is not valid: {reason}."))
 }
 
 /// The value of `name` in a query string, percent-decoded.

@@ -7,9 +7,7 @@
 use pacer_genesys::MAX_LENGTH_MINUTES;
 use pacer_genesys::datetime::{format_days, format_seconds, parse_seconds};
 use pacer_genesys::wfm::{
-    BuAgentScheduleActivity, BuAgentScheduleQueryResponse, BuAgentScheduleShift,
-    BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, UpdateScheduleUploadSchema,
-    VersionedMetadata,
+    BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, VersionedMetadata,
 };
 
 use crate::agents::{Agents, format_uuid, parse_uuid};
@@ -18,6 +16,7 @@ use crate::respond::mix;
 use crate::state::{Ledger, Stats};
 use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+use crate::wfm::upload::{ActivityUpload, AgentUpload, ShiftUpload};
 
 /// One activity of a stored shift.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,24 +190,13 @@ impl Schedule {
         }
     }
 
-    /// An agent's schedule as the query answers it, if the agent has one.
-    pub fn agent_schedule(
-        &self,
-        unit: &BusinessUnit,
-        agents: &Agents,
-        agent: u32,
-    ) -> Option<BuAgentScheduleQueryResponse> {
-        let (version, shifts) = match self.current(agent) {
-            Current::None => return None,
-            Current::Generated => (1, self.generated_shifts(unit, agent)),
-            Current::Stored(entry) => (entry.version, self.arena.get(entry.shifts?)),
-        };
-        Some(BuAgentScheduleQueryResponse {
-            user: IdRef::new(format_uuid(agents.id(agent))),
-            shifts: shifts.iter().map(|s| render_shift(unit, s)).collect(),
-            full_day_time_off_markers: Vec::new(),
-            metadata: VersionedMetadata::version(version),
-        })
+    /// An agent's version and shifts, if the agent has a schedule.
+    pub fn shifts_of(&self, unit: &BusinessUnit, agent: u32) -> Option<(u64, Vec<StoredShift>)> {
+        match self.current(agent) {
+            Current::None => None,
+            Current::Generated => Some((1, self.generated_shifts(unit, agent))),
+            Current::Stored(entry) => Some((entry.version, self.arena.get(entry.shifts?))),
+        }
     }
 
     /// The seeded schedule every agent of a generated schedule starts with: five days a week,
@@ -244,74 +232,19 @@ impl Schedule {
         .collect()
     }
 
-    /// Checks an upload against this schedule as the service does while processing: every agent
-    /// a member of the unit, its version current where it has a schedule, every shift and
-    /// activity inside the schedule's weeks, every activity code the unit's. The first problem
-    /// found is the operation's error.
-    pub fn check(
-        &self,
-        org: &Org,
-        agents: &Agents,
-        upload: &UpdateScheduleUploadSchema,
-    ) -> Result<Changes, String> {
+    /// A checker of an upload's agents against this schedule, as the service checks them while
+    /// processing.
+    pub fn checker<'s>(&'s self, org: &'s Org, agents: &'s Agents) -> Checker<'s> {
         let unit = &org.business_units[self.business_unit];
-        let bounds = self.bounds(unit);
-        let mut changes = Vec::with_capacity(upload.agent_schedules.len());
-        let mut seen = FastMap::default();
-        for (i, entry) in upload.agent_schedules.iter().enumerate() {
-            let at = format!("agentSchedules[{i}] (userId {})", entry.user_id);
-            let agent = org
-                .member(agents, self.business_unit, &entry.user_id)
-                .ok_or_else(|| format!("{at}: the agent is not in business unit {}", unit.name))?;
-            if seen.insert(agent, ()).is_some() {
-                return Err(format!("{at}: the agent appears twice in the upload"));
-            }
-            if let Some(current) = self.agent_version(agent) {
-                match &entry.metadata {
-                    None => {
-                        return Err(format!(
-                            "{at}: metadata.version is required: the agent has a schedule (version {current})"
-                        ));
-                    }
-                    Some(meta) if meta.version != current => {
-                        return Err(format!(
-                            "{at}: metadata.version {} is stale: the agent's schedule is at version {current}",
-                            meta.version
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if entry.delete == Some(true) {
-                changes.push((agent, None));
-                continue;
-            }
-            let shifts = match &entry.shifts {
-                Some(shifts) => shifts
-                    .iter()
-                    .enumerate()
-                    .map(|(s, shift)| {
-                        let id =
-                            shift.id.as_deref().and_then(parse_uuid).unwrap_or_else(|| {
-                                shift_id(self.seed ^ self.version, agent, s as u64)
-                            });
-                        check_shift(unit, bounds, shift, id)
-                            .map_err(|reason| format!("{at}: shifts[{s}]{reason}"))
-                    })
-                    .filter(|r| !matches!(r, Ok(None)))
-                    .map(|r| r.map(|s| s.expect("deleted shifts were filtered out")))
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => match self.current(agent) {
-                    Current::Stored(stored) => stored
-                        .shifts
-                        .map_or_else(Vec::new, |span| self.arena.get(span)),
-                    Current::Generated => self.generated_shifts(unit, agent),
-                    Current::None => Vec::new(),
-                },
-            };
-            changes.push((agent, Some(shifts.into_boxed_slice())));
+        Checker {
+            schedule: self,
+            unit,
+            org,
+            agents,
+            bounds: self.bounds(unit),
+            seen: FastMap::default(),
+            changes: Vec::new(),
         }
-        Ok(Changes { agents: changes })
     }
 
     /// Applies checked changes: the schedule's version and each agent's go up by one.
@@ -362,6 +295,85 @@ impl Schedule {
     }
 }
 
+/// Checks an upload's agents one at a time: every agent a member of the unit and there once,
+/// its version current where it has a schedule, every shift and activity inside the schedule's
+/// weeks, every activity code the unit's. The first problem found is the operation's error.
+pub struct Checker<'s> {
+    schedule: &'s Schedule,
+    unit: &'s BusinessUnit,
+    org: &'s Org,
+    agents: &'s Agents,
+    bounds: (i64, i64),
+    seen: FastMap<u32, ()>,
+    changes: Vec<(u32, Option<Box<[StoredShift]>>)>,
+}
+
+impl Checker<'_> {
+    /// Checks agent number `i` of the upload.
+    pub fn agent(&mut self, i: usize, entry: &AgentUpload<'_>) -> Result<(), String> {
+        let schedule = self.schedule;
+        let unit = self.unit;
+        let at = format!("agentSchedules[{i}] (userId {})", entry.user_id);
+        let agent = self
+            .org
+            .member(self.agents, schedule.business_unit, &entry.user_id)
+            .ok_or_else(|| format!("{at}: the agent is not in business unit {}", unit.name))?;
+        if self.seen.insert(agent, ()).is_some() {
+            return Err(format!("{at}: the agent appears twice in the upload"));
+        }
+        if let Some(current) = schedule.agent_version(agent) {
+            match &entry.metadata {
+                None => {
+                    return Err(format!(
+                        "{at}: metadata.version is required: the agent has a schedule (version {current})"
+                    ));
+                }
+                Some(meta) if meta.version != current => {
+                    return Err(format!(
+                        "{at}: metadata.version {} is stale: the agent's schedule is at version {current}",
+                        meta.version
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if entry.delete == Some(true) {
+            self.changes.push((agent, None));
+            return Ok(());
+        }
+        let shifts = match &entry.shifts {
+            Some(shifts) => {
+                let mut kept = Vec::with_capacity(shifts.len());
+                for (s, shift) in shifts.iter().enumerate() {
+                    let id = shift.id.as_deref().and_then(parse_uuid).unwrap_or_else(|| {
+                        shift_id(schedule.seed ^ schedule.version, agent, s as u64)
+                    });
+                    let checked = check_shift(unit, self.bounds, shift, id)
+                        .map_err(|reason| format!("{at}: shifts[{s}]{reason}"))?;
+                    kept.extend(checked);
+                }
+                kept
+            }
+            None => match schedule.current(agent) {
+                Current::Stored(stored) => stored
+                    .shifts
+                    .map_or_else(Vec::new, |span| schedule.arena.get(span)),
+                Current::Generated => schedule.generated_shifts(unit, agent),
+                Current::None => Vec::new(),
+            },
+        };
+        self.changes.push((agent, Some(shifts.into_boxed_slice())));
+        Ok(())
+    }
+
+    /// The checked changes, ready to apply.
+    pub fn finish(self) -> Changes {
+        Changes {
+            agents: self.changes,
+        }
+    }
+}
+
 /// Which management units [`Schedule::metadata`] lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Units {
@@ -377,7 +389,7 @@ pub const EMULATOR_USER: &str = "00000000-0000-4000-8000-00000000e001";
 fn check_shift(
     unit: &BusinessUnit,
     (lo, hi): (i64, i64),
-    shift: &BuAgentScheduleShift,
+    shift: &ShiftUpload<'_>,
     id: u128,
 ) -> Result<Option<StoredShift>, String> {
     if shift.delete == Some(true) {
@@ -414,7 +426,7 @@ fn check_shift(
 fn check_activity(
     unit: &BusinessUnit,
     (lo, hi): (i64, i64),
-    activity: &BuAgentScheduleActivity,
+    activity: &ActivityUpload<'_>,
 ) -> Result<StoredActivity, String> {
     let start = parse_seconds(&activity.start_date).map_err(|r| format!(".startDate: {r}"))?;
     let length =
@@ -430,7 +442,7 @@ fn check_activity(
                 activity.activity_code_id, unit.name
             )
         })?;
-    let description = activity.description.as_str();
+    let description = &*activity.description;
     Ok(StoredActivity {
         start,
         length,
@@ -444,31 +456,6 @@ fn check_length(minutes: u32) -> Result<u16, &'static str> {
         Ok(minutes as u16)
     } else {
         Err("must be 1..=1440")
-    }
-}
-
-fn render_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleShift {
-    BuAgentScheduleShift {
-        id: Some(format_uuid(shift.id)),
-        start_date: format_seconds(shift.start),
-        length_minutes: u32::from(shift.length),
-        activities: shift
-            .activities
-            .iter()
-            .map(|a| BuAgentScheduleActivity {
-                start_date: format_seconds(a.start),
-                length_minutes: u32::from(a.length),
-                activity_code_id: unit.activity_codes[a.code as usize].clone(),
-                description: a
-                    .description
-                    .as_deref()
-                    .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
-                    .to_string(),
-                paid: Some(ACTIVITY_CODES[a.code as usize].2),
-            })
-            .collect(),
-        manually_edited: None,
-        delete: None,
     }
 }
 

@@ -17,11 +17,9 @@ pub const UPLOAD_HEADERS: [(&str, &str); 3] = [
     ("Content-Encoding", "gzip"),
     ("x-amz-server-side-encryption", "AES256"),
 ];
-/// The most bytes an upload may inflate to: a guard against a compression bomb.
-const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 /// Compressed bytes of downloads kept at once; older ones are forgotten past it (clients read a
 /// download right after they are given its URL).
-const MAX_DOWNLOAD_BYTES: usize = 16 * 1024 * 1024;
+const MAX_DOWNLOAD_BYTES: usize = 4 * 1024 * 1024;
 /// How long a download URL works.
 pub const DOWNLOAD_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -233,23 +231,12 @@ impl Transfers {
     }
 }
 
-/// Reads gzip JSON as it inflates (no copy of the whole text), refusing more than a quarter of a
-/// gigabyte of it.
-pub fn read_gzip_json<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(data).take(MAX_INFLATED));
-    serde_json::from_reader(reader).map_err(|err| {
-        if err.is_io() {
-            format!("the upload is not valid gzip data ({err})")
-        } else {
-            err.to_string()
-        }
-    })
-}
-
 fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(data);
-    encoder.finish().unwrap_or_default()
+    let mut out = encoder.finish().unwrap_or_default();
+    out.shrink_to_fit();
+    out
 }

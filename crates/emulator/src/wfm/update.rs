@@ -4,36 +4,44 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use pacer_genesys::wfm::{
-    AgentSchedulesQueryNotification, BuAgentSchedulesQueryResponse, BuScheduleMetadata,
-    BuScheduleNotification, OperationError, OperationStatus, UpdateScheduleUploadSchema,
-    schedule_query_topic, schedules_topic,
+    AgentSchedulesQueryNotification, BuScheduleMetadata, BuScheduleNotification, OperationError,
+    OperationStatus, schedule_query_topic, schedules_topic,
 };
 
 use crate::state::Inner;
 use crate::wfm::lock;
 use crate::wfm::routes::{Ctx, offer_download};
 use crate::wfm::schedules::{Schedule, Units};
+use crate::wfm::upload;
+
+/// An accepted update, waiting to be processed.
+pub struct Job {
+    /// Who sent it (an OAuth client's id).
+    pub by: String,
+    pub business_unit: usize,
+    pub schedule: Arc<Mutex<Schedule>>,
+    /// The upload, still compressed.
+    pub data: Bytes,
+    /// The schedule version the upload was made against.
+    pub version: u64,
+    /// Agents in the upload.
+    pub agents: usize,
+    pub operation_id: String,
+}
 
 /// Processes an accepted update in the background: after the configured time, checks the upload
 /// against the schedule as it is then, applies it or ends in `Error`, and notifies the unit's
 /// schedules topic.
-pub fn process(
-    inner: &Arc<Inner>,
-    by: &str,
-    bu: usize,
-    schedule: Arc<Mutex<Schedule>>,
-    upload: UpdateScheduleUploadSchema,
-    operation_id: String,
-) {
+pub fn process(inner: &Arc<Inner>, job: Job) {
     let inner = inner.clone();
-    let by = by.to_string();
     let config = &inner.config.wfm;
-    let agents = u32::try_from(upload.agent_schedules.len()).unwrap_or(u32::MAX);
+    let agents = u32::try_from(job.agents).unwrap_or(u32::MAX);
     let wait = config.bulk_processing + config.per_agent_processing * agents;
     tokio::spawn(async move {
         tokio::time::sleep(wait).await;
-        let outcome = settle(&inner, &by, &schedule, &upload);
+        let outcome = settle(&inner, &job);
         let counter = match outcome {
             Ok(_) => &inner.stats.updates_completed,
             Err(_) => &inner.stats.updates_failed,
@@ -49,43 +57,43 @@ pub fn process(
         };
         let body = BuScheduleNotification {
             status,
-            operation_id: operation_id.clone(),
+            operation_id: job.operation_id.clone(),
             event_type: "Update".into(),
             result,
             error,
         };
-        let topic = schedules_topic(&inner.wfm.org.business_units[bu].id);
-        publish(&inner, &topic, &body, &operation_id);
+        let topic = schedules_topic(&inner.wfm.org.business_units[job.business_unit].id);
+        publish(&inner, &topic, &body, &job.operation_id);
     });
 }
 
 /// Checks and applies an upload, all under the schedule's lock.
-fn settle(
-    inner: &Inner,
-    by: &str,
-    schedule: &Mutex<Schedule>,
-    upload: &UpdateScheduleUploadSchema,
-) -> Result<BuScheduleMetadata, String> {
+fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, String> {
     if inner.wfm.chance(inner.config.wfm.bulk_error_rate.0) {
         return Err("The schedule update failed while processing (an injected fault).".into());
     }
+    let text = upload::inflate(&job.data)?;
     let org = &inner.wfm.org;
-    let mut schedule = lock(schedule);
-    if schedule.version != upload.metadata.version {
+    let mut schedule = lock(&job.schedule);
+    if schedule.version != job.version {
         return Err(format!(
             "The schedule was modified while the update was processing: metadata.version {} is stale, the current version is {}.",
-            upload.metadata.version, schedule.version
+            job.version, schedule.version
         ));
     }
-    let changes = schedule.check(org, &inner.agents, upload)?;
-    if let Some(description) = &upload.description {
-        schedule.description.clone_from(description);
+    let (head, changes) = {
+        let mut checker = schedule.checker(org, &inner.agents);
+        let head = upload::read(&text, |i, agent| checker.agent(i, &agent))?;
+        (head, checker.finish())
+    };
+    if let Some(description) = &head.description {
+        schedule.description = description.to_string();
     }
-    if let Some(published) = upload.published {
+    if let Some(published) = head.published {
         schedule.published = published;
     }
     let now = inner.wfm.wall(inner.now());
-    schedule.apply(changes, by, now, &inner.ledger, &inner.stats);
+    schedule.apply(changes, &job.by, now, &inner.ledger, &inner.stats);
     Ok(schedule.metadata(org, &inner.agents, Units::Counts))
 }
 
@@ -97,9 +105,9 @@ pub fn finish_query(
     ctx: &Ctx<'_>,
     bu: usize,
     operation_id: String,
-    result: BuAgentSchedulesQueryResponse,
+    result: &[u8],
 ) {
-    let download_url = offer_download(ctx, &result);
+    let download_url = offer_download(ctx, result);
     let topic = schedule_query_topic(ctx.client_id());
     let inner = inner.clone();
     let wait = inner.config.wfm.query_processing;

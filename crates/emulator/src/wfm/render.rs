@@ -1,0 +1,287 @@
+//! Agent schedules serialized straight from a schedule's storage, with the field names and order
+//! of `BuAgentSchedulesQueryResponse`: a query of thousands of agents writes its JSON without
+//! building a tree of strings first (a test checks both give the same bytes).
+
+use std::fmt;
+
+use pacer_genesys::datetime::civil_from_days;
+use serde::Serialize;
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
+
+use crate::agents::{Agents, write_uuid};
+use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit};
+use crate::wfm::schedules::{Schedule, StoredActivity, StoredShift};
+
+/// The agent schedules of `list` (agents without one are left out), as the query answers them.
+pub struct AgentSchedules<'a> {
+    pub schedule: &'a Schedule,
+    pub unit: &'a BusinessUnit,
+    pub agents: &'a Agents,
+    pub list: &'a [u32],
+}
+
+impl Serialize for AgentSchedules<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("BuAgentSchedulesQueryResponse", 2)?;
+        out.serialize_field("agentSchedules", &Agents_(self))?;
+        out.serialize_field("businessUnitTimeZone", self.unit.time_zone)?;
+        out.end()
+    }
+}
+
+impl AgentSchedules<'_> {
+    /// How many of the listed agents have a schedule.
+    pub fn count(&self) -> usize {
+        self.list
+            .iter()
+            .filter(|&&a| self.schedule.agent_version(a).is_some())
+            .count()
+    }
+}
+
+struct Agents_<'a>(&'a AgentSchedules<'a>);
+
+impl Serialize for Agents_<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut seq = s.serialize_seq(None)?;
+        for &agent in view.list {
+            if let Some((version, shifts)) = view.schedule.shifts_of(view.unit, agent) {
+                seq.serialize_element(&Agent {
+                    id: view.agents.id(agent),
+                    version,
+                    shifts: &shifts,
+                    unit: view.unit,
+                })?;
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Agent<'a> {
+    id: u128,
+    version: u64,
+    shifts: &'a [StoredShift],
+    unit: &'a BusinessUnit,
+}
+
+impl Serialize for Agent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("BuAgentScheduleQueryResponse", 4)?;
+        out.serialize_field("user", &User(self.id))?;
+        let shifts: Vec<Shift<'_>> = self
+            .shifts
+            .iter()
+            .map(|shift| Shift {
+                shift,
+                unit: self.unit,
+            })
+            .collect();
+        out.serialize_field("shifts", &shifts)?;
+        out.serialize_field("fullDayTimeOffMarkers", &[(); 0])?;
+        out.serialize_field("metadata", &Version(self.version))?;
+        out.end()
+    }
+}
+
+struct User(u128);
+
+impl Serialize for User {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("IdRef", 1)?;
+        out.serialize_field("id", &Text(Uuid(self.0)))?;
+        out.end()
+    }
+}
+
+struct Version(u64);
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("VersionedMetadata", 1)?;
+        out.serialize_field("version", &self.0)?;
+        out.end()
+    }
+}
+
+struct Shift<'a> {
+    shift: &'a StoredShift,
+    unit: &'a BusinessUnit,
+}
+
+impl Serialize for Shift<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let shift = self.shift;
+        let mut out = s.serialize_struct("BuAgentScheduleShift", 4)?;
+        out.serialize_field("id", &Text(Uuid(shift.id)))?;
+        out.serialize_field("startDate", &Text(DateTime(shift.start)))?;
+        out.serialize_field("lengthMinutes", &u32::from(shift.length))?;
+        let activities: Vec<Activity<'_>> = shift
+            .activities
+            .iter()
+            .map(|activity| Activity {
+                activity,
+                unit: self.unit,
+            })
+            .collect();
+        out.serialize_field("activities", &activities)?;
+        out.end()
+    }
+}
+
+struct Activity<'a> {
+    activity: &'a StoredActivity,
+    unit: &'a BusinessUnit,
+}
+
+impl Serialize for Activity<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.activity;
+        let code = a.code as usize;
+        let mut out = s.serialize_struct("BuAgentScheduleActivity", 5)?;
+        out.serialize_field("startDate", &Text(DateTime(a.start)))?;
+        out.serialize_field("lengthMinutes", &u32::from(a.length))?;
+        out.serialize_field("activityCodeId", &self.unit.activity_codes[code])?;
+        let description = a.description.as_deref().unwrap_or(ACTIVITY_CODES[code].0);
+        out.serialize_field("description", description)?;
+        out.serialize_field("paid", &ACTIVITY_CODES[code].2)?;
+        out.end()
+    }
+}
+
+/// Serializes a `Display` value as a JSON string, formatted straight into the output.
+struct Text<T>(T);
+
+impl<T: fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct Uuid(u128);
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = [0u8; 36];
+        write_uuid(self.0, &mut out);
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// A UTC date-time `YYYY-MM-DDTHH:MM:SSZ` of seconds since the epoch.
+struct DateTime(i64);
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = civil_from_days(self.0.div_euclid(86_400));
+        let rem = self.0.rem_euclid(86_400);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::format_uuid;
+    use crate::wfm::WfmConfig;
+    use crate::wfm::org::Org;
+    use crate::wfm::schedules::Changes;
+    use pacer_genesys::datetime::format_seconds;
+    use pacer_genesys::wfm::{
+        BuAgentScheduleActivity, BuAgentScheduleQueryResponse, BuAgentScheduleShift,
+        BuAgentSchedulesQueryResponse, IdRef, VersionedMetadata,
+    };
+
+    /// The typed answer for one agent, built field by field: the reference for the view.
+    fn typed(
+        schedule: &Schedule,
+        unit: &BusinessUnit,
+        agents: &Agents,
+        agent: u32,
+    ) -> Option<BuAgentScheduleQueryResponse> {
+        let (version, shifts) = schedule.shifts_of(unit, agent)?;
+        let shifts = shifts
+            .iter()
+            .map(|shift| BuAgentScheduleShift {
+                id: Some(format_uuid(shift.id)),
+                start_date: format_seconds(shift.start),
+                length_minutes: u32::from(shift.length),
+                activities: shift
+                    .activities
+                    .iter()
+                    .map(|a| BuAgentScheduleActivity {
+                        start_date: format_seconds(a.start),
+                        length_minutes: u32::from(a.length),
+                        activity_code_id: unit.activity_codes[a.code as usize].clone(),
+                        description: a
+                            .description
+                            .as_deref()
+                            .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
+                            .to_string(),
+                        paid: Some(ACTIVITY_CODES[a.code as usize].2),
+                    })
+                    .collect(),
+                manually_edited: None,
+                delete: None,
+            })
+            .collect();
+        Some(BuAgentScheduleQueryResponse {
+            user: IdRef::new(format_uuid(agents.id(agent))),
+            shifts,
+            full_day_time_off_markers: Vec::new(),
+            metadata: VersionedMetadata::version(version),
+        })
+    }
+
+    #[test]
+    fn the_view_writes_the_bytes_the_typed_answer_writes() {
+        let agents = Agents::new(20, 1);
+        let org = Org::new(&WfmConfig::default(), 20, 1, 20_794);
+        let unit = &org.business_units[0];
+        let mut schedule = Schedule::new("s".into(), 0, 20_794, 1, "d".into(), true, 0, 7);
+        let written = StoredShift {
+            id: 42,
+            start: 20_795 * 86_400,
+            length: 60,
+            activities: vec![StoredActivity {
+                start: 20_795 * 86_400,
+                length: 60,
+                code: 3,
+                description: Some("Quoted \"training\"".into()),
+            }]
+            .into_boxed_slice(),
+        };
+        let changes = Changes {
+            agents: vec![(4, Some(vec![written].into_boxed_slice())), (5, None)],
+        };
+        let ledger = crate::state::Ledger::new();
+        let stats = crate::state::Stats::new(0);
+        schedule.apply(changes, "me", 0, &ledger, &stats);
+        let list: Vec<u32> = (0..8).collect();
+        let view = AgentSchedules {
+            schedule: &schedule,
+            unit,
+            agents: &agents,
+            list: &list,
+        };
+        let typed = BuAgentSchedulesQueryResponse {
+            agent_schedules: list
+                .iter()
+                .filter_map(|&a| typed(&schedule, unit, &agents, a))
+                .collect(),
+            business_unit_time_zone: Some(unit.time_zone.to_string()),
+        };
+        assert_eq!(view.count(), 7);
+        assert_eq!(
+            String::from_utf8(serde_json::to_vec(&view).unwrap()).unwrap(),
+            serde_json::to_string(&typed).unwrap()
+        );
+    }
+}
