@@ -143,15 +143,7 @@ impl HttpClient {
     /// Builds the client: rustls with the web's root certificates, HTTP/1.1 connection pooling,
     /// the timeouts of `config`, and a proxy (a CONNECT tunnel) for the hosts it covers.
     pub fn new(config: &HttpConfig) -> Result<HttpClient> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Build(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = tls_config()?;
         let mut direct = HttpConnector::new();
         direct.enforce_http(false);
         direct.set_nodelay(true);
@@ -213,6 +205,24 @@ impl HttpClient {
         }
         self.execute(method, url, headers, body.unwrap_or_default())
             .await
+    }
+
+    /// Sends a request with exactly `headers` (and the user agent), no bearer token: for a
+    /// signed storage URL, which takes its own headers and no token.
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        url: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Response> {
+        let parsed = self.parse(url)?;
+        self.execute(method, parsed, headers, body).await
+    }
+
+    /// Whether plain http may go to hosts other than loopback.
+    pub fn allows_insecure_http(&self) -> bool {
+        self.allow_insecure_http
     }
 
     /// `POST url` with HTTP Basic credentials and a form body, for the token endpoint.
@@ -448,6 +458,19 @@ pub(crate) fn classify(err: &(dyn std::error::Error + 'static)) -> TransportKind
         return TransportKind::Timeout;
     }
     TransportKind::Other
+}
+
+/// The TLS settings of every connection: rustls with ring and the web's root certificates.
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Build(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 #[cfg(test)]

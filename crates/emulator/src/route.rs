@@ -38,6 +38,8 @@ pub enum Route {
     WeekSchedule,
     /// `POST .../schedules/{scheduleId}/agentschedules/query`.
     QueryAgentSchedules,
+    /// `POST .../businessunits/{businessUnitId}/agentschedules/search`.
+    SearchAgentSchedules,
     /// `POST .../schedules/{scheduleId}/update/uploadurl`.
     UploadUrl,
     /// `POST .../schedules/{scheduleId}/update`.
@@ -59,7 +61,7 @@ const SUBSCRIPTIONS: &str = "/api/v2/notifications/channels/{channelId}/subscrip
 
 impl Route {
     /// Every route, in a fixed order (the index is the route's number).
-    pub const ALL: [Route; 22] = [
+    pub const ALL: [Route; 23] = [
         Route::ListUsers,
         Route::GetUser,
         Route::OrgLimits,
@@ -75,6 +77,7 @@ impl Route {
         Route::CreateSchedule,
         Route::WeekSchedule,
         Route::QueryAgentSchedules,
+        Route::SearchAgentSchedules,
         Route::UploadUrl,
         Route::UpdateSchedule,
         Route::CreateChannel,
@@ -90,6 +93,7 @@ impl Route {
             Route::PutSchedule | Route::PutSubscriptions => "PUT",
             Route::CreateSchedule
             | Route::QueryAgentSchedules
+            | Route::SearchAgentSchedules
             | Route::UploadUrl
             | Route::UpdateSchedule
             | Route::CreateChannel
@@ -134,6 +138,9 @@ impl Route {
             }
             Route::UpdateSchedule => {
                 "/api/v2/workforcemanagement/businessunits/{businessUnitId}/weeks/{weekId}/schedules/{scheduleId}/update"
+            }
+            Route::SearchAgentSchedules => {
+                "/api/v2/workforcemanagement/businessunits/{businessUnitId}/agentschedules/search"
             }
             Route::CreateChannel => "/api/v2/notifications/channels",
             Route::GetSubscriptions

@@ -294,6 +294,62 @@ pub struct BuAgentScheduleActivity {
     pub paid: Option<bool>,
 }
 
+/// `BuSearchAgentSchedulesRequest`: the business unit's published agent schedules in a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuSearchAgentSchedulesRequest {
+    pub start_date: String,
+    pub end_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+}
+
+/// `BuAsyncAgentSchedulesSearchResponse`: inline or by download URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuAsyncAgentSchedulesSearchResponse {
+    pub status: OperationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<BuAgentSchedulesSearchResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+}
+
+/// `BuAgentSchedulesSearchResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuAgentSchedulesSearchResponse {
+    #[serde(default)]
+    pub agent_schedules: Vec<BuAgentScheduleSearchResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit_time_zone: Option<String>,
+    #[serde(default)]
+    pub published_schedules: Vec<BuSchedulePublishedReference>,
+}
+
+/// `BuAgentScheduleSearchResponse`: an agent's published shifts (no version on this side).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuAgentScheduleSearchResponse {
+    pub user: IdRef,
+    #[serde(default)]
+    pub shifts: Vec<BuAgentScheduleShift>,
+    #[serde(default)]
+    pub full_day_time_off_markers: Vec<serde_json::Value>,
+}
+
+/// `BuAgentSchedulePublishedScheduleReference`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuSchedulePublishedReference {
+    pub id: String,
+    pub week_date: String,
+    #[serde(default = "one")]
+    pub week_count: u32,
+}
+
 /// `UploadUrlRequestBody`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

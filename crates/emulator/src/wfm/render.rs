@@ -5,6 +5,7 @@
 use std::fmt;
 
 use pacer_genesys::datetime::civil_from_days;
+use pacer_genesys::wfm::{BuAgentScheduleActivity, BuAgentScheduleShift};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 
@@ -186,6 +187,32 @@ impl fmt::Display for DateTime {
     }
 }
 
+/// One shift as the typed wire type (for answers small enough not to need the view).
+pub fn typed_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleShift {
+    BuAgentScheduleShift {
+        id: Some(Uuid(shift.id).to_string()),
+        start_date: DateTime(shift.start).to_string(),
+        length_minutes: u32::from(shift.length),
+        activities: shift
+            .activities
+            .iter()
+            .map(|a| BuAgentScheduleActivity {
+                start_date: DateTime(a.start).to_string(),
+                length_minutes: u32::from(a.length),
+                activity_code_id: unit.activity_codes[a.code as usize].clone(),
+                description: a
+                    .description
+                    .as_deref()
+                    .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
+                    .to_string(),
+                paid: Some(ACTIVITY_CODES[a.code as usize].2),
+            })
+            .collect(),
+        manually_edited: None,
+        delete: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,28 +236,7 @@ mod tests {
         let (version, shifts) = schedule.shifts_of(unit, agent)?;
         let shifts = shifts
             .iter()
-            .map(|shift| BuAgentScheduleShift {
-                id: Some(format_uuid(shift.id)),
-                start_date: format_seconds(shift.start),
-                length_minutes: u32::from(shift.length),
-                activities: shift
-                    .activities
-                    .iter()
-                    .map(|a| BuAgentScheduleActivity {
-                        start_date: format_seconds(a.start),
-                        length_minutes: u32::from(a.length),
-                        activity_code_id: unit.activity_codes[a.code as usize].clone(),
-                        description: a
-                            .description
-                            .as_deref()
-                            .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
-                            .to_string(),
-                        paid: Some(ACTIVITY_CODES[a.code as usize].2),
-                    })
-                    .collect(),
-                manually_edited: None,
-                delete: None,
-            })
+            .map(|shift| typed_shift(unit, shift))
             .collect();
         Some(BuAgentScheduleQueryResponse {
             user: IdRef::new(format_uuid(agents.id(agent))),

@@ -8,11 +8,13 @@ use std::sync::atomic::Ordering;
 use axum::body::Body;
 use axum::http::request::Parts;
 use axum::response::Response;
-use pacer_genesys::datetime::{WEEKDAYS, parse_days, weekday};
+use pacer_genesys::datetime::{WEEKDAYS, parse_days, parse_seconds, weekday};
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
-    ActivityCode, AgentManagementUnitReference, BuAsyncAgentSchedulesQueryResponse,
-    BuAsyncScheduleResponse, BuCreateBlankScheduleRequest, BuQueryAgentSchedulesRequest,
+    ActivityCode, AgentManagementUnitReference, BuAgentScheduleSearchResponse,
+    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesSearchResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
+    BuQueryAgentSchedulesRequest, BuSchedulePublishedReference, BuSearchAgentSchedulesRequest,
     BusinessUnit as BusinessUnitBody, BusinessUnitListItem, BusinessUnitSettings, Entities, IdRef,
     ManagementUnit as ManagementUnitBody, NamedRef, OperationStatus,
     ProcessScheduleUpdateUploadRequest, UpdateScheduleUploadResponse, UploadUrlRequestBody,
@@ -121,6 +123,10 @@ async fn answer(ctx: &Ctx<'_>, route: Route, body: Body) -> Answer {
         Route::QueryAgentSchedules => {
             let request = read_json(ctx, body).await?;
             query_agent_schedules(ctx, param(0), param(1), param(2), request)
+        }
+        Route::SearchAgentSchedules => {
+            let request = read_json(ctx, body).await?;
+            search_agent_schedules(ctx, param(0), request)
         }
         Route::UploadUrl => {
             let request = read_json(ctx, body).await?;
@@ -467,6 +473,100 @@ fn query_agent_schedules(
     body.extend_from_slice(&result);
     body.push(b'}');
     Ok(json(200, body, ctx.cid))
+}
+
+/// `agentschedules/search`: the unit's published shifts starting in `[startDate, endDate)`,
+/// from every published schedule that overlaps the range, inline or by download URL.
+fn search_agent_schedules(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    request: BuSearchAgentSchedulesRequest,
+) -> Answer {
+    let bu = find_bu(ctx, bu_id)?;
+    let inner = ctx.inner;
+    let range = |text: &str, field: &str| {
+        parse_seconds(text)
+            .map_err(|reason| Problem::bad_request(format!("{field} `{text}` {reason}.")))
+    };
+    let (from, to) = (
+        range(&request.start_date, "startDate")?,
+        range(&request.end_date, "endDate")?,
+    );
+    if to <= from || to - from > 100 * 86_400 {
+        return Err(Problem::bad_request(
+            "endDate must be after startDate, and the range at most 100 days.",
+        ));
+    }
+    let org = &inner.wfm.org;
+    let unit = &org.business_units[bu];
+    let wanted: Vec<u32> = match &request.user_ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| org.member(&inner.agents, bu, id))
+            .collect(),
+        None => (unit.agents.0..unit.agents.1).collect(),
+    };
+    let mut published = Vec::new();
+    let mut shifts: Vec<Vec<pacer_genesys::wfm::BuAgentScheduleShift>> =
+        vec![Vec::new(); wanted.len()];
+    let mut present = vec![false; wanted.len()];
+    for schedule in inner.wfm.schedules_of(bu, None) {
+        let schedule = lock(&schedule);
+        let (start, end) = schedule.bounds(unit);
+        if !schedule.published || end <= from || start >= to {
+            continue;
+        }
+        published.push(BuSchedulePublishedReference {
+            id: schedule.id.clone(),
+            week_date: pacer_genesys::datetime::format_days(schedule.week),
+            week_count: schedule.week_count,
+        });
+        for (i, &agent) in wanted.iter().enumerate() {
+            if let Some((_, stored)) = schedule.shifts_of(unit, agent) {
+                present[i] = true;
+                shifts[i].extend(
+                    stored
+                        .iter()
+                        .filter(|s| (from..to).contains(&s.start))
+                        .map(|s| crate::wfm::render::typed_shift(unit, s)),
+                );
+            }
+        }
+    }
+    let agent_schedules = wanted
+        .iter()
+        .zip(shifts)
+        .zip(present)
+        .filter(|(_, present)| *present)
+        .map(|((&agent, shifts), _)| BuAgentScheduleSearchResponse {
+            user: IdRef::new(format_uuid(inner.agents.id(agent))),
+            shifts,
+            full_day_time_off_markers: Vec::new(),
+        })
+        .collect::<Vec<_>>();
+    let large = agent_schedules.len() > inner.config.wfm.inline_query_agents as usize;
+    let result = BuAgentSchedulesSearchResponse {
+        agent_schedules,
+        business_unit_time_zone: Some(unit.time_zone.to_string()),
+        published_schedules: published,
+    };
+    let body = if large {
+        let bytes = serde_json::to_vec(&result).unwrap_or_default();
+        BuAsyncAgentSchedulesSearchResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: None,
+            download_url: Some(offer_download(ctx, &bytes)),
+        }
+    } else {
+        BuAsyncAgentSchedulesSearchResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: Some(result),
+            download_url: None,
+        }
+    };
+    Ok(json_value(200, &body, ctx.cid))
 }
 
 /// Keeps a query's result for download and returns its URL.

@@ -309,6 +309,21 @@ async fn the_whole_schedule_path_writes_agents_and_tells_completion_on_the_socke
         unit.work.as_str()
     );
     assert_eq!(agents[1]["shifts"].as_array().unwrap().len(), 2);
+    let search = post(
+        &emu,
+        &token,
+        &format!("{WFM}/businessunits/{}/agentschedules/search", unit.bu),
+        json!({"startDate": "2026-12-07T00:00:00Z", "endDate": "2026-12-14T00:00:00Z", "userIds": [a, b]}),
+    )
+    .await;
+    assert_eq!(search.status, 200, "{}", search.text);
+    let found = &search.body["result"]["agentSchedules"];
+    assert_eq!(found[0]["shifts"][0]["startDate"], "2026-12-08T09:00:00Z");
+    assert_eq!(found[1]["shifts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        search.body["result"]["publishedSchedules"][0]["id"],
+        unit.schedule.as_str()
+    );
     let stats = emu.stats().await;
     assert_eq!(
         (

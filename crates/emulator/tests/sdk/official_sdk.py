@@ -114,6 +114,14 @@ def main(base, client_id, secret, week):
     assert started.status == "Processing" and started.operation_id, started
     print("update:", started.status, started.operation_id)
 
+    search = sdk.BuSearchAgentSchedulesRequest()
+    search.start_date = week + "T00:00:00Z"
+    search.end_date = week + "T23:59:59Z"
+    search.user_ids = [agent]
+    searched = wfm.post_workforcemanagement_businessunit_agentschedules_search(unit.id, search)
+    assert searched.status == "Complete" and searched.result.agent_schedules[0].user.id == agent
+    print("search:", len(searched.result.agent_schedules[0].shifts), "shifts")
+
     blank = sdk.BuCreateBlankScheduleRequest()
     blank.description = "made by the official SDK"
     blank.week_count = 1

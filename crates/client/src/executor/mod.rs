@@ -26,6 +26,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use url::Url;
 
+mod call;
+
+pub use call::{Call, Called, Target};
+
 use crate::error::Result;
 use crate::http::{HttpClient, Response};
 use crate::token::{BearerToken, TokenManager};
@@ -140,6 +144,8 @@ pub struct RequestRecord {
     pub in_flight: u32,
     /// Which token of the pool carried it.
     pub token_index: usize,
+    /// A workflow call's endpoint name (see [`Call`]); `None` for a run's items.
+    pub label: Option<&'static str>,
 }
 
 /// Receives the executor's events, in batches.
@@ -225,6 +231,13 @@ pub struct Executor {
     pacer: Pacer,
     token_scopes: Vec<ScopeId>,
     endpoint: ScopeId,
+    /// The time origin of workflow calls (see [`Executor::call`]).
+    origin: Instant,
+    /// The retry policy and jitter of workflow calls.
+    call_policy: RetryPolicy,
+    call_rng: Rng,
+    /// Every workflow call attempt not yet taken by the caller.
+    call_records: Vec<RequestRecord>,
 }
 
 impl Executor {
@@ -256,6 +269,10 @@ impl Executor {
                 }
             });
         Self {
+            call_policy: RetryPolicy::new(config.retry.clone()),
+            call_rng: Rng::new(config.seed ^ 0xCA11),
+            call_records: Vec::new(),
+            origin: Instant::now(),
             config,
             http,
             tokens,
@@ -892,6 +909,7 @@ fn request_record(
         bytes_sent: work.job.body.len() as u64,
         in_flight,
         token_index,
+        label: None,
     }
 }
 

@@ -1,0 +1,233 @@
+//! One request of a multi-step workflow (the schedule update's reads, upload and update), sent
+//! through the executor's own pacer, retry policy and token manager: the budget a run learned is
+//! the budget each step spends, and a 429 or a 5xx is retried the same way an item's would be.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use pacer_core::pacer::{Acquire, Feedback, Route};
+use pacer_core::retry::{Attempts, Verdict};
+use tokio::time::Instant;
+
+use super::{Executor, RequestRecord, signals_of, unix_ms};
+use crate::error::Result;
+use crate::http::Response;
+
+/// One request of a workflow.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    /// An API path with its query (`/api/v2/...`), or a whole URL for a signed storage URL.
+    pub target: Target,
+    /// A JSON body, or the bytes a storage URL takes.
+    pub body: Option<Bytes>,
+    /// The endpoint's name for its budget and for reports, e.g. `POST .../update`.
+    pub endpoint: &'static str,
+}
+
+/// Where a call goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A path under the API base, sent with a bearer token and paced by the token's budget.
+    Api(String),
+    /// A signed storage URL (no token, no API budget) with the headers it declared.
+    Storage { url: String, headers: HeaderMap },
+}
+
+impl Call {
+    /// A `GET` of an API path.
+    pub fn get(path: impl Into<String>, endpoint: &'static str) -> Self {
+        Call {
+            method: Method::GET,
+            target: Target::Api(path.into()),
+            body: None,
+            endpoint,
+        }
+    }
+
+    /// A `POST` of a JSON body to an API path.
+    pub fn post(path: impl Into<String>, body: Bytes, endpoint: &'static str) -> Self {
+        Call {
+            method: Method::POST,
+            target: Target::Api(path.into()),
+            body: Some(body),
+            endpoint,
+        }
+    }
+}
+
+/// What a call ended with: the last response (any status; the caller reads it) and every attempt.
+#[derive(Debug)]
+pub struct Called {
+    pub response: Response,
+    pub attempts: u32,
+}
+
+impl Executor {
+    /// Sends `call` paced, retrying throttles, server errors and dropped connections by the
+    /// retry policy and re-authenticating once on a 401; returns the last answer, whatever its
+    /// status, or the transport error that outlasted the retries. Each attempt is recorded
+    /// (see [`Executor::take_call_records`]).
+    pub async fn call(&mut self, call: &Call) -> Result<Called> {
+        let mut attempts = Attempts::default();
+        let started = Instant::now();
+        loop {
+            let permit = self.call_permit(&call.target).await;
+            let begun = Instant::now();
+            let started_unix_ms = unix_ms(SystemTime::now());
+            let (result, token) = self.send_call(call).await;
+            let now = self.origin.elapsed();
+            let outcome = match &result {
+                Ok(response) => {
+                    if let Some(permit) = permit {
+                        let signals = signals_of(response);
+                        self.pacer
+                            .complete(permit, now, Feedback::Response(&signals));
+                    }
+                    response.outcome()
+                }
+                Err(err) => match err.transport_kind() {
+                    Some(kind) => {
+                        if let Some(permit) = permit {
+                            self.pacer.complete(permit, now, Feedback::TransportError);
+                        }
+                        kind.outcome()
+                    }
+                    None => {
+                        if let Some(permit) = permit {
+                            self.pacer.complete(permit, now, Feedback::Cancelled);
+                        }
+                        return Err(result.err().expect("an error"));
+                    }
+                },
+            };
+            self.record_call(call, &result, started_unix_ms, begun);
+            let signals = result.as_ref().ok().map(signals_of);
+            let verdict = self.call_policy.decide(
+                &mut attempts,
+                outcome,
+                signals.as_ref(),
+                now,
+                &mut self.call_rng,
+            );
+            let retry_at = match verdict {
+                Verdict::Retry { not_before, .. } => Some(not_before),
+                Verdict::Reauthenticate => {
+                    if let Some(token) = token {
+                        self.tokens.after_unauthorized(&token).await?;
+                    }
+                    Some(now)
+                }
+                Verdict::Done
+                | Verdict::Conflict
+                | Verdict::Fail { .. }
+                | Verdict::Park { .. } => None,
+            };
+            match (retry_at, result) {
+                (Some(at), _) if started.elapsed() < self.config.max_run_time => {
+                    tokio::time::sleep_until(self.origin + at).await;
+                }
+                (_, Ok(response)) => {
+                    return Ok(Called {
+                        response,
+                        attempts: attempts.total,
+                    });
+                }
+                (_, Err(err)) => return Err(err),
+            }
+        }
+    }
+
+    /// Waits for a permit of the first token's budget (and the call's endpoint); `None` for a
+    /// storage URL, which the API's limits do not cover.
+    async fn call_permit(&mut self, target: &Target) -> Option<pacer_core::pacer::Permit> {
+        if matches!(target, Target::Storage { .. }) {
+            return None;
+        }
+        let route = Route::new(self.token_scopes[0], None);
+        loop {
+            let now = self.origin.elapsed();
+            match self.pacer.acquire(route, now) {
+                Acquire::Send(permit) => return Some(permit),
+                Acquire::Wait(until) => tokio::time::sleep_until(self.origin + until).await,
+                // One call at a time cannot be at capacity for long: wait a moment and ask again.
+                Acquire::AtCapacity => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    async fn send_call(
+        &self,
+        call: &Call,
+    ) -> (Result<Response>, Option<crate::token::BearerToken>) {
+        match &call.target {
+            Target::Api(path) => {
+                let token = match self.tokens.get(0).await {
+                    Ok(token) => token,
+                    Err(err) => return (Err(err), None),
+                };
+                let url = format!("{}{path}", self.api_base);
+                let result = self
+                    .http
+                    .send(call.method.clone(), &url, call.body.clone(), Some(&token))
+                    .await;
+                (result, Some(token))
+            }
+            Target::Storage { url, headers } => {
+                let body = call.body.clone().unwrap_or_default();
+                let result = self
+                    .http
+                    .send_with_headers(call.method.clone(), url, headers.clone(), body)
+                    .await;
+                (result, None)
+            }
+        }
+    }
+
+    fn record_call(
+        &mut self,
+        call: &Call,
+        result: &Result<Response>,
+        started_unix_ms: u64,
+        begun: Instant,
+    ) {
+        let url = match &call.target {
+            Target::Api(path) => format!("{}{path}", self.api_base),
+            // A signed URL's query is a credential: it is never recorded.
+            Target::Storage { url, .. } => url.split('?').next().unwrap_or(url).to_string(),
+        };
+        let (status, error, error_kind, bytes_received, latency) = match result {
+            Ok(r) => (Some(r.status), None, None, r.body.len() as u64, r.latency),
+            Err(err) => (
+                None,
+                Some(err.to_string()),
+                err.transport_kind().map(|k| k.as_str()),
+                0,
+                begun.elapsed(),
+            ),
+        };
+        self.call_records.push(RequestRecord {
+            line: 0,
+            started_unix_ms,
+            latency,
+            elapsed: begun.elapsed(),
+            status,
+            error,
+            error_kind,
+            url,
+            bytes_received,
+            bytes_sent: call.body.as_ref().map_or(0, |b| b.len() as u64),
+            in_flight: 1,
+            token_index: 0,
+            label: Some(call.endpoint),
+        });
+    }
+
+    /// The records of every call attempt since the last take, oldest first.
+    pub fn take_call_records(&mut self) -> Vec<RequestRecord> {
+        std::mem::take(&mut self.call_records)
+    }
+}
