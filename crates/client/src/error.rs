@@ -124,6 +124,34 @@ pub enum Error {
     #[error("cannot build the HTTP client: {0}")]
     Build(String),
 
+    /// The API answered a workflow step with an error status.
+    #[error("{endpoint} answered {status}: {message}")]
+    Api {
+        endpoint: &'static str,
+        status: u16,
+        message: String,
+    },
+
+    /// A workflow step got an answer it cannot use.
+    #[error("{endpoint}: unexpected answer: {reason}")]
+    Unexpected {
+        endpoint: &'static str,
+        reason: String,
+    },
+
+    /// The schedule update cannot go on, for the reason given (a business unit that does not
+    /// exist, a conflict the run was told not to retry, an operation that ended in error).
+    #[error("{0}")]
+    Workflow(String),
+
+    /// The notification socket failed in a way the run cannot recover from.
+    #[error("notification socket: {0}")]
+    Socket(String),
+
+    /// The caller's journal refused to record a step: nothing further was sent.
+    #[error("cannot record the run's progress: {0}")]
+    Journal(String),
+
     /// A token pool index beyond the pool.
     #[error("token {index} does not exist: the pool holds {size}")]
     NoSuchToken { index: usize, size: usize },

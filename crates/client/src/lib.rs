@@ -12,6 +12,7 @@
 //! The pacing executor that drives these through the engine is not here yet.
 
 pub mod baseline;
+pub mod bulk;
 mod credentials;
 mod endpoints;
 mod error;
@@ -20,13 +21,13 @@ mod http;
 mod token;
 
 pub use ::http::Method;
-pub use ::http::header::HeaderMap;
+pub use ::http::header::{HeaderMap, HeaderName};
 pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, Secret};
 pub use endpoints::{EndpointOptions, Endpoints};
 pub use error::{Error, Result, TransportKind};
 pub use executor::{
-    Call, Called, Event, Executor, ExecutorConfig, Job, Observer, Progress, RequestRecord,
-    Summary, Target,
+    Call, Called, Event, Executor, ExecutorConfig, Job, Observer, Progress, RequestRecord, Summary,
+    Target,
 };
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
 pub use token::{BearerToken, Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

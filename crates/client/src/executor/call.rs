@@ -78,36 +78,34 @@ impl Executor {
             let started_unix_ms = unix_ms(SystemTime::now());
             let (result, token) = self.send_call(call).await;
             let now = self.origin.elapsed();
-            let outcome = match &result {
-                Ok(response) => {
-                    if let Some(permit) = permit {
-                        let signals = signals_of(response);
-                        self.pacer
-                            .complete(permit, now, Feedback::Response(&signals));
-                    }
-                    response.outcome()
-                }
+            let (outcome, feedback_signals) = match &result {
+                Ok(response) => (response.outcome(), Some(signals_of(response))),
                 Err(err) => match err.transport_kind() {
-                    Some(kind) => {
-                        if let Some(permit) = permit {
-                            self.pacer.complete(permit, now, Feedback::TransportError);
-                        }
-                        kind.outcome()
-                    }
+                    Some(kind) => (kind.outcome(), None),
                     None => {
+                        // No request left (the token could not be had): nothing to retry.
                         if let Some(permit) = permit {
                             self.pacer.complete(permit, now, Feedback::Cancelled);
                         }
-                        return Err(result.err().expect("an error"));
+                        return result.map(|response| Called {
+                            response,
+                            attempts: attempts.total + 1,
+                        });
                     }
                 },
             };
+            if let Some(permit) = permit {
+                let feedback = match &feedback_signals {
+                    Some(signals) => Feedback::Response(signals),
+                    None => Feedback::TransportError,
+                };
+                self.pacer.complete(permit, now, feedback);
+            }
             self.record_call(call, &result, started_unix_ms, begun);
-            let signals = result.as_ref().ok().map(signals_of);
             let verdict = self.call_policy.decide(
                 &mut attempts,
                 outcome,
-                signals.as_ref(),
+                feedback_signals.as_ref(),
                 now,
                 &mut self.call_rng,
             );
@@ -119,10 +117,9 @@ impl Executor {
                     }
                     Some(now)
                 }
-                Verdict::Done
-                | Verdict::Conflict
-                | Verdict::Fail { .. }
-                | Verdict::Park { .. } => None,
+                Verdict::Done | Verdict::Conflict | Verdict::Fail { .. } | Verdict::Park { .. } => {
+                    None
+                }
             };
             match (retry_at, result) {
                 (Some(at), _) if started.elapsed() < self.config.max_run_time => {

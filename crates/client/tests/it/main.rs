@@ -3,6 +3,7 @@
 //! The server runs on its own thread and runtime, so that a client test may pause its own clock
 //! without pausing the server.
 
+mod bulk;
 mod executor;
 mod http;
 mod tokens;

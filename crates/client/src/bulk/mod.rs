@@ -1,0 +1,229 @@
+//! The business unit's asynchronous schedule update, the way Genesys Cloud changes schedules:
+//! resolve the unit, read each week's schedule and its agents, check the input against them,
+//! plan each agent's change, upload the changed agents as gzip JSON, ask for the update, wait
+//! for its end on the notification socket (or by polling the schedule), and read the agents back.
+//!
+//! Every API request goes through [`Executor::call`](crate::Executor::call): the same pacer,
+//! retry policy and token manager as a per-agent run. `api` holds the typed requests, `plan`
+//! the sans-IO checks and diff, `upload` the gzip parts, `socket` the notification socket, and
+//! `workflow` the phases.
+
+mod api;
+mod plan;
+mod socket;
+mod upload;
+mod workflow;
+
+use std::time::Duration;
+
+pub use api::Unit;
+pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, week_bounds};
+pub use workflow::run;
+
+/// What to do when another editor changed the schedule or an agent since it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Read again and send once more (the default).
+    Retry,
+    /// Stop and say what changed.
+    Abort,
+}
+
+/// How the update runs.
+#[derive(Debug, Clone)]
+pub struct BulkSettings {
+    /// The business unit's name or id.
+    pub business_unit: String,
+    /// The schedule to write; else the week's published schedule, else the first.
+    pub schedule: Option<String>,
+    /// Creates a blank schedule for a week that has none.
+    pub create_schedule: bool,
+    pub on_conflict: OnConflict,
+    /// Everything up to the upload, then the plan; nothing is written.
+    pub dry_run: bool,
+    /// The largest gzip upload sent in one part.
+    pub upload_max_bytes: u64,
+    /// The longest wait for one operation's end.
+    pub wait_limit: Duration,
+    /// How often the schedule is polled while the socket is down.
+    pub poll_every: Duration,
+    /// A socket silent this long (no heartbeat) is reopened.
+    pub heartbeat_timeout: Duration,
+    /// Plain ws (and http) to hosts other than loopback.
+    pub allow_insecure: bool,
+}
+
+impl BulkSettings {
+    /// Defaults for a unit: retry conflicts once, 10 MB parts, 10 minutes per operation.
+    pub fn new(business_unit: impl Into<String>) -> Self {
+        BulkSettings {
+            business_unit: business_unit.into(),
+            schedule: None,
+            create_schedule: false,
+            on_conflict: OnConflict::Retry,
+            dry_run: false,
+            upload_max_bytes: 10 * 1024 * 1024,
+            wait_limit: Duration::from_secs(600),
+            poll_every: Duration::from_secs(2),
+            heartbeat_timeout: Duration::from_secs(75),
+            allow_insecure: false,
+        }
+    }
+}
+
+/// An update sent (or about to be) whose end a run did not see: a rerun waits for it, or learns
+/// it never landed, instead of sending it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub schedule_id: String,
+    pub key: String,
+    /// Set once the update was accepted.
+    pub operation_id: Option<String>,
+    /// The schedule's version the upload was made against.
+    pub base_version: u64,
+}
+
+/// A step the caller's journal records, each before the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// The update request for `key` is about to leave.
+    UpdateSending {
+        week: &'a str,
+        schedule_id: &'a str,
+        key: &'a str,
+        base_version: u64,
+        agents: usize,
+    },
+    /// The update was accepted as an operation.
+    UpdateAccepted {
+        week: &'a str,
+        key: &'a str,
+        operation_id: &'a str,
+    },
+    /// The update ended (`Complete`, `Error`, or `NotApplied` when it never landed).
+    UpdateEnded {
+        week: &'a str,
+        key: &'a str,
+        status: &'a str,
+        message: &'a str,
+    },
+}
+
+/// The caller's journal of the update.
+pub trait BulkJournal {
+    /// The update of `week` whose end was not seen, if any.
+    fn pending(&mut self, week: &str) -> Option<Pending>;
+    /// Records a step durably; an error stops the run before anything more is sent.
+    fn record(&mut self, step: Step<'_>) -> std::result::Result<(), String>;
+}
+
+/// The phases of the update, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Resolve,
+    Read,
+    Plan,
+    Upload,
+    Update,
+    Wait,
+    Verify,
+}
+
+impl Phase {
+    /// The phase's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolve",
+            Phase::Read => "read",
+            Phase::Plan => "plan",
+            Phase::Upload => "upload",
+            Phase::Update => "update",
+            Phase::Wait => "wait",
+            Phase::Verify => "verify",
+        }
+    }
+}
+
+/// Hears of the update's phases as they begin.
+pub trait BulkProgress {
+    fn phase(&mut self, phase: Phase, detail: &str);
+}
+
+/// One phase's span, from the run's start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseSpan {
+    pub phase: Phase,
+    pub week: Option<String>,
+    pub start: Duration,
+    pub end: Duration,
+}
+
+/// One upload of a week and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartOutcome {
+    pub agents: usize,
+    pub gzip_bytes: usize,
+    pub json_bytes: usize,
+    pub operation_id: Option<String>,
+    /// `Complete`, `Error`, or `NotApplied`.
+    pub status: String,
+    /// How the end was learned: `notification`, `polling`, or `resumed`.
+    pub learned_by: String,
+    pub message: Option<String>,
+}
+
+/// One week of the update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekOutcome {
+    pub week: String,
+    pub schedule_id: Option<String>,
+    /// The schedule was created by this run (or would be, in a dry run).
+    pub created: bool,
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub parts: Vec<PartOutcome>,
+    /// Conflicts met and read again.
+    pub conflicts: u32,
+}
+
+/// How one agent ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentOutcome {
+    pub line: u64,
+    pub user_id: String,
+    pub week: String,
+    pub change: Change,
+    /// `written`, `unchanged`, `differs`, `failed`, or `planned` (a dry run).
+    pub state: &'static str,
+    pub reason: Option<String>,
+}
+
+/// What the update did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BulkOutcome {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub weeks: Vec<WeekOutcome>,
+    pub agents: Vec<AgentOutcome>,
+    /// Problems of the input against the unit: when any, nothing was sent.
+    pub findings: Vec<Finding>,
+    pub phases: Vec<PhaseSpan>,
+    /// Times the notification socket went down.
+    pub socket_drops: u32,
+    /// Whether an end was learned by polling because the socket was down.
+    pub polled: bool,
+    pub dry_run: bool,
+    /// API requests the writes would take (a dry run's estimate).
+    pub planned_requests: u32,
+}
+
+impl BulkOutcome {
+    /// Agents that did not end written or unchanged.
+    pub fn failed(&self) -> usize {
+        self.agents
+            .iter()
+            .filter(|a| !matches!(a.state, "written" | "unchanged" | "planned"))
+            .count()
+    }
+}

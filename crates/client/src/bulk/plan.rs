@@ -1,0 +1,510 @@
+//! The sans-IO half of the schedule update: the input's wanted schedules checked against the
+//! business unit (weeks on its start day, shifts inside their week, known activity codes,
+//! agents of the unit), each agent's change against what the server holds, and the upload's
+//! entries with every `metadata.version` they need.
+
+use std::collections::HashMap;
+
+use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
+use pacer_genesys::wfm::{
+    BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
+    VersionedMetadata,
+};
+
+use crate::bulk::api::Unit;
+
+/// One agent's wanted schedule for one week, as the input gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    /// The input line of its first row, for messages.
+    pub line: u64,
+    pub user_id: String,
+    /// The week's first day, `YYYY-MM-DD`.
+    pub week: String,
+    pub shifts: Vec<DesiredShift>,
+}
+
+/// One wanted shift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredShift {
+    /// The input line it came from.
+    pub line: u64,
+    /// RFC 3339.
+    pub start: String,
+    pub length_minutes: u32,
+    /// Empty: one activity of the unit's default work code over the whole shift.
+    pub activities: Vec<DesiredActivity>,
+}
+
+/// One wanted activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredActivity {
+    pub start: String,
+    pub length_minutes: u32,
+    /// An activity code's id or name; `None` for the unit's default work code.
+    pub code: Option<String>,
+    /// `None`: the activity code's name.
+    pub description: Option<String>,
+}
+
+/// A problem of the input against the business unit: the line, the field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub line: u64,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+/// How far from UTC a time zone the emulator or Genesys uses may be: a week's bounds are widened
+/// by this much when the zone's offset is not known, so that no real shift is refused.
+const WIDEST_OFFSET_S: i64 = 14 * 3600;
+
+/// Zones without daylight saving time, whose offset (minutes) makes a week's bounds exact.
+const FIXED_ZONES: [(&str, i32); 9] = [
+    ("Etc/UTC", 0),
+    ("UTC", 0),
+    ("America/Phoenix", -7 * 60),
+    ("Asia/Kolkata", 5 * 60 + 30),
+    ("Asia/Tokyo", 9 * 60),
+    ("America/Bogota", -5 * 60),
+    ("Africa/Johannesburg", 2 * 60),
+    ("Asia/Dubai", 4 * 60),
+    ("Asia/Singapore", 8 * 60),
+];
+
+/// The seconds since the epoch a week of `unit` spans: exact for zones of fixed offset, widened
+/// by the widest offset otherwise.
+pub fn week_bounds(unit: &Unit, week_day: i64) -> (i64, i64) {
+    let start = week_day * 86_400;
+    let end = start + 7 * 86_400;
+    match FIXED_ZONES.iter().find(|(name, _)| *name == unit.time_zone) {
+        Some((_, offset)) => {
+            let offset = i64::from(*offset) * 60;
+            (start - offset, end - offset)
+        }
+        None => (start - WIDEST_OFFSET_S, end + WIDEST_OFFSET_S),
+    }
+}
+
+/// Checks every wanted schedule against the unit; `members` says which agents belong to it.
+pub fn validate(unit: &Unit, desired: &[Desired], members: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for wanted in desired {
+        let mut find = |line: u64, field: &'static str, reason: String| {
+            findings.push(Finding {
+                line,
+                field,
+                reason,
+            })
+        };
+        if !members(&wanted.user_id) {
+            find(
+                wanted.line,
+                "userId",
+                format!(
+                    "{} is not an agent of business unit {}",
+                    wanted.user_id, unit.name
+                ),
+            );
+        }
+        let day = match parse_days(&wanted.week) {
+            Ok(day) => day,
+            Err(reason) => {
+                find(
+                    wanted.line,
+                    "weekDate",
+                    format!("`{}` {reason}", wanted.week),
+                );
+                continue;
+            }
+        };
+        if weekday(day) != unit.start_day {
+            find(
+                wanted.line,
+                "weekDate",
+                format!(
+                    "{} is a {}: weeks of business unit {} start on {}",
+                    wanted.week,
+                    WEEKDAYS[weekday(day)],
+                    unit.name,
+                    WEEKDAYS[unit.start_day]
+                ),
+            );
+            continue;
+        }
+        let (lo, hi) = week_bounds(unit, day);
+        for shift in &wanted.shifts {
+            match parse_seconds(&shift.start) {
+                Ok(start) if start < lo || start >= hi => find(
+                    shift.line,
+                    "startDate",
+                    format!(
+                        "{} is outside the week of {} ({} to {})",
+                        shift.start,
+                        wanted.week,
+                        format_seconds(lo),
+                        format_seconds(hi)
+                    ),
+                ),
+                Ok(_) => {}
+                Err(reason) => find(
+                    shift.line,
+                    "startDate",
+                    format!("`{}` {reason}", shift.start),
+                ),
+            }
+            for activity in &shift.activities {
+                if let Some(code) = &activity.code
+                    && unit.code_id(code).is_none()
+                {
+                    let known: Vec<&str> = unit.codes.iter().map(|c| c.name.as_str()).collect();
+                    find(
+                        shift.line,
+                        "activityCodeId",
+                        format!(
+                            "`{code}` is not an activity code of business unit {} (known: {})",
+                            unit.name,
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// What a run does to one agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The agent has no schedule in this schedule yet.
+    Added,
+    /// The agent's shifts differ from the wanted ones.
+    Changed,
+    /// The agent already has exactly the wanted shifts: nothing is sent.
+    Unchanged,
+}
+
+impl Change {
+    /// The word reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Changed => "changed",
+            Change::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// One agent's plan: its change, and what the upload carries for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentPlan {
+    pub line: u64,
+    pub user_id: String,
+    pub change: Change,
+    /// The upload's entry (its version included); `None` when unchanged.
+    pub entry: Option<BuUpdateAgentScheduleUploadSchema>,
+}
+
+/// A shift reduced to what makes two equal: start, length, and each activity's start, length,
+/// code and description.
+type Norm = (i64, u32, Vec<(i64, u32, String, String)>);
+
+/// The shifts as the upload sends them (every activity filled in).
+pub fn upload_shifts(unit: &Unit, shifts: &[DesiredShift]) -> Vec<BuAgentScheduleShift> {
+    let default = unit.default_code();
+    shifts
+        .iter()
+        .map(|shift| {
+            let activities = if shift.activities.is_empty() {
+                vec![BuAgentScheduleActivity {
+                    start_date: shift.start.clone(),
+                    length_minutes: shift.length_minutes,
+                    activity_code_id: default.map(|c| c.id.clone()).unwrap_or_default(),
+                    description: default.map(|c| c.name.clone()).unwrap_or_default(),
+                    paid: None,
+                }]
+            } else {
+                shift
+                    .activities
+                    .iter()
+                    .map(|a| {
+                        let code = match &a.code {
+                            Some(code) => unit.code_id(code).unwrap_or(code).to_string(),
+                            None => default.map(|c| c.id.clone()).unwrap_or_default(),
+                        };
+                        let description = a.description.clone().unwrap_or_else(|| {
+                            unit.code_name(&code).unwrap_or_default().to_string()
+                        });
+                        BuAgentScheduleActivity {
+                            start_date: a.start.clone(),
+                            length_minutes: a.length_minutes,
+                            activity_code_id: code,
+                            description,
+                            paid: None,
+                        }
+                    })
+                    .collect()
+            };
+            BuAgentScheduleShift {
+                id: None,
+                start_date: shift.start.clone(),
+                length_minutes: shift.length_minutes,
+                activities,
+                manually_edited: None,
+                delete: None,
+            }
+        })
+        .collect()
+}
+
+/// Shifts in their comparable form, sorted by start.
+pub fn normalize(shifts: &[BuAgentScheduleShift]) -> Vec<Norm> {
+    let mut out: Vec<Norm> = shifts
+        .iter()
+        .map(|s| {
+            let mut activities: Vec<(i64, u32, String, String)> = s
+                .activities
+                .iter()
+                .map(|a| {
+                    (
+                        parse_seconds(&a.start_date).unwrap_or(i64::MIN),
+                        a.length_minutes,
+                        a.activity_code_id.clone(),
+                        a.description.clone(),
+                    )
+                })
+                .collect();
+            activities.sort();
+            (
+                parse_seconds(&s.start_date).unwrap_or(i64::MIN),
+                s.length_minutes,
+                activities,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// What the server holds for one agent of the schedule: its version and shifts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Current {
+    pub version: u64,
+    pub shifts: Vec<BuAgentScheduleShift>,
+}
+
+/// Plans every agent of one week: added, changed or unchanged against `current`.
+pub fn diff(
+    unit: &Unit,
+    desired: &[&Desired],
+    current: &HashMap<String, Current>,
+) -> Vec<AgentPlan> {
+    desired
+        .iter()
+        .map(|wanted| {
+            let shifts = upload_shifts(unit, &wanted.shifts);
+            let held = current.get(&wanted.user_id.to_ascii_lowercase());
+            let change = match held {
+                None => Change::Added,
+                Some(held) if normalize(&held.shifts) == normalize(&shifts) => Change::Unchanged,
+                Some(_) => Change::Changed,
+            };
+            let entry = (change != Change::Unchanged).then(|| BuUpdateAgentScheduleUploadSchema {
+                user_id: wanted.user_id.clone(),
+                shifts: Some(shifts),
+                full_day_time_off_markers: None,
+                metadata: held.map(|h| VersionedMetadata::version(h.version)),
+                delete: None,
+            });
+            AgentPlan {
+                line: wanted.line,
+                user_id: wanted.user_id.clone(),
+                change,
+                entry,
+            }
+        })
+        .collect()
+}
+
+/// Whether an agent's shifts as read back match the wanted ones, and if not, why.
+pub fn verify(
+    unit: &Unit,
+    wanted: &Desired,
+    read: Option<&[BuAgentScheduleShift]>,
+) -> Result<(), String> {
+    let Some(read) = read else {
+        return Err("the agent has no schedule in the week after the update".into());
+    };
+    let want = normalize(&upload_shifts(unit, &wanted.shifts));
+    let got = normalize(read);
+    if want == got {
+        return Ok(());
+    }
+    if want.len() != got.len() {
+        return Err(format!(
+            "{} shifts were wanted, {} were read back",
+            want.len(),
+            got.len()
+        ));
+    }
+    let first = want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(0);
+    Err(format!(
+        "shift {} differs: wanted it to start {}, read back {}",
+        first + 1,
+        format_seconds(want[first].0),
+        format_seconds(got[first].0)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacer_genesys::wfm::ActivityCode;
+
+    fn unit() -> Unit {
+        let code = |id: &str, name: &str, category: &str| ActivityCode {
+            id: id.into(),
+            name: name.into(),
+            active: true,
+            default_code: true,
+            category: category.into(),
+            length_in_minutes: None,
+            counts_as_paid_time: true,
+            counts_as_work_time: true,
+        };
+        Unit {
+            id: "bu".into(),
+            name: "North".into(),
+            start_day: 0,
+            time_zone: "Etc/UTC".into(),
+            codes: vec![
+                code("w", "Work", "OnQueueWork"),
+                code("b", "Break", "Break"),
+            ],
+            management_units: Vec::new(),
+        }
+    }
+
+    fn wanted(week: &str, start: &str, code: Option<&str>) -> Desired {
+        Desired {
+            line: 2,
+            user_id: "u1".into(),
+            week: week.into(),
+            shifts: vec![DesiredShift {
+                line: 2,
+                start: start.into(),
+                length_minutes: 60,
+                activities: code
+                    .map(|c| {
+                        vec![DesiredActivity {
+                            start: start.into(),
+                            length_minutes: 60,
+                            code: Some(c.into()),
+                            description: None,
+                        }]
+                    })
+                    .unwrap_or_default(),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_input_is_checked_against_the_unit() {
+        let unit = unit();
+        let everyone = |_: &str| true;
+        let good = wanted("2026-12-07", "2026-12-08T09:00:00Z", Some("break"));
+        assert!(validate(&unit, &[good], &everyone).is_empty());
+        let tuesday = validate(
+            &unit,
+            &[wanted("2026-12-08", "2026-12-08T09:00:00Z", None)],
+            &everyone,
+        );
+        assert_eq!(tuesday[0].field, "weekDate");
+        assert!(
+            tuesday[0].reason.contains("is a Tuesday"),
+            "{}",
+            tuesday[0].reason
+        );
+        let outside = validate(
+            &unit,
+            &[wanted("2026-12-07", "2026-12-14T00:00:00Z", None)],
+            &everyone,
+        );
+        assert_eq!(outside[0].field, "startDate");
+        let unknown = validate(
+            &unit,
+            &[wanted("2026-12-07", "2026-12-08T09:00:00Z", Some("Nap"))],
+            &everyone,
+        );
+        assert!(unknown[0].reason.contains("known: Work, Break"));
+        let nobody = |_: &str| false;
+        let stranger = validate(
+            &unit,
+            &[wanted("2026-12-07", "2026-12-08T09:00:00Z", None)],
+            &nobody,
+        );
+        assert_eq!(stranger[0].field, "userId");
+    }
+
+    #[test]
+    fn agents_are_added_changed_or_left_alone() {
+        let unit = unit();
+        let want = wanted("2026-12-07", "2026-12-08T09:00:00Z", None);
+        let same = upload_shifts(&unit, &want.shifts);
+        let mut current = HashMap::new();
+        let plan = diff(&unit, &[&want], &current);
+        assert_eq!(plan[0].change, Change::Added);
+        assert!(plan[0].entry.as_ref().unwrap().metadata.is_none());
+        current.insert(
+            "u1".to_string(),
+            Current {
+                version: 3,
+                shifts: same.clone(),
+            },
+        );
+        assert_eq!(diff(&unit, &[&want], &current)[0].change, Change::Unchanged);
+        assert!(diff(&unit, &[&want], &current)[0].entry.is_none());
+        let mut other = same.clone();
+        other[0].start_date = "2026-12-08T10:00:00.000+01:00".into();
+        // The same instant written another way is the same shift.
+        other[0].activities[0].start_date = "2026-12-08T09:00:00.000Z".into();
+        current.insert(
+            "u1".to_string(),
+            Current {
+                version: 3,
+                shifts: other,
+            },
+        );
+        assert_eq!(diff(&unit, &[&want], &current)[0].change, Change::Unchanged);
+        let mut moved = same.clone();
+        moved[0].start_date = "2026-12-08T11:00:00Z".into();
+        current.insert(
+            "u1".to_string(),
+            Current {
+                version: 3,
+                shifts: moved.clone(),
+            },
+        );
+        let plan = diff(&unit, &[&want], &current);
+        assert_eq!(plan[0].change, Change::Changed);
+        assert_eq!(
+            plan[0]
+                .entry
+                .as_ref()
+                .unwrap()
+                .metadata
+                .as_ref()
+                .unwrap()
+                .version,
+            3
+        );
+        assert!(verify(&unit, &want, Some(&same)).is_ok());
+        assert!(
+            verify(&unit, &want, Some(&moved))
+                .unwrap_err()
+                .contains("shift 1 differs")
+        );
+        assert!(verify(&unit, &want, None).is_err());
+    }
+}

@@ -1,0 +1,817 @@
+//! The phases of the schedule update, in order: resolve, read (finishing first any update a
+//! killed run left pending), check, plan, then per week upload, update and wait, and at the end
+//! verify. Each phase is a function of [`Run`]; [`run`] lists them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use pacer_genesys::datetime::{format_seconds, parse_days};
+use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema, OperationStatus};
+use tokio::time::Instant;
+
+use super::api::{Api, Unit, UpdateAnswer};
+use super::plan::{self, AgentPlan, Change, Current, Desired};
+use super::socket::{self, Notifications, SocketEvent};
+use super::upload;
+use super::{
+    AgentOutcome, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, OnConflict, PartOutcome,
+    Pending, Phase, PhaseSpan, Step, WeekOutcome,
+};
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+
+/// Runs the whole update of `desired` (one entry per agent and week).
+pub async fn run(
+    exec: &mut Executor,
+    settings: &BulkSettings,
+    desired: &[Desired],
+    journal: &mut dyn BulkJournal,
+    progress: &mut dyn BulkProgress,
+) -> Result<BulkOutcome> {
+    let mut run = Run {
+        exec,
+        settings,
+        journal,
+        progress,
+        started: Instant::now(),
+        outcome: BulkOutcome {
+            dry_run: settings.dry_run,
+            ..BulkOutcome::default()
+        },
+        socket: None,
+        socket_down: false,
+    };
+    let unit = run.resolve().await?;
+    let by_week = group(desired);
+    let mut weeks = run.read(&unit, &by_week).await?;
+    if !run.check(&unit, desired, &weeks) {
+        return Ok(run.outcome);
+    }
+    run.plan(&unit, &by_week, &mut weeks);
+    if settings.dry_run {
+        run.plan_only(&weeks);
+        return Ok(run.outcome);
+    }
+    for week in &mut weeks {
+        run.write_week(&unit, week).await?;
+    }
+    run.verify(&unit, &by_week, &weeks).await?;
+    Ok(run.outcome)
+}
+
+/// One week as read, then planned, then written.
+struct Week {
+    week: String,
+    schedule: Option<BuScheduleMetadata>,
+    /// Lowercase user id to what the server holds.
+    current: HashMap<String, Current>,
+    /// Lowercase user ids of the unit's agents known so far.
+    members: HashSet<String>,
+    plans: Vec<AgentPlan>,
+    outcome: WeekOutcome,
+    /// Lowercase user ids of agents whose part failed, with why.
+    failed: HashMap<String, String>,
+}
+
+struct Run<'a> {
+    exec: &'a mut Executor,
+    settings: &'a BulkSettings,
+    journal: &'a mut dyn BulkJournal,
+    progress: &'a mut dyn BulkProgress,
+    started: Instant,
+    outcome: BulkOutcome,
+    socket: Option<Notifications>,
+    socket_down: bool,
+}
+
+/// How an operation ended, and how that was learned.
+struct Ended {
+    status: String,
+    message: Option<String>,
+    learned_by: &'static str,
+    /// The schedule's version after it, when known.
+    version: Option<u64>,
+}
+
+fn group(desired: &[Desired]) -> BTreeMap<String, Vec<&Desired>> {
+    let mut weeks: BTreeMap<String, Vec<&Desired>> = BTreeMap::new();
+    for wanted in desired {
+        weeks.entry(wanted.week.clone()).or_default().push(wanted);
+    }
+    weeks
+}
+
+impl Run<'_> {
+    fn api(&mut self) -> Api<'_> {
+        Api { exec: self.exec }
+    }
+
+    /// Starts a phase: tells the observer and opens its span.
+    fn begin(&mut self, phase: Phase, week: Option<&str>, detail: &str) {
+        self.end_phase();
+        self.progress.phase(phase, detail);
+        let now = self.started.elapsed();
+        self.outcome.phases.push(PhaseSpan {
+            phase,
+            week: week.map(str::to_string),
+            start: now,
+            end: now,
+        });
+    }
+
+    fn end_phase(&mut self) {
+        let now = self.started.elapsed();
+        if let Some(last) = self.outcome.phases.last_mut() {
+            last.end = now;
+        }
+    }
+
+    async fn resolve(&mut self) -> Result<Unit> {
+        let wanted = self.settings.business_unit.clone();
+        self.begin(Phase::Resolve, None, &format!("business unit {wanted}"));
+        let unit = self.api().resolve_unit(&wanted).await?;
+        self.outcome.unit_id = unit.id.clone();
+        self.outcome.unit_name = unit.name.clone();
+        Ok(unit)
+    }
+
+    /// Reads every week's schedule and agents, after finishing any update left pending.
+    async fn read(
+        &mut self,
+        unit: &Unit,
+        by_week: &BTreeMap<String, Vec<&Desired>>,
+    ) -> Result<Vec<Week>> {
+        let mut weeks = Vec::new();
+        for (week, wanted) in by_week {
+            self.begin(Phase::Read, Some(week), &format!("week of {week}"));
+            let readable = parse_days(week)
+                .is_ok_and(|d| pacer_genesys::datetime::weekday(d) == unit.start_day);
+            let mut state = Week {
+                week: week.clone(),
+                schedule: None,
+                current: HashMap::new(),
+                members: HashSet::new(),
+                plans: Vec::new(),
+                outcome: WeekOutcome {
+                    week: week.clone(),
+                    schedule_id: None,
+                    created: false,
+                    added: 0,
+                    changed: 0,
+                    unchanged: 0,
+                    parts: Vec::new(),
+                    conflicts: 0,
+                },
+                failed: HashMap::new(),
+            };
+            if readable {
+                if let Some(pending) = self.journal.pending(week) {
+                    self.finish_pending(unit, week, &pending).await?;
+                }
+                state.schedule = self.choose_schedule(unit, week).await?;
+                self.read_agents(unit, &mut state, None).await?;
+                self.read_members(unit, &mut state, wanted).await?;
+            }
+            weeks.push(state);
+        }
+        Ok(weeks)
+    }
+
+    /// The schedule to write in `week`: the one named, else the published one, else the first.
+    async fn choose_schedule(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+    ) -> Result<Option<BuScheduleMetadata>> {
+        let listed = self.api().week_schedules(unit, week).await?;
+        if let Some(id) = &self.settings.schedule {
+            if let Some(found) = listed.into_iter().find(|s| &s.id == id) {
+                return Ok(Some(found));
+            }
+            return Ok(None);
+        }
+        let published = listed.iter().position(|s| s.published);
+        Ok(published
+            .or((!listed.is_empty()).then_some(0))
+            .map(|i| listed[i].clone()))
+    }
+
+    /// Reads the agents (`only` these, or all) of every management unit in the week's schedule.
+    async fn read_agents(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        only: Option<&[String]>,
+    ) -> Result<()> {
+        let Some(schedule) = state.schedule.clone() else {
+            return Ok(());
+        };
+        for mu in &unit.management_units {
+            let user_ids = only.map(<[String]>::to_vec);
+            let agents = self
+                .api()
+                .query_agents(unit, &state.week, &schedule.id, &mu.id, user_ids)
+                .await?;
+            for agent in agents {
+                let id = agent.user.id.to_ascii_lowercase();
+                state.members.insert(id.clone());
+                state.current.insert(
+                    id,
+                    Current {
+                        version: agent.metadata.version,
+                        shifts: agent.shifts,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists the management units' members when some wanted agent has no schedule to show it.
+    async fn read_members(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        wanted: &[&Desired],
+    ) -> Result<()> {
+        if wanted
+            .iter()
+            .all(|w| state.members.contains(&w.user_id.to_ascii_lowercase()))
+        {
+            return Ok(());
+        }
+        for mu in &unit.management_units {
+            for member in self.api().members(&mu.id).await? {
+                state.members.insert(member.id.to_ascii_lowercase());
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the whole input against the unit; false (with the findings kept) stops the run.
+    fn check(&mut self, unit: &Unit, desired: &[Desired], weeks: &[Week]) -> bool {
+        // Weeks that could not be read (a bad date) have no members to check against.
+        let members: HashMap<&str, &HashSet<String>> = weeks
+            .iter()
+            .filter(|w| !w.members.is_empty())
+            .map(|w| (w.week.as_str(), &w.members))
+            .collect();
+        let mut findings = Vec::new();
+        for wanted in desired {
+            let in_unit = |id: &str| {
+                members
+                    .get(wanted.week.as_str())
+                    .is_none_or(|m| m.contains(&id.to_ascii_lowercase()))
+            };
+            findings.extend(plan::validate(unit, std::slice::from_ref(wanted), &in_unit));
+        }
+        findings.sort_by_key(|f| f.line);
+        let clean = findings.is_empty();
+        self.outcome.findings = findings;
+        clean
+    }
+
+    /// Plans every agent of every week.
+    fn plan(&mut self, unit: &Unit, by_week: &BTreeMap<String, Vec<&Desired>>, weeks: &mut [Week]) {
+        self.begin(Phase::Plan, None, "comparing with what the server holds");
+        for state in weeks.iter_mut() {
+            let wanted = &by_week[&state.week];
+            state.plans = plan::diff(unit, wanted, &state.current);
+            let count = |c: Change| state.plans.iter().filter(|p| p.change == c).count();
+            state.outcome.added = count(Change::Added);
+            state.outcome.changed = count(Change::Changed);
+            state.outcome.unchanged = count(Change::Unchanged);
+            state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
+            state.outcome.created = state.schedule.is_none();
+        }
+    }
+
+    /// A dry run's result: every agent planned, and the requests the writes would take.
+    fn plan_only(&mut self, weeks: &[Week]) {
+        self.end_phase();
+        let mut requests = 0;
+        for state in weeks {
+            let entries = state.plans.iter().filter(|p| p.entry.is_some()).count();
+            if entries > 0 {
+                // A schedule to create, then per part an upload URL and an update, then a search.
+                requests += u32::from(state.schedule.is_none()) + 2 + 1;
+            }
+            self.outcome.weeks.push(state.outcome.clone());
+            self.outcome
+                .agents
+                .extend(state.plans.iter().map(|p| AgentOutcome {
+                    line: p.line,
+                    user_id: p.user_id.clone(),
+                    week: state.week.clone(),
+                    change: p.change,
+                    state: if p.change == Change::Unchanged {
+                        "unchanged"
+                    } else {
+                        "planned"
+                    },
+                    reason: None,
+                }));
+        }
+        if requests > 0 {
+            // The notification channel and its subscription.
+            requests += 2;
+        }
+        self.outcome.planned_requests = requests;
+    }
+
+    /// Writes one week: its changed agents in as few parts as the size cap allows.
+    async fn write_week(&mut self, unit: &Unit, state: &mut Week) -> Result<()> {
+        let entries: Vec<BuUpdateAgentScheduleUploadSchema> =
+            state.plans.iter().filter_map(|p| p.entry.clone()).collect();
+        if entries.is_empty() {
+            self.outcome.weeks.push(state.outcome.clone());
+            return Ok(());
+        }
+        if state.schedule.is_none() {
+            state.schedule = Some(self.create_schedule(unit, &state.week).await?);
+            state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
+        }
+        self.ensure_socket(unit).await?;
+        for range in upload::split(&entries, self.settings.upload_max_bytes) {
+            let part = entries[range].to_vec();
+            self.send_part(unit, state, part).await?;
+        }
+        self.outcome.weeks.push(state.outcome.clone());
+        Ok(())
+    }
+
+    async fn create_schedule(&mut self, unit: &Unit, week: &str) -> Result<BuScheduleMetadata> {
+        if !self.settings.create_schedule {
+            return Err(Error::Workflow(format!(
+                "business unit {} has no schedule for the week of {week}: pass --create-schedule to make one, or --schedule ID",
+                unit.name
+            )));
+        }
+        self.begin(Phase::Upload, Some(week), "creating a blank schedule");
+        self.api().create_schedule(unit, week).await
+    }
+
+    /// Sends one part, reading again and sending once more after a conflict when allowed.
+    async fn send_part(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        mut part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    ) -> Result<()> {
+        let mut retries_left = u32::from(self.settings.on_conflict == OnConflict::Retry);
+        loop {
+            let (outcome, conflict) = self.send_once(unit, state, &part).await?;
+            match conflict {
+                Some(message) if retries_left > 0 => {
+                    retries_left -= 1;
+                    state.outcome.conflicts += 1;
+                    part = self.reread(unit, state, &part, &message).await?;
+                    if part.is_empty() {
+                        return Ok(());
+                    }
+                }
+                Some(message) => {
+                    let reason = format!("the schedule changed since it was read: {message}");
+                    return self.fail_part(state, &part, outcome, &reason);
+                }
+                None if outcome.status == "Complete" => {
+                    state.outcome.parts.push(outcome);
+                    return Ok(());
+                }
+                None => {
+                    let reason = outcome
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| outcome.status.clone());
+                    return self.fail_part(state, &part, outcome, &reason);
+                }
+            }
+        }
+    }
+
+    fn fail_part(
+        &mut self,
+        state: &mut Week,
+        part: &[BuUpdateAgentScheduleUploadSchema],
+        outcome: PartOutcome,
+        reason: &str,
+    ) -> Result<()> {
+        for entry in part {
+            state
+                .failed
+                .insert(entry.user_id.to_ascii_lowercase(), reason.to_string());
+        }
+        state.outcome.parts.push(outcome);
+        Ok(())
+    }
+
+    /// Uploads a part, asks for its update and waits for its end. Returns the part's outcome,
+    /// and the conflict's message when the schedule or an agent changed since it was read.
+    async fn send_once(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        part: &[BuUpdateAgentScheduleUploadSchema],
+    ) -> Result<(PartOutcome, Option<String>)> {
+        let week = state.week.clone();
+        let schedule = state.schedule.clone().ok_or_else(|| {
+            Error::Workflow(format!("the week of {week} has no schedule to write"))
+        })?;
+        let base_version = schedule.metadata.version;
+        let encoded = upload::encode(base_version, part);
+        let mut outcome = PartOutcome {
+            agents: part.len(),
+            gzip_bytes: encoded.data.len(),
+            json_bytes: encoded.json_bytes,
+            operation_id: None,
+            status: String::new(),
+            learned_by: String::new(),
+            message: None,
+        };
+        // A key that expired between its upload and the update is replaced, once.
+        let mut tries = 0;
+        let (target, operation_id) = loop {
+            tries += 1;
+            self.begin(
+                Phase::Upload,
+                Some(&week),
+                &format!("{} agents, {} bytes", part.len(), encoded.data.len()),
+            );
+            let target = self
+                .api()
+                .upload_url(unit, &week, &schedule.id, encoded.data.len() as u64)
+                .await?;
+            self.api().put_upload(&target, encoded.data.clone()).await?;
+            self.record(Step::UpdateSending {
+                week: &week,
+                schedule_id: &schedule.id,
+                key: &target.upload_key,
+                base_version,
+                agents: part.len(),
+            })?;
+            self.begin(Phase::Update, Some(&week), "asking for the update");
+            match self
+                .api()
+                .update(unit, &week, &schedule.id, &target.upload_key)
+                .await?
+            {
+                UpdateAnswer::Accepted { operation_id } => break (target, operation_id),
+                UpdateAnswer::Conflict { message } => {
+                    self.end_update(&week, &target.upload_key, "NotApplied", &message)?;
+                    outcome.status = "Conflict".into();
+                    outcome.message = Some(message.clone());
+                    return Ok((outcome, Some(message)));
+                }
+                UpdateAnswer::KeyRefused { message } => {
+                    self.end_update(&week, &target.upload_key, "NotApplied", &message)?;
+                    if tries >= 2 || !message.contains("expired") {
+                        return Err(Error::Workflow(format!(
+                            "the update of the week of {week} was refused: {message}"
+                        )));
+                    }
+                }
+            }
+        };
+        self.record(Step::UpdateAccepted {
+            week: &week,
+            key: &target.upload_key,
+            operation_id: &operation_id,
+        })?;
+        self.begin(
+            Phase::Wait,
+            Some(&week),
+            &format!("operation {operation_id}"),
+        );
+        let ended = self
+            .wait(unit, &week, &schedule.id, &operation_id, base_version)
+            .await?;
+        let message = ended.message.clone().unwrap_or_default();
+        self.end_update(&week, &target.upload_key, &ended.status, &message)?;
+        let stale =
+            ended.status == "Error" && (message.contains("stale") || message.contains("modified"));
+        if let (Some(version), Some(schedule)) = (ended.version, state.schedule.as_mut()) {
+            schedule.metadata.version = version;
+        }
+        outcome.operation_id = Some(operation_id);
+        outcome.status = ended.status;
+        outcome.learned_by = ended.learned_by.to_string();
+        outcome.message = ended.message;
+        Ok((outcome, stale.then_some(message)))
+    }
+
+    fn end_update(&mut self, week: &str, key: &str, status: &str, message: &str) -> Result<()> {
+        self.record(Step::UpdateEnded {
+            week,
+            key,
+            status,
+            message,
+        })
+    }
+
+    fn record(&mut self, step: Step<'_>) -> Result<()> {
+        self.journal.record(step).map_err(Error::Journal)
+    }
+
+    /// After a conflict: reads the schedule and the part's agents again, and plans them anew.
+    async fn reread(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        part: &[BuUpdateAgentScheduleUploadSchema],
+        message: &str,
+    ) -> Result<Vec<BuUpdateAgentScheduleUploadSchema>> {
+        let week = state.week.clone();
+        self.begin(
+            Phase::Read,
+            Some(&week),
+            &format!("reading again after a conflict: {message}"),
+        );
+        let id = state
+            .schedule
+            .as_ref()
+            .map(|s| s.id.clone())
+            .unwrap_or_default();
+        state.schedule = Some(self.api().schedule(unit, &week, &id).await?);
+        let ids: Vec<String> = part.iter().map(|e| e.user_id.clone()).collect();
+        self.read_agents(unit, state, Some(&ids)).await?;
+        let mut fresh = Vec::with_capacity(part.len());
+        for entry in part {
+            let key = entry.user_id.to_ascii_lowercase();
+            let held = state.current.get(&key);
+            let wanted = entry.shifts.clone().unwrap_or_default();
+            if held.is_some_and(|h| plan::normalize(&h.shifts) == plan::normalize(&wanted)) {
+                continue;
+            }
+            fresh.push(BuUpdateAgentScheduleUploadSchema {
+                metadata: held.map(|h| pacer_genesys::wfm::VersionedMetadata::version(h.version)),
+                ..entry.clone()
+            });
+        }
+        Ok(fresh)
+    }
+
+    /// Opens the notification socket on the unit's schedules topic, once.
+    async fn ensure_socket(&mut self, unit: &Unit) -> Result<()> {
+        if self.socket.is_some() {
+            return Ok(());
+        }
+        let topic = pacer_genesys::wfm::schedules_topic(&unit.id);
+        let channel = self.api().create_channel().await?;
+        self.api()
+            .subscribe(&channel.id, std::slice::from_ref(&topic))
+            .await?;
+        let notifications = socket::open(
+            &channel.connect_uri,
+            topic,
+            self.settings.heartbeat_timeout,
+            self.settings.allow_insecure,
+        )
+        .await?;
+        self.socket = Some(notifications);
+        self.socket_down = false;
+        Ok(())
+    }
+
+    /// Waits for operation `operation_id` to end: its event on the socket, or, while the socket
+    /// is down, the schedule's version moving past `base_version`.
+    async fn wait(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+        schedule: &str,
+        operation_id: &str,
+        base_version: u64,
+    ) -> Result<Ended> {
+        let deadline = Instant::now() + self.settings.wait_limit;
+        let poll = self.settings.poll_every;
+        loop {
+            let listening = self.socket.is_some() && !self.socket_down;
+            let event = async {
+                match self.socket.as_mut() {
+                    Some(socket) => socket.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                event = event => match event {
+                    Some(SocketEvent::Schedule(n)) if n.operation_id == operation_id => {
+                        return Ok(Ended {
+                            status: status_name(n.status).into(),
+                            message: n.error.clone().map(|e| e.message),
+                            learned_by: "notification",
+                            version: n.result.as_ref().map(|r| r.metadata.version),
+                        });
+                    }
+                    Some(SocketEvent::Schedule(_)) => {}
+                    Some(SocketEvent::Up) => self.socket_down = false,
+                    Some(SocketEvent::Down { reason, gave_up }) => {
+                        self.socket_down = true;
+                        self.outcome.socket_drops += 1;
+                        self.progress.phase(Phase::Wait, &format!("the notification socket is down ({reason}); polling the schedule"));
+                        if gave_up {
+                            self.socket = None;
+                        }
+                    }
+                    None => {
+                        self.socket = None;
+                        self.socket_down = true;
+                    }
+                },
+                () = tokio::time::sleep(poll), if !listening => {
+                    let now = self.api().schedule(unit, week, schedule).await?;
+                    if now.metadata.version > base_version {
+                        self.outcome.polled = true;
+                        return Ok(Ended {
+                            status: "Complete".into(),
+                            message: None,
+                            learned_by: "polling",
+                            version: Some(now.metadata.version),
+                        });
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    return Ok(Ended {
+                        status: "Unknown".into(),
+                        message: Some(format!(
+                            "no end of operation {operation_id} was seen within {} s",
+                            self.settings.wait_limit.as_secs()
+                        )),
+                        learned_by: "timeout",
+                        version: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Finishes an update a killed run left: waits for it when it was accepted; else sends the
+    /// same key again, which the service refuses when the first request did land.
+    async fn finish_pending(&mut self, unit: &Unit, week: &str, pending: &Pending) -> Result<()> {
+        self.progress.phase(
+            Phase::Wait,
+            &format!(
+                "finishing the update a previous run left (key {})",
+                short(&pending.key)
+            ),
+        );
+        self.ensure_socket(unit).await?;
+        let operation_id = match &pending.operation_id {
+            Some(id) => Some(id.clone()),
+            None => match self
+                .api()
+                .update(unit, week, &pending.schedule_id, &pending.key)
+                .await?
+            {
+                UpdateAnswer::Accepted { operation_id } => {
+                    self.record(Step::UpdateAccepted {
+                        week,
+                        key: &pending.key,
+                        operation_id: &operation_id,
+                    })?;
+                    Some(operation_id)
+                }
+                UpdateAnswer::KeyRefused { message } if message.contains("already used") => None,
+                UpdateAnswer::KeyRefused { message } | UpdateAnswer::Conflict { message } => {
+                    return self.end_update(week, &pending.key, "NotApplied", &message);
+                }
+            },
+        };
+        // The event may have passed while no run listened: the schedule's version tells.
+        let ended = self
+            .wait_version(
+                unit,
+                week,
+                &pending.schedule_id,
+                operation_id.as_deref(),
+                pending.base_version,
+            )
+            .await?;
+        self.end_update(
+            week,
+            &pending.key,
+            &ended.status,
+            ended.message.as_deref().unwrap_or(""),
+        )
+    }
+
+    /// Like [`Run::wait`], polling from the start.
+    async fn wait_version(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+        schedule: &str,
+        operation_id: Option<&str>,
+        base_version: u64,
+    ) -> Result<Ended> {
+        let now = self.api().schedule(unit, week, schedule).await?;
+        if now.metadata.version > base_version {
+            return Ok(Ended {
+                status: "Complete".into(),
+                message: None,
+                learned_by: "resumed",
+                version: Some(now.metadata.version),
+            });
+        }
+        let was_down = self.socket_down;
+        self.socket_down = true;
+        let ended = self
+            .wait(
+                unit,
+                week,
+                schedule,
+                operation_id.unwrap_or(""),
+                base_version,
+            )
+            .await;
+        self.socket_down = was_down;
+        ended
+    }
+
+    /// Reads every written agent back and compares it with the input.
+    async fn verify(
+        &mut self,
+        unit: &Unit,
+        by_week: &BTreeMap<String, Vec<&Desired>>,
+        weeks: &[Week],
+    ) -> Result<()> {
+        for state in weeks {
+            let wanted = &by_week[&state.week];
+            let sent = state.plans.iter().any(|p| p.entry.is_some());
+            let read = if sent {
+                self.begin(Phase::Verify, Some(&state.week), "reading the agents back");
+                self.read_back(unit, state).await?
+            } else {
+                HashMap::new()
+            };
+            for (plan, desired) in state.plans.iter().zip(wanted.iter()) {
+                let key = plan.user_id.to_ascii_lowercase();
+                let (state_name, reason) = if plan.change == Change::Unchanged {
+                    ("unchanged", None)
+                } else if let Some(reason) = state.failed.get(&key) {
+                    ("failed", Some(reason.clone()))
+                } else {
+                    match plan::verify(unit, desired, read.get(&key).map(Vec::as_slice)) {
+                        Ok(()) => ("written", None),
+                        Err(reason) => ("differs", Some(reason)),
+                    }
+                };
+                self.outcome.agents.push(AgentOutcome {
+                    line: plan.line,
+                    user_id: plan.user_id.clone(),
+                    week: state.week.clone(),
+                    change: plan.change,
+                    state: state_name,
+                    reason,
+                });
+            }
+        }
+        self.end_phase();
+        Ok(())
+    }
+
+    /// The week's shifts per agent as the server holds them now: one search of the unit's
+    /// published schedules, or the schedule's own queries when it is not published.
+    async fn read_back(
+        &mut self,
+        unit: &Unit,
+        state: &Week,
+    ) -> Result<HashMap<String, Vec<pacer_genesys::wfm::BuAgentScheduleShift>>> {
+        let published = state.schedule.as_ref().is_some_and(|s| s.published);
+        let mut read = HashMap::new();
+        if published {
+            let day = parse_days(&state.week).unwrap_or_default();
+            let (from, to) = plan::week_bounds(unit, day);
+            let found = self
+                .api()
+                .search(unit, &format_seconds(from), &format_seconds(to), None)
+                .await?;
+            for agent in found {
+                read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
+            }
+        } else if let Some(schedule) = &state.schedule {
+            for mu in &unit.management_units {
+                let agents = self
+                    .api()
+                    .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
+                    .await?;
+                for agent in agents {
+                    read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
+                }
+            }
+        }
+        Ok(read)
+    }
+}
+
+fn status_name(status: OperationStatus) -> &'static str {
+    match status {
+        OperationStatus::Processing => "Processing",
+        OperationStatus::Complete => "Complete",
+        OperationStatus::Canceled => "Canceled",
+        OperationStatus::Error => "Error",
+    }
+}
+
+/// The start of an id, enough to tell it in a message.
+fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
