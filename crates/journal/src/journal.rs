@@ -17,6 +17,10 @@ const SCHEMA_VERSION: i64 = 1;
 const LOAD_BATCH: usize = 10_000;
 /// Items read per query by the cursors.
 const PAGE: usize = 1_024;
+mod updates;
+
+pub use updates::UpdateRecord;
+
 /// How often, at most, [`Journal::record`] rewrites the run's time of change.
 const RUN_TOUCH_EVERY_MS: i64 = 1_000;
 
@@ -265,6 +269,8 @@ impl Journal {
         let lock = lock_run(path)?;
         configure(&conn, path)?;
         ensure_schema(&conn, path)?;
+        conn.execute_batch(updates::UPDATES_SCHEMA)
+            .map_err(|e| sqlite(path, e))?;
         let existing = read_run(&conn, path)?;
         let now = now_ms();
         let kind = match existing {
@@ -277,7 +283,7 @@ impl Journal {
                     .and_then(|mut s| s.execute([]).map(|_| ()))
                     .map_err(|e| sqlite(path, e))?;
                 let inserted = conn
-                    .execute_batch("DELETE FROM items; DELETE FROM run;")
+                    .execute_batch("DELETE FROM items; DELETE FROM updates; DELETE FROM run;")
                     .and_then(|()| insert_run(&conn, spec, &settings, now));
                 finish_tx(
                     &conn,
@@ -337,6 +343,8 @@ impl Journal {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| sqlite(path, e))?;
         configure(&conn, path)?;
         check_identity(&conn, path, false)?;
+        conn.execute_batch(updates::UPDATES_SCHEMA)
+            .map_err(|e| sqlite(path, e))?;
         if read_run(&conn, path)?.is_none() {
             return Err(Error::NotAJournal {
                 path: path.to_path_buf(),
