@@ -209,6 +209,8 @@ pub struct Input {
     path: PathBuf,
     display: String,
     format: Format,
+    /// Whether an agent may appear on several rows (see [`Input::allowing_repeated_agents`]).
+    repeats: bool,
 }
 
 impl Input {
@@ -227,7 +229,15 @@ impl Input {
             path: path.into(),
             display: path.display().to_string(),
             format,
+            repeats: false,
         })
+    }
+
+    /// Lets an agent appear on several rows: the schedule update merges an agent's rows (one
+    /// shift a row, or one week a row) into its schedule, so a repeated agent is no duplicate.
+    pub fn allowing_repeated_agents(mut self) -> Input {
+        self.repeats = true;
+        self
     }
 
     /// The first pass: reports every finding to `report` (in line order, then duplicates) and
@@ -304,11 +314,14 @@ impl Input {
         }
 
         ids.sort_unstable();
-        let duplicates: HashSet<u128> = ids
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0])
-            .collect();
+        let duplicates: HashSet<u128> = if self.repeats {
+            HashSet::new()
+        } else {
+            ids.windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| w[0])
+                .collect()
+        };
         drop(ids);
 
         if !duplicates.is_empty() {

@@ -57,6 +57,10 @@ pub struct Report {
     pub journal: String,
     pub method: String,
     pub path_template: String,
+    /// The schedule update's own figures (phases, uploads, operations, agents verified), when
+    /// the run took the business unit's bulk path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk: Option<serde_json::Value>,
     /// Every failed item with its reason, in line order.
     pub failed_items: Vec<FailedItem>,
 }
@@ -435,6 +439,7 @@ mod tests {
             journal: "agents.csv.pacer.sqlite".into(),
             method: "PUT".into(),
             path_template: "/api/v2/wfm/usersettings/{userId}/schedule".into(),
+            bulk: None,
             failed_items: vec![
                 FailedItem {
                     line: 7,

@@ -187,6 +187,9 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
             Display::Lines
         },
         seed: 0x7061_6365,
+        bulk: None,
+        path_reason: "per-agent path: the seed thread's route".into(),
+        dry_run: false,
     };
     let outcome = apply::execute(&settings, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,6 +1,7 @@
 //! `pacer apply`: validates the whole input, opens the journal, authenticates, plans against the
 //! deadline, then pushes every pending row through the executor and reports what happened.
 
+mod bulk;
 mod observer;
 pub mod settings;
 
@@ -16,7 +17,7 @@ use pacer_core::retry::RetryConfig;
 use pacer_journal::{Journal, OpenKind, RunSpec};
 
 use crate::exit::{self, Exit};
-use crate::input::{Input, Item};
+use crate::input::{Input, Item, Validation};
 use crate::report::{self, JtlWriter, Report};
 use observer::ApplyObserver;
 pub use settings::{ApplyArgs, ApplySettings, DeadlinePolicy, Display};
@@ -41,20 +42,16 @@ pub struct Outcome {
     pub exit_code: u8,
 }
 
-/// Runs the whole job with resolved settings until done or `shutdown` completes.
-pub async fn execute(
+/// Reads the whole input and checks every row; refuses it (exit 2) unless it is clean or
+/// `--skip-invalid` lets the valid rows go, whose rejects it writes.
+fn validate_input(
     settings: &ApplySettings,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<Outcome> {
-    let started = Instant::now();
-    let say = |text: &str| {
-        if settings.display != Display::Json {
-            eprintln!("{text}");
-        }
-    };
-
-    // 1. The whole input is valid before anything is sent.
-    let input = Input::open(&settings.input, settings.format).map_err(Exit::usage)?;
+    say: &dyn Fn(&str),
+) -> anyhow::Result<(Input, Validation)> {
+    let mut input = Input::open(&settings.input, settings.format).map_err(Exit::usage)?;
+    if settings.bulk.is_some() {
+        input = input.allowing_repeated_agents();
+    }
     let mut shown = 0u64;
     let validation = input
         .validate(&mut |finding| {
@@ -92,60 +89,15 @@ pub async fn execute(
             settings.rejects.display()
         ));
     }
+    Ok((input, validation))
+}
 
-    // 2. The journal: a new run, or the same input resumed.
-    let spec = RunSpec {
-        input_path: settings.input.display().to_string(),
-        // The bytes validated are the bytes fingerprinted: one read, no window between them.
-        fingerprint: validation.fingerprint,
-        method: settings.method.to_string(),
-        path_template: settings.path_template.clone(),
-        settings: settings.journal_json(),
-    };
-    let mut journal =
-        Journal::open(&settings.journal, &spec, settings.restart).map_err(|err| match err {
-            pacer_journal::Error::InputChanged { .. }
-            | pacer_journal::Error::RequestChanged { .. } => {
-                Exit::usage(format!("{err} (pass --restart to discard the earlier run)"))
-            }
-            pacer_journal::Error::InUse { .. } => Exit::usage(format!("{err}; nothing was sent")),
-            other => anyhow::Error::new(other).context("cannot open the journal"),
-        })?;
-    if !journal.items_loaded()? {
-        let mut loader = journal.loader();
-        for item in input.rows(&validation).map_err(Exit::usage)? {
-            match item.map_err(Exit::usage)? {
-                Item::Valid(row) => loader.push(row.line, &row.user_id)?,
-                Item::Invalid {
-                    line,
-                    user_id,
-                    reason,
-                } => loader.push_skipped(line, &user_id, &reason)?,
-            }
-        }
-        loader.finish()?;
-    }
-    let counts_before = journal.counts()?;
-    match journal.open_kind() {
-        OpenKind::Created => {}
-        OpenKind::Resumed => say(&format!(
-            "resuming {}: {} done, {} failed, {} to send{}",
-            settings.journal.display(),
-            counts_before.done,
-            counts_before.failed,
-            counts_before.remaining(),
-            match journal.possibly_sent_at_open() {
-                0 => String::new(),
-                n => format!(" ({n} were in flight when the last run stopped and are sent again)"),
-            }
-        )),
-        OpenKind::Restarted => say(&format!(
-            "restarted {}: the earlier run was discarded",
-            settings.journal.display()
-        )),
-    }
-
-    // 3. Authenticate before the first API request: refused credentials stop here.
+/// Mints the first token (or the pool's) before the first API request: refused credentials stop
+/// the run here, with nothing sent.
+async fn authenticate(
+    settings: &ApplySettings,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<(HttpClient, TokenManager)> {
     let http = HttpClient::new(&HttpConfig {
         request_timeout: settings.timeout,
         allow_insecure_http: settings.allow_insecure_http,
@@ -177,6 +129,93 @@ pub async fn execute(
             )),
         });
     }
+    Ok((http, tokens))
+}
+
+/// Opens (or resumes) the journal of `spec`, and loads the input's rows into it the first time.
+fn open_journal(
+    settings: &ApplySettings,
+    spec: &RunSpec,
+    input: &Input,
+    validation: &Validation,
+) -> anyhow::Result<Journal> {
+    let mut journal =
+        Journal::open(&settings.journal, spec, settings.restart).map_err(|err| match err {
+            pacer_journal::Error::InputChanged { .. }
+            | pacer_journal::Error::RequestChanged { .. } => {
+                Exit::usage(format!("{err} (pass --restart to discard the earlier run)"))
+            }
+            pacer_journal::Error::InUse { .. } => Exit::usage(format!("{err}; nothing was sent")),
+            other => anyhow::Error::new(other).context("cannot open the journal"),
+        })?;
+    if !journal.items_loaded()? {
+        let mut loader = journal.loader();
+        for item in input.rows(validation).map_err(Exit::usage)? {
+            match item.map_err(Exit::usage)? {
+                Item::Valid(row) => loader.push(row.line, &row.user_id)?,
+                Item::Invalid {
+                    line,
+                    user_id,
+                    reason,
+                } => loader.push_skipped(line, &user_id, &reason)?,
+            }
+        }
+        loader.finish()?;
+    }
+    Ok(journal)
+}
+
+/// Runs the whole job with resolved settings until done or `shutdown` completes.
+pub async fn execute(
+    settings: &ApplySettings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let say = |text: &str| {
+        if settings.display != Display::Json {
+            eprintln!("{text}");
+        }
+    };
+
+    say(&settings.path_reason);
+    // 1. The whole input is valid before anything is sent.
+    let (input, validation) = validate_input(settings, &say)?;
+    if let Some(options) = &settings.bulk {
+        return bulk::execute(settings, options, input, validation).await;
+    }
+
+    // 2. The journal: a new run, or the same input resumed.
+    let spec = RunSpec {
+        input_path: settings.input.display().to_string(),
+        // The bytes validated are the bytes fingerprinted: one read, no window between them.
+        fingerprint: validation.fingerprint,
+        method: settings.method.to_string(),
+        path_template: settings.path_template.clone(),
+        settings: settings.journal_json(),
+    };
+    let journal = open_journal(settings, &spec, &input, &validation)?;
+    let counts_before = journal.counts()?;
+    match journal.open_kind() {
+        OpenKind::Created => {}
+        OpenKind::Resumed => say(&format!(
+            "resuming {}: {} done, {} failed, {} to send{}",
+            settings.journal.display(),
+            counts_before.done,
+            counts_before.failed,
+            counts_before.remaining(),
+            match journal.possibly_sent_at_open() {
+                0 => String::new(),
+                n => format!(" ({n} were in flight when the last run stopped and are sent again)"),
+            }
+        )),
+        OpenKind::Restarted => say(&format!(
+            "restarted {}: the earlier run was discarded",
+            settings.journal.display()
+        )),
+    }
+
+    // 3. Authenticate before the first API request: refused credentials stop here.
+    let (http, tokens) = authenticate(settings, &say).await?;
 
     // 4. The engine, with the org's limits read first where the API serves them.
     let mut config = ExecutorConfig::new(settings.method.clone(), settings.path_template.clone());
@@ -321,6 +360,7 @@ pub async fn execute(
         journal: settings.journal.display().to_string(),
         method: settings.method.to_string(),
         path_template: settings.path_template.clone(),
+        bulk: None,
         failed_items: Vec::new(),
     };
     if let Some(path) = &settings.report {

@@ -83,39 +83,48 @@ impl<'j> ApplyObserver<'j> {
 
     fn write_jtl(&mut self, record: &pacer_client::RequestRecord) {
         let Some(jtl) = &mut self.jtl else { return };
-        let thread = format!("pacer token {}", record.token_index + 1);
-        let kind = record.error_kind.unwrap_or("");
-        let outcome = match record.status {
-            Some(status) => SampleOutcome::Status(status),
-            None => SampleOutcome::NoResponse {
-                kind,
-                message: record.error.as_deref().unwrap_or(""),
-            },
-        };
-        let failure = match record.status {
-            Some(status) if (200..400).contains(&status) => String::new(),
-            Some(status) => format!("HTTP {status}"),
-            None => record.error.clone().unwrap_or_default(),
-        };
-        let sample = Sample {
-            started_unix_ms: record.started_unix_ms,
-            elapsed_ms: record.elapsed.as_millis() as u64,
-            label: &self.label,
-            outcome,
-            thread_name: &thread,
-            failure_message: &failure,
-            bytes_received: record.bytes_received,
-            bytes_sent: record.bytes_sent,
-            in_flight: record.in_flight,
-            url: &record.url,
-            latency_ms: record.latency.as_millis() as u64,
-            connect_ms: 0,
-        };
-        if let Err(err) = jtl.write(&sample) {
+        if let Err(err) = write_record(jtl, &self.label, record) {
             self.jtl_error.get_or_insert(err);
             self.jtl = None;
         }
     }
+}
+
+/// Writes one request as a JTL line, labelled `label` unless the record names its endpoint.
+pub fn write_record(
+    jtl: &mut JtlWriter,
+    label: &str,
+    record: &pacer_client::RequestRecord,
+) -> anyhow::Result<()> {
+    let thread = format!("pacer token {}", record.token_index + 1);
+    let kind = record.error_kind.unwrap_or("");
+    let outcome = match record.status {
+        Some(status) => SampleOutcome::Status(status),
+        None => SampleOutcome::NoResponse {
+            kind,
+            message: record.error.as_deref().unwrap_or(""),
+        },
+    };
+    let failure = match record.status {
+        Some(status) if (200..400).contains(&status) => String::new(),
+        Some(status) => format!("HTTP {status}"),
+        None => record.error.clone().unwrap_or_default(),
+    };
+    let sample = Sample {
+        started_unix_ms: record.started_unix_ms,
+        elapsed_ms: record.elapsed.as_millis() as u64,
+        label: record.label.unwrap_or(label),
+        outcome,
+        thread_name: &thread,
+        failure_message: &failure,
+        bytes_received: record.bytes_received,
+        bytes_sent: record.bytes_sent,
+        in_flight: record.in_flight,
+        url: &record.url,
+        latency_ms: record.latency.as_millis() as u64,
+        connect_ms: 0,
+    };
+    jtl.write(&sample)
 }
 
 impl Observer for ApplyObserver<'_> {

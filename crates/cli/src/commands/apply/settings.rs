@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use pacer_client::bulk::OnConflict;
 use pacer_client::{
     Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints, Method,
     Secret,
@@ -139,6 +140,82 @@ pub struct ApplyArgs {
     /// Seeds the retry jitter, so that a run's timing can be replayed.
     #[arg(long, default_value_t = 0x7061_6365)]
     pub seed: u64,
+
+    /// Write the schedules through this business unit's schedule update (its name or id): the
+    /// way Genesys Cloud changes schedules, a handful of requests for thousands of agents.
+    #[arg(
+        long,
+        value_name = "NAME|ID",
+        help_heading = "Business unit schedule update"
+    )]
+    pub business_unit: Option<String>,
+
+    /// `auto`: the schedule update when --business-unit is given, else one request per row;
+    /// `bulk` or `per-agent` to choose.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        help_heading = "Business unit schedule update"
+    )]
+    pub mode: ModeArg,
+
+    /// Only this week (its first day, YYYY-MM-DD): rows of other weeks are refused.
+    #[arg(
+        long,
+        value_name = "DATE",
+        help_heading = "Business unit schedule update"
+    )]
+    pub week: Option<String>,
+
+    /// The schedule to write, by id; else the week's published schedule.
+    #[arg(
+        long,
+        value_name = "ID",
+        help_heading = "Business unit schedule update"
+    )]
+    pub schedule: Option<String>,
+
+    /// Create a blank schedule for a week that has none.
+    #[arg(long, help_heading = "Business unit schedule update")]
+    pub create_schedule: bool,
+
+    /// When another editor changed the schedule or an agent since it was read: read again and
+    /// send once more (`retry`), or stop and say what changed (`abort`).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "retry",
+        help_heading = "Business unit schedule update"
+    )]
+    pub on_conflict: OnConflictArg,
+
+    /// Check and plan everything, print the plan, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Auto,
+    Bulk,
+    PerAgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflictArg {
+    Retry,
+    Abort,
+}
+
+/// The schedule update's settings, when the run takes that path.
+#[derive(Debug, Clone)]
+pub struct BulkOptions {
+    pub business_unit: String,
+    pub week: Option<String>,
+    pub schedule: Option<String>,
+    pub create_schedule: bool,
+    pub on_conflict: OnConflict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,6 +276,11 @@ pub struct ApplySettings {
     pub jtl: Option<PathBuf>,
     pub display: Display,
     pub seed: u64,
+    /// `Some` when the run takes the business unit's schedule update.
+    pub bulk: Option<BulkOptions>,
+    /// Why the run takes the path it takes, said at its start.
+    pub path_reason: String,
+    pub dry_run: bool,
 }
 
 impl ApplySettings {
@@ -290,6 +372,7 @@ impl ApplySettings {
             None => None,
         };
 
+        let (bulk, path_reason) = choose_path(&args)?;
         let journal = args
             .journal
             .clone()
@@ -336,6 +419,9 @@ impl ApplySettings {
             jtl: args.jtl,
             display,
             seed: args.seed,
+            bulk,
+            path_reason,
+            dry_run: args.dry_run,
         })
     }
 
@@ -351,6 +437,64 @@ impl ApplySettings {
             "skip_invalid": self.skip_invalid,
         })
     }
+}
+
+/// Chooses the path: the business unit's schedule update, or one request per row; and says why.
+fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)> {
+    let bulk_only = [
+        ("--week", args.week.is_some()),
+        ("--schedule", args.schedule.is_some()),
+        ("--create-schedule", args.create_schedule),
+    ];
+    let unit = match (args.mode, &args.business_unit) {
+        (ModeArg::PerAgent, Some(_)) => {
+            return Err(Exit::usage(
+                "--business-unit takes the schedule update path: it cannot go with --mode per-agent",
+            ));
+        }
+        (ModeArg::Bulk, None) => {
+            return Err(Exit::usage(
+                "--mode bulk needs --business-unit NAME|ID: the schedule update writes one business unit's schedules",
+            ));
+        }
+        (_, Some(unit)) => unit.clone(),
+        (_, None) => {
+            if let Some((flag, _)) = bulk_only.iter().find(|(_, given)| *given) {
+                return Err(Exit::usage(format!(
+                    "{flag} belongs to the schedule update: pass --business-unit NAME|ID"
+                )));
+            }
+            let reason = format!(
+                "per-agent path: one {} request per row to {} (pass --business-unit NAME for Genesys Cloud's schedule update)",
+                args.method.to_ascii_uppercase(),
+                args.path
+            );
+            return Ok((None, reason));
+        }
+    };
+    if let Some(week) = &args.week {
+        pacer_genesys::datetime::check_date(week)
+            .map_err(|reason| Exit::usage(format!("--week: `{week}` {reason}")))?;
+    }
+    let reason = format!(
+        "bulk path: business unit {unit}'s schedule update (one upload per week, told done by notification){}",
+        if args.mode == ModeArg::Auto {
+            ", because --business-unit is given"
+        } else {
+            ""
+        }
+    );
+    let options = BulkOptions {
+        business_unit: unit,
+        week: args.week.clone(),
+        schedule: args.schedule.clone(),
+        create_schedule: args.create_schedule,
+        on_conflict: match args.on_conflict {
+            OnConflictArg::Retry => OnConflict::Retry,
+            OnConflictArg::Abort => OnConflict::Abort,
+        },
+    };
+    Ok((Some(options), reason))
 }
 
 /// The burst of a declared limit given without `--burst`: a window's whole count, and for a token
