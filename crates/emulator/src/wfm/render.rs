@@ -220,10 +220,8 @@ mod tests {
     use crate::wfm::WfmConfig;
     use crate::wfm::org::Org;
     use crate::wfm::schedules::Changes;
-    use pacer_genesys::datetime::format_seconds;
     use pacer_genesys::wfm::{
-        BuAgentScheduleActivity, BuAgentScheduleQueryResponse, BuAgentScheduleShift,
-        BuAgentSchedulesQueryResponse, IdRef, VersionedMetadata,
+        BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse, IdRef, VersionedMetadata,
     };
 
     /// The typed answer for one agent, built field by field: the reference for the view.
