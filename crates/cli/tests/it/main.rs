@@ -3,4 +3,5 @@
 
 mod apply;
 mod bad_input;
+mod bulk;
 mod support;

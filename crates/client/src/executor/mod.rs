@@ -158,6 +158,12 @@ pub trait Observer {
 
     /// Sees the progress after each batch; the default ignores it.
     fn progress(&mut self, _progress: &Progress) {}
+
+    /// Why the run should stop sending now (most items failing alike, say); asked after each
+    /// batch of events. The default never stops.
+    fn stop_reason(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Counts of a run so far.
@@ -201,6 +207,8 @@ pub struct Summary {
     pub interrupted: bool,
     /// Whether the observer failed, which stopped the run.
     pub observer_error: Option<String>,
+    /// Why the observer stopped the run early, when it did: the items not sent stay pending.
+    pub stopped_early: Option<String>,
 }
 
 /// An item between attempts.
@@ -419,6 +427,7 @@ impl Executor {
         let mut stopping = false;
         let mut interrupted = false;
         let mut observer_error = None;
+        let mut stopped_early = None;
         let mut next_token = 0usize;
         let mut last_plan: Option<Duration> = None;
         let deadline = start + self.config.max_run_time;
@@ -478,6 +487,10 @@ impl Executor {
                     }
                 }
                 events.clear();
+                if let Some(reason) = observer.stop_reason().filter(|_| !stopping) {
+                    stopped_early = Some(reason);
+                    stopping = true;
+                }
             }
             for (work, permit, index) in launches {
                 if work.attempts.total > 0 {
@@ -590,6 +603,7 @@ impl Executor {
             progress,
             interrupted,
             observer_error,
+            stopped_early,
         }
     }
 

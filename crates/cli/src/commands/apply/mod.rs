@@ -2,6 +2,7 @@
 //! deadline, then pushes every pending row through the executor and reports what happened.
 
 mod bulk;
+mod early_stop;
 mod observer;
 pub mod settings;
 
@@ -376,6 +377,9 @@ pub async fn execute(
     } else {
         eprintln!("{}", report.summary());
     }
+    if let Some(reason) = &summary.stopped_early {
+        eprintln!("stopped early: {reason}");
+    }
     if summary.interrupted {
         say(&format!(
             "stopped with {} items still to send; run the same command again to resume from {}",
@@ -383,7 +387,9 @@ pub async fn execute(
             settings.journal.display()
         ));
     }
-    let exit_code = if summary.interrupted {
+    let exit_code = if summary.stopped_early.is_some() {
+        exit::ITEMS_FAILED
+    } else if summary.interrupted {
         exit::INTERRUPTED
     } else if counts.failed > 0 {
         exit::ITEMS_FAILED

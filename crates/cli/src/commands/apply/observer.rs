@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pacer_client::{Event, Observer, Progress};
 use pacer_journal::{Change, Journal};
 
+use super::early_stop::AlikeFailures;
 use super::settings::Display;
 use crate::report::{JtlWriter, Sample, SampleOutcome};
 
@@ -31,6 +32,8 @@ pub struct ApplyObserver<'j> {
     pub transport_errors: BTreeMap<String, u64>,
     /// The first error of the JTL writer, which does not stop the run but is reported.
     pub jtl_error: Option<anyhow::Error>,
+    /// The first outcomes, to stop a run whose items all fail alike.
+    first: AlikeFailures,
 }
 
 impl<'j> ApplyObserver<'j> {
@@ -66,6 +69,7 @@ impl<'j> ApplyObserver<'j> {
             last_line: None,
             transport_errors: BTreeMap::new(),
             jtl_error: None,
+            first: AlikeFailures::default(),
         }
     }
 
@@ -128,10 +132,15 @@ pub fn write_record(
 }
 
 impl Observer for ApplyObserver<'_> {
+    fn stop_reason(&mut self) -> Option<String> {
+        self.first.reason(&self.label)
+    }
+
     fn events(&mut self, events: &[Event]) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut changes: Vec<Change<'_>> = Vec::with_capacity(events.len());
         let mut json = Vec::new();
         for event in events {
+            self.first.observe(event);
             match event {
                 Event::Sending { line, .. } => changes.push(Change::InFlight { line: *line }),
                 Event::Done {
