@@ -36,6 +36,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
     let counts = journal.counts()?;
     let statuses = journal.status_counts()?;
     let failed = journal.failed_page(0, args.failed)?;
+    let updates = journal.updates()?;
     let state = if counts.remaining() > 0 {
         "unfinished"
     } else if counts.failed > 0 {
@@ -54,6 +55,11 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
             "last_status": statuses,
             "created_unix_ms": run.created_unix_ms,
             "updated_unix_ms": run.updated_unix_ms,
+            "updates": updates.iter().map(|u| serde_json::json!({
+                "week": u.week, "schedule_id": u.schedule_id, "agents": u.agents,
+                "base_version": u.base_version, "operation_id": u.operation_id,
+                "status": u.status, "message": u.message,
+            })).collect::<Vec<_>>(),
             "failed_items": failed.iter().map(|f| serde_json::json!({
                 "line": f.line, "user_id": f.user_id, "status": f.status, "reason": f.reason,
                 "attempts": f.attempts, "correlation_id": f.correlation_id,
@@ -74,6 +80,24 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
             counts.pending,
             counts.in_flight
         );
+        for update in &updates {
+            println!(
+                "schedule update of the week of {}: {} agents, operation {}: {}{}",
+                update.week,
+                update.agents,
+                update.operation_id.as_deref().unwrap_or("not accepted yet"),
+                match update.status.as_str() {
+                    "sending" => "sent when the run stopped; the next run finds out whether it landed",
+                    "accepted" => "processing when the run stopped; the next run waits for its end",
+                    other => other,
+                },
+                update
+                    .message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            );
+        }
         if !statuses.is_empty() {
             let text: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
             println!("last status per item: {}", text.join(", "));
