@@ -78,6 +78,21 @@ fn the_schedule_update_writes_every_agent_once_and_a_rerun_sends_nothing() {
         "notification"
     );
 
+    let mut status = std::process::Command::new(env!("CARGO_BIN_EXE_pacer"));
+    status.args([
+        "status",
+        "--journal",
+        dir.path("in.csv.pacer.sqlite").to_str().unwrap(),
+    ]);
+    let (code, stdout, _) = run(status, &dir.0);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("400 items: 400 done"), "{stdout}");
+    assert!(
+        stdout.contains("schedule update of the week of 2026-12-07: 200 agents, operation"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": Complete"), "{stdout}");
+
     let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
     assert_eq!(code, 0, "{stderr}");
     assert!(
