@@ -16,7 +16,9 @@ use pacer_client::{
 };
 use pacer_emulator::{AppState, Config, Profile};
 
+use super::apply::settings::BulkOptions;
 use super::apply::{self, ApplySettings, DeadlinePolicy, Display};
+use pacer_client::bulk::OnConflict;
 use crate::exit::Exit;
 
 const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
@@ -203,6 +205,10 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         }
         None => None,
     };
+    eprintln!(
+        "\nnow the real Genesys Cloud path: {agents} agents through the business unit's schedule update, on an emulator of the genesys profile"
+    );
+    let bulk = bulk_path(&settings, agents, &dir).await?;
     let stats = state.stats();
     let _ = stop.send(());
     let _ = server.await;
@@ -221,10 +227,11 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         "{:<34} {:>9} {:>9} {:>6} {:>8} {:>6}",
         "", "time", "requests", "429s", "written", "lost"
     );
-    print_row("pacer", &pacer_row);
+    print_row("pacer, per agent (seed route)", &pacer_row);
     if let Some(b) = &baseline {
         print_row("thread's approach (50 threads)", b);
     }
+    print_row("pacer, business unit's update", &bulk);
     println!(
         "{:<34} {:>8.0}s",
         "ideal (server's bound)",
@@ -242,6 +249,80 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         dir.join("requests.jtl").display()
     );
     Ok(outcome.exit_code)
+}
+
+/// The same number of agents written through the business unit's schedule update, on an
+/// emulator of the genesys profile (the real API's shape: no per-agent route there).
+async fn bulk_path(
+    per_agent: &ApplySettings,
+    agents: u32,
+    dir: &std::path::Path,
+) -> anyhow::Result<BaselineSummary> {
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        .div_euclid(86_400);
+    let week = pacer_genesys::datetime::week_start(today, 0);
+    let mut config = Config::profile(Profile::Genesys);
+    config.agents = agents;
+    config.wfm.today = Some(pacer_genesys::datetime::format_days(today));
+    let state = AppState::new(config).context("cannot build the emulator")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind 127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(pacer_emulator::serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    let input = dir.join("week.csv");
+    {
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&input)
+                .with_context(|| format!("cannot write {}", input.display()))?,
+        );
+        writeln!(out, "userId,weekDate,startDate,lengthMinutes,activityCodeId")?;
+        let week_date = pacer_genesys::datetime::format_days(week);
+        let start = pacer_genesys::datetime::format_seconds((week + 1) * 86_400 + 9 * 3600);
+        for index in 0..agents {
+            let id = state.agent_id(index).expect("the agent exists");
+            writeln!(out, "{id},{week_date},{start},480,Work")?;
+        }
+        out.flush()?;
+    }
+    let journal = dir.join("week.csv.pacer.sqlite");
+    let _ = std::fs::remove_file(&journal);
+    let settings = ApplySettings {
+        input,
+        endpoints: Endpoints::resolve(&pacer_client::EndpointOptions {
+            api_url: Some(&base),
+            ..Default::default()
+        })?,
+        journal,
+        report: Some(dir.join("week-report.json")),
+        jtl: Some(dir.join("week.jtl")),
+        display: Display::Lines,
+        bulk: Some(BulkOptions {
+            business_unit: "North".into(),
+            week: None,
+            schedule: None,
+            create_schedule: false,
+            on_conflict: OnConflict::Retry,
+        }),
+        path_reason: "bulk path: business unit North's schedule update".into(),
+        ..per_agent.clone()
+    };
+    let outcome = apply::execute(&settings, std::future::pending()).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let report = outcome?.report;
+    Ok(BaselineSummary {
+        elapsed: Duration::from_secs_f64(report.elapsed_s),
+        requests: report.requests_sent,
+        throttled: report.throttled,
+        succeeded: report.items_succeeded,
+        lost: report.items_total - report.items_succeeded - report.items_skipped,
+    })
 }
 
 fn print_row(name: &str, row: &BaselineSummary) {
