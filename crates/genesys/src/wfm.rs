@@ -21,6 +21,21 @@ pub fn schedule_query_topic(user_id: &str) -> String {
     format!("v2.workforcemanagement.users.{user_id}.schedules.query")
 }
 
+/// Olson time zones without daylight saving time, with their offset from UTC in minutes: in these
+/// a week's bounds are exact. The emulator gives its business units these zones, and the client
+/// checks shifts exactly in them (elsewhere it widens a week by the widest offset).
+pub const FIXED_OFFSET_ZONES: [(&str, i32); 9] = [
+    ("Etc/UTC", 0),
+    ("America/Phoenix", -7 * 60),
+    ("Asia/Kolkata", 5 * 60 + 30),
+    ("Asia/Tokyo", 9 * 60),
+    ("America/Bogota", -5 * 60),
+    ("Africa/Johannesburg", 2 * 60),
+    ("Asia/Dubai", 4 * 60),
+    ("Asia/Singapore", 8 * 60),
+    ("UTC", 0),
+];
+
 /// A listing: `{entities: [...]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entities<T> {

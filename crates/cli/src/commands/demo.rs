@@ -18,8 +18,8 @@ use pacer_emulator::{AppState, Config, Profile};
 
 use super::apply::settings::BulkOptions;
 use super::apply::{self, ApplySettings, DeadlinePolicy, Display};
-use pacer_client::bulk::OnConflict;
 use crate::exit::Exit;
+use pacer_client::bulk::OnConflict;
 
 const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
 
@@ -64,15 +64,7 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
     let mut config = Config::profile(Profile::Seed);
     config.agents = agents * 2;
     let client = config.oauth.clients[0].clone();
-    let state = AppState::new(config).context("cannot build the emulator")?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot bind 127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(pacer_emulator::serve(listener, state.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let (state, base, stop, server) = start_emulator(config).await?;
 
     // The input: agents 0..n for pacer, n..2n for the thread's approach.
     let input = dir.join("agents.csv");
@@ -251,6 +243,28 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
     Ok(outcome.exit_code)
 }
 
+/// A running emulator: its state, base URL, stop switch and task.
+type Running = (
+    AppState,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), pacer_emulator::EmulatorError>>,
+);
+
+/// Serves `config` on a free loopback port.
+async fn start_emulator(config: Config) -> anyhow::Result<Running> {
+    let state = AppState::new(config).context("cannot build the emulator")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind 127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(pacer_emulator::serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    Ok((state, base, stop, server))
+}
+
 /// The same number of agents written through the business unit's schedule update, on an
 /// emulator of the genesys profile (the real API's shape: no per-agent route there).
 async fn bulk_path(
@@ -266,22 +280,17 @@ async fn bulk_path(
     let mut config = Config::profile(Profile::Genesys);
     config.agents = agents;
     config.wfm.today = Some(pacer_genesys::datetime::format_days(today));
-    let state = AppState::new(config).context("cannot build the emulator")?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot bind 127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(pacer_emulator::serve(listener, state.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let (state, base, stop, server) = start_emulator(config).await?;
     let input = dir.join("week.csv");
     {
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(&input)
                 .with_context(|| format!("cannot write {}", input.display()))?,
         );
-        writeln!(out, "userId,weekDate,startDate,lengthMinutes,activityCodeId")?;
+        writeln!(
+            out,
+            "userId,weekDate,startDate,lengthMinutes,activityCodeId"
+        )?;
         let week_date = pacer_genesys::datetime::format_days(week);
         let start = pacer_genesys::datetime::format_seconds((week + 1) * 86_400 + 9 * 3600);
         for index in 0..agents {

@@ -87,7 +87,8 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
                 update.agents,
                 update.operation_id.as_deref().unwrap_or("not accepted yet"),
                 match update.status.as_str() {
-                    "sending" => "sent when the run stopped; the next run finds out whether it landed",
+                    "sending" =>
+                        "sent when the run stopped; the next run finds out whether it landed",
                     "accepted" => "processing when the run stopped; the next run waits for its end",
                     other => other,
                 },

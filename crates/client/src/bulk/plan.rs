@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
 use pacer_genesys::wfm::{
     BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
-    VersionedMetadata,
+    FIXED_OFFSET_ZONES, VersionedMetadata,
 };
 
 use crate::bulk::api::Unit;
@@ -59,25 +59,15 @@ pub struct Finding {
 /// by this much when the zone's offset is not known, so that no real shift is refused.
 const WIDEST_OFFSET_S: i64 = 14 * 3600;
 
-/// Zones without daylight saving time, whose offset (minutes) makes a week's bounds exact.
-const FIXED_ZONES: [(&str, i32); 9] = [
-    ("Etc/UTC", 0),
-    ("UTC", 0),
-    ("America/Phoenix", -7 * 60),
-    ("Asia/Kolkata", 5 * 60 + 30),
-    ("Asia/Tokyo", 9 * 60),
-    ("America/Bogota", -5 * 60),
-    ("Africa/Johannesburg", 2 * 60),
-    ("Asia/Dubai", 4 * 60),
-    ("Asia/Singapore", 8 * 60),
-];
-
 /// The seconds since the epoch a week of `unit` spans: exact for zones of fixed offset, widened
 /// by the widest offset otherwise.
 pub fn week_bounds(unit: &Unit, week_day: i64) -> (i64, i64) {
     let start = week_day * 86_400;
     let end = start + 7 * 86_400;
-    match FIXED_ZONES.iter().find(|(name, _)| *name == unit.time_zone) {
+    match FIXED_OFFSET_ZONES
+        .iter()
+        .find(|(name, _)| *name == unit.time_zone)
+    {
         Some((_, offset)) => {
             let offset = i64::from(*offset) * 60;
             (start - offset, end - offset)

@@ -6,6 +6,7 @@
 
 use pacer_core::rng::Rng;
 use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
+use pacer_genesys::wfm::FIXED_OFFSET_ZONES;
 
 use crate::agents::{Agents, format_uuid};
 use crate::wfm::WfmConfig;
@@ -18,18 +19,9 @@ const NAMES: [&str; 8] = [
     "North", "South", "East", "West", "Central", "Coastal", "Highland", "Metro",
 ];
 
-/// Time zones without daylight saving time, so that a week's bounds are exact: the Olson name and
-/// its offset from UTC in minutes.
-pub const ZONES: [(&str, i32); 8] = [
-    ("Etc/UTC", 0),
-    ("America/Phoenix", -7 * 60),
-    ("Asia/Kolkata", 5 * 60 + 30),
-    ("Asia/Tokyo", 9 * 60),
-    ("America/Bogota", -5 * 60),
-    ("Africa/Johannesburg", 2 * 60),
-    ("Asia/Dubai", 4 * 60),
-    ("Asia/Singapore", 8 * 60),
-];
+/// The zones business units get, in turn: the first eight of the zones without daylight saving
+/// time, so that a week's bounds are exact.
+const ZONES: usize = 8;
 
 /// The activity codes of every business unit: name, category, paid, counts as work.
 pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
@@ -111,7 +103,7 @@ impl Org {
                     b as usize / NAMES.len() + 1
                 ),
             };
-            let (time_zone, offset_minutes) = ZONES[b as usize % ZONES.len()];
+            let (time_zone, offset_minutes) = FIXED_OFFSET_ZONES[b as usize % ZONES];
             let bu_id = id();
             let activity_codes = ACTIVITY_CODES.iter().map(|_| id()).collect();
             let first_mu = management_units.len();
