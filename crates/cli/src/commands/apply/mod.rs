@@ -178,9 +178,9 @@ pub async fn execute(
         }
     };
 
-    say(&settings.path_reason);
     // 1. The whole input is valid before anything is sent.
     let (input, validation) = validate_input(settings, &say)?;
+    say(&settings.path_reason);
     if let Some(options) = &settings.bulk {
         return bulk::execute(settings, options, input, validation).await;
     }
