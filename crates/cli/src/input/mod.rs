@@ -1,0 +1,473 @@
+//! The input of `pacer apply`: CSV or JSON Lines, validated whole, then streamed row by row.
+//!
+//! Two passes over the file, each in constant memory (apart from 16 bytes per row for the
+//! duplicate check):
+//!
+//! 1. [`Input::validate`] reads every row and reports every problem as a [`Finding`] printed as
+//!    `file:line:column: reason`, where column is the 1-based column index for CSV and the JSON
+//!    field path (or the character column of a syntax error) for JSON Lines. Duplicate agents are
+//!    found by keeping each userId as a `u128`, sorting, and rereading the file for their lines
+//!    only when there are any.
+//! 2. [`Input::rows`] rereads the file and yields each row as [`Item::Valid`] (line, userId,
+//!    request body) or [`Item::Invalid`] (line, raw userId, reasons), so that `--skip-invalid` can
+//!    send the valid rows and journal the rest as skipped. [`Input::write_rejects`] writes the
+//!    invalid rows to a CSV file (`line,reason,raw`).
+//!
+//! # Formats
+//!
+//! Chosen by extension (`.csv`; `.jsonl` or `.ndjson`) or explicitly with [`Format`].
+//!
+//! **CSV**: a header row, then one row per agent. Fields are trimmed. Columns are matched by
+//! exact, case-sensitive name; unknown and repeated names are errors. Either
+//! - `userId,schedule`: `schedule` holds the request body as JSON; or
+//! - `userId,weekDate,startDate,lengthMinutes[,activityCodeId[,description]]` (in any order):
+//!   one shift. `weekDate` is `YYYY-MM-DD`, `startDate` an RFC 3339 date-time, `lengthMinutes`
+//!   1..1440. With `activityCodeId` the shift holds one activity spanning it, with `description`
+//!   when that cell is not empty; without it the shift has no activities. The body sent is
+//!   `{"weekDate":..,"shifts":[{"startDate":..,"lengthMinutes":..,"activities":[..]}]}`.
+//!
+//! **JSON Lines**: one object per line, `{"userId": "...", "schedule": {...}}`, and no other keys.
+//! Blank lines are ignored. The body sent is the `schedule` value, compact. For another per-agent
+//! route (`--path`), a line may hold `body` instead of `schedule`: any JSON object, sent as given.
+//!
+//! Schedules are checked by `pacer_genesys::parse_schedule`'s rules, the same the emulator
+//! applies; userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use pacer_journal::Hasher;
+
+/// The format of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    JsonLines,
+}
+
+impl Format {
+    /// The format an extension implies: `.csv`, `.jsonl` or `.ndjson` (any case).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+mod checks;
+mod findings;
+mod jsonl;
+mod layout;
+mod records;
+#[cfg(test)]
+mod tests;
+
+use checks::*;
+pub use findings::{Column, Finding, InputError, Validation};
+use jsonl::*;
+use layout::*;
+use records::*;
+
+/// A row as the second pass yields it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A row to send: `body` is the JSON request body.
+    Valid(Row),
+    /// A row that must not be sent, with the reasons joined by `; `.
+    Invalid {
+        line: u64,
+        user_id: String,
+        reason: String,
+    },
+}
+
+/// A valid row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub user_id: String,
+    pub body: Vec<u8>,
+}
+
+/// An input file and its format; cheap to keep, every pass reopens the file.
+#[derive(Debug, Clone)]
+pub struct Input {
+    path: PathBuf,
+    display: String,
+    format: Format,
+    /// Whether an agent may appear on several rows (see [`Input::allowing_repeated_agents`]).
+    repeats: bool,
+}
+
+impl Input {
+    /// Checks that `path` can be opened and that its format is known (given or from the
+    /// extension).
+    pub fn open(path: &Path, format: Option<Format>) -> Result<Input, InputError> {
+        File::open(path).map_err(|source| InputError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let format = match format.or_else(|| Format::from_path(path)) {
+            Some(format) => format,
+            None => return Err(InputError::UnknownFormat { path: path.into() }),
+        };
+        Ok(Input {
+            path: path.into(),
+            display: path.display().to_string(),
+            format,
+            repeats: false,
+        })
+    }
+
+    /// Lets an agent appear on several rows: the schedule update merges an agent's rows (one
+    /// shift a row, or one week a row) into its schedule, so a repeated agent is no duplicate.
+    pub fn allowing_repeated_agents(mut self) -> Input {
+        self.repeats = true;
+        self
+    }
+
+    /// The first pass: reports every finding to `report` (in line order, then duplicates) and
+    /// returns the counts that decide whether the run may start.
+    pub fn validate(&self, report: &mut dyn FnMut(&Finding)) -> Result<Validation, InputError> {
+        let mut records = self.records()?;
+        let mut findings = 0u64;
+        let mut emit = |finding: Finding| {
+            findings += 1;
+            report(&finding);
+        };
+        let layout = match self.layout(&mut records)? {
+            Ok(layout) => layout,
+            Err(fatal) => {
+                for finding in fatal {
+                    emit(finding);
+                }
+                let fingerprint = records.fingerprint();
+                return Ok(Validation {
+                    rows_total: 0,
+                    rows_valid: 0,
+                    rows_invalid: 0,
+                    findings,
+                    fatal: true,
+                    fingerprint,
+                    layout: Layout::JsonLines,
+                    duplicates: HashSet::new(),
+                });
+            }
+        };
+        let mut ids: Vec<u128> = Vec::new();
+        let mut rows_total = 0u64;
+        let mut rows_invalid = 0u64;
+        while let Some(record) = records.next()? {
+            rows_total += 1;
+            let checked = layout.check(&record);
+            if let Some(id) = checked.id {
+                ids.push(id);
+            }
+            if !checked.problems.is_empty() {
+                rows_invalid += 1;
+                for (column, reason) in checked.problems {
+                    emit(Finding {
+                        file: self.display.clone(),
+                        line: record.line,
+                        column,
+                        reason,
+                    });
+                }
+            }
+        }
+        let fingerprint = records.fingerprint();
+        if rows_total == 0 {
+            let reason = match self.format {
+                Format::Csv => "the file has a header but no rows",
+                Format::JsonLines => "the file is empty",
+            };
+            emit(Finding {
+                file: self.display.clone(),
+                line: 1,
+                column: Column::Index(1),
+                reason: reason.into(),
+            });
+            return Ok(Validation {
+                rows_total,
+                rows_valid: 0,
+                rows_invalid: 0,
+                findings,
+                fatal: true,
+                fingerprint,
+                layout,
+                duplicates: HashSet::new(),
+            });
+        }
+
+        ids.sort_unstable();
+        let duplicates: HashSet<u128> = if self.repeats {
+            HashSet::new()
+        } else {
+            ids.windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| w[0])
+                .collect()
+        };
+        drop(ids);
+
+        if !duplicates.is_empty() {
+            // Reread the file to name the lines of each duplicate agent.
+            let mut records = self.records()?;
+            self.skip_header(&mut records)?;
+            let mut first_line: HashMap<u128, u64> = HashMap::new();
+            while let Some(record) = records.next()? {
+                let checked = layout.check(&record);
+                let Some(id) = checked.id.filter(|id| duplicates.contains(id)) else {
+                    continue;
+                };
+                match first_line.get(&id) {
+                    None => {
+                        first_line.insert(id, record.line);
+                        if checked.problems.is_empty() {
+                            rows_invalid += 1;
+                        }
+                    }
+                    Some(first) => {
+                        if checked.problems.is_empty() {
+                            rows_invalid += 1;
+                        }
+                        emit(Finding {
+                            file: self.display.clone(),
+                            line: record.line,
+                            column: layout.user_column(),
+                            reason: format!(
+                                "duplicate agent {}: also on line {first}; each agent may appear once",
+                                checked.user_id
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+
+        Ok(Validation {
+            rows_total,
+            rows_valid: rows_total - rows_invalid,
+            rows_invalid,
+            findings,
+            fatal: false,
+            fingerprint,
+            layout,
+            duplicates,
+        })
+    }
+
+    /// The second pass: every data row in file order, valid or not.
+    pub fn rows<'v>(&self, validation: &'v Validation) -> Result<Rows<'v>, InputError> {
+        let mut records = self.records()?;
+        if !validation.fatal {
+            self.skip_header(&mut records)?;
+        }
+        Ok(Rows {
+            records,
+            validation,
+            done: validation.fatal,
+        })
+    }
+
+    /// Writes the invalid rows to `rejects` as CSV with the header `line,reason,raw`, where `raw`
+    /// is the row as read (a CSV row re-encoded, a JSON line as is); returns how many rows.
+    pub fn write_rejects(
+        &self,
+        validation: &Validation,
+        rejects: &Path,
+    ) -> Result<u64, InputError> {
+        let wrap = |source: std::io::Error| InputError::Rejects {
+            path: rejects.into(),
+            source,
+        };
+        let file = File::create(rejects).map_err(wrap)?;
+        let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        let csv_err = |e: csv::Error| wrap(std::io::Error::other(e));
+        out.write_record(["line", "reason", "raw"])
+            .map_err(csv_err)?;
+        let mut written = 0;
+        let mut rows = self.rows(validation)?;
+        while let Some((item, raw)) = rows.next_with_raw()? {
+            if let Item::Invalid { line, reason, .. } = item {
+                out.write_record([line.to_string().as_bytes(), reason.as_bytes(), &raw])
+                    .map_err(csv_err)?;
+                written += 1;
+            }
+        }
+        out.into_inner()
+            .map_err(|e| wrap(e.into_error()))?
+            .flush()
+            .map_err(wrap)?;
+        Ok(written)
+    }
+
+    fn records(&self) -> Result<Records, InputError> {
+        let file = File::open(&self.path).map_err(|source| InputError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        let file = HashingFile {
+            file,
+            hasher: Hasher::new(),
+        };
+        let reader = BufReader::with_capacity(256 * 1024, file);
+        Ok(match self.format {
+            Format::Csv => Records::Csv {
+                reader: csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .trim(csv::Trim::All)
+                    .from_reader(reader),
+                path: self.path.clone(),
+            },
+            Format::JsonLines => Records::Lines {
+                reader,
+                line: 0,
+                path: self.path.clone(),
+            },
+        })
+    }
+
+    /// Reads the header (CSV) and works out the layout, or returns the file-level findings.
+    fn layout(&self, records: &mut Records) -> Result<Result<Layout, Vec<Finding>>, InputError> {
+        let at = |column: u64, reason: String| Finding {
+            file: self.display.clone(),
+            line: 1,
+            column: Column::Index(column),
+            reason,
+        };
+        match self.format {
+            Format::JsonLines => {
+                if std::fs::metadata(&self.path)
+                    .map_err(|source| InputError::Read {
+                        path: self.path.clone(),
+                        source,
+                    })?
+                    .len()
+                    == 0
+                {
+                    return Ok(Err(vec![at(1, "the file is empty".into())]));
+                }
+                Ok(Ok(Layout::JsonLines))
+            }
+            Format::Csv => {
+                let Some(header) = records.next()? else {
+                    return Ok(Err(vec![at(1, "the file is empty".into())]));
+                };
+                let RawRow::Csv(fields) = header.row else {
+                    unreachable!("a CSV reader yields CSV rows")
+                };
+                Ok(csv_layout(&fields).map_err(|problems| {
+                    problems
+                        .into_iter()
+                        .map(|(column, reason)| Finding {
+                            file: self.display.clone(),
+                            line: header.line,
+                            column,
+                            reason,
+                        })
+                        .collect()
+                }))
+            }
+        }
+    }
+
+    fn skip_header(&self, records: &mut Records) -> Result<(), InputError> {
+        if self.format == Format::Csv && records.next()?.is_none() {
+            return Err(InputError::Changed {
+                path: self.path.clone(),
+                what: "it is now empty".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The second pass's iterator; see [`Input::rows`].
+pub struct Rows<'v> {
+    records: Records,
+    validation: &'v Validation,
+    done: bool,
+}
+
+impl Rows<'_> {
+    fn next_with_raw(&mut self) -> Result<Option<(Item, Vec<u8>)>, InputError> {
+        Ok(self
+            .next_with_record()?
+            .map(|(item, record)| (item, record.raw())))
+    }
+
+    /// The next item with the record it came from, whose raw text is only built when asked for.
+    fn next_with_record(&mut self) -> Result<Option<(Item, Record)>, InputError> {
+        if self.done {
+            return Ok(None);
+        }
+        let Some(record) = self.records.next()? else {
+            self.done = true;
+            // Every pass reads the bytes that were validated, or says so at its end.
+            if !self.validation.fatal && self.records.fingerprint() != self.validation.fingerprint {
+                return Err(InputError::Changed {
+                    path: self.records.path().to_path_buf(),
+                    what:
+                        "its content differs from what was validated; run again to validate it anew"
+                            .into(),
+                });
+            }
+            return Ok(None);
+        };
+        // A file that validated clean is reread lightly: every row was checked in the first
+        // pass, and this pass's bytes are compared with those at its end. A row that does not
+        // read as the first pass saw it gets the full check again.
+        if self.validation.is_clean()
+            && let Some((user_id, body)) = self.validation.layout.reread(&record)
+        {
+            let item = Item::Valid(Row {
+                line: record.line,
+                user_id,
+                body,
+            });
+            return Ok(Some((item, record)));
+        }
+        let checked = self.validation.layout.check(&record);
+        let mut reasons: Vec<String> = checked
+            .problems
+            .iter()
+            .map(|(column, reason)| format!("column {column}: {reason}"))
+            .collect();
+        if checked
+            .id
+            .is_some_and(|id| self.validation.duplicates.contains(&id))
+        {
+            reasons.push(format!("duplicate agent {}", checked.user_id));
+        }
+        let item = match (reasons.is_empty(), checked.body) {
+            (true, Some(body)) => Item::Valid(Row {
+                line: record.line,
+                user_id: checked.user_id,
+                body,
+            }),
+            _ => Item::Invalid {
+                line: record.line,
+                user_id: checked.user_id,
+                reason: reasons.join("; "),
+            },
+        };
+        Ok(Some((item, record)))
+    }
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<Item, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with_record()
+            .map(|found| found.map(|(item, _)| item))
+            .transpose()
+    }
+}
