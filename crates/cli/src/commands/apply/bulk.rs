@@ -17,7 +17,7 @@ use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
-use super::{Outcome, authenticate, open_journal};
+use super::{Outcome, authenticate, open_journal, say};
 use crate::exit::{self, Exit};
 use crate::input::{Input, Item, Validation};
 use crate::report::{JtlWriter, Report};
@@ -262,12 +262,6 @@ impl BulkProgress for Lines {
         } else {
             eprintln!("[{at:6.1}s] {}: {detail}", phase.as_str());
         }
-    }
-}
-
-fn say(display: Display, text: &str) {
-    if display != Display::Json {
-        eprintln!("{text}");
     }
 }
 

@@ -1,0 +1,327 @@
+//! The per-agent path of `pacer apply`, in phases: the journal, authentication, the engine, the
+//! plan against the deadline, the send, and the report.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use pacer_client::{Executor, ExecutorConfig, HttpClient, Job, Summary, TokenManager};
+use pacer_core::pacer::PacerConfig;
+use pacer_core::retry::RetryConfig;
+use pacer_journal::{Counts, Journal, OpenKind, RunSpec};
+
+use super::observer::ApplyObserver;
+use super::{ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, open_journal, say};
+use crate::exit::{self, Exit};
+use crate::input::{Input, Item, Validation};
+use crate::report::{self, JtlWriter, Report};
+
+/// Runs the per-agent path of a validated input until done or `shutdown` completes.
+pub async fn execute(
+    settings: &ApplySettings,
+    input: Input,
+    validation: Validation,
+    started: Instant,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Outcome> {
+    let say = |text: &str| say(settings.display, text);
+    let journal = journal(settings, &input, &validation, &say)?;
+    let before = journal.counts()?;
+    let (http, tokens) = authenticate(settings, &say).await?;
+    let mut executor = engine(settings, http, &tokens, &before, &say).await;
+    plan_or_refuse(settings, &executor, before.remaining(), &say)?;
+    let sent = send(
+        settings,
+        &journal,
+        &input,
+        &validation,
+        &mut executor,
+        &before,
+        shutdown,
+    )
+    .await?;
+    tokens.wait_for_renewals().await;
+    let ideal = executor.ideal(before.remaining(), sent.summary.progress.elapsed);
+    report_and_exit(
+        settings,
+        &journal,
+        &sent,
+        ideal,
+        tokens.tokens_minted(),
+        started,
+    )
+}
+
+/// The journal: a new run, or the same input resumed, said so.
+fn journal(
+    settings: &ApplySettings,
+    input: &Input,
+    validation: &Validation,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<Journal> {
+    let spec = RunSpec {
+        input_path: settings.input.display().to_string(),
+        // The bytes validated are the bytes fingerprinted: one read, no window between them.
+        fingerprint: validation.fingerprint,
+        method: settings.method.to_string(),
+        path_template: settings.path_template.clone(),
+        settings: settings.journal_json(),
+    };
+    let journal = open_journal(settings, &spec, input, validation)?;
+    let counts = journal.counts()?;
+    match journal.open_kind() {
+        OpenKind::Created => {}
+        OpenKind::Resumed => say(&format!(
+            "resuming {}: {} done, {} failed, {} to send{}",
+            settings.journal.display(),
+            counts.done,
+            counts.failed,
+            counts.remaining(),
+            match journal.possibly_sent_at_open() {
+                0 => String::new(),
+                n => format!(" ({n} were in flight when the last run stopped and are sent again)"),
+            }
+        )),
+        OpenKind::Restarted => say(&format!(
+            "restarted {}: the earlier run was discarded",
+            settings.journal.display()
+        )),
+    }
+    Ok(journal)
+}
+
+/// The engine, with the org's limits read first where the API serves them.
+async fn engine(
+    settings: &ApplySettings,
+    http: HttpClient,
+    tokens: &TokenManager,
+    before: &Counts,
+    say: &dyn Fn(&str),
+) -> Executor {
+    let mut config = ExecutorConfig::new(settings.method.clone(), settings.path_template.clone());
+    config.pacer = PacerConfig {
+        max_in_flight: settings.max_in_flight,
+        ..PacerConfig::default()
+    };
+    config.retry = RetryConfig {
+        max_wait: settings.max_wait,
+        ..RetryConfig::default()
+    };
+    config.declared = settings.declared;
+    config.seed = settings.seed;
+    config.expected_items = Some(before.remaining());
+    config.deadline = settings.deadline;
+    let mut executor = Executor::new(
+        config,
+        http,
+        tokens.clone(),
+        settings.endpoints.api_base.clone(),
+    );
+    if settings.declared.is_none() {
+        match executor.read_org_limits().await {
+            Ok(Some(limit)) => say(&format!(
+                "the organization's limits API reports {limit} requests a minute per token"
+            )),
+            Ok(None) => {}
+            Err(err) => say(&format!("could not read the organization's limits: {err}")),
+        }
+    }
+    say(&format!(
+        "{} items: {} to send, {} already done, {} skipped",
+        before.total,
+        before.remaining(),
+        before.done,
+        before.skipped
+    ));
+    executor
+}
+
+/// The plan against the deadline, before the first item is sent; refuses (exit 4) a run that
+/// cannot make it under `--deadline-policy abort`.
+fn plan_or_refuse(
+    settings: &ApplySettings,
+    executor: &Executor,
+    remaining: u64,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<()> {
+    let plan = executor.plan(remaining, Duration::ZERO, None, settings.deadline);
+    say(&format!("plan: {}", plan.reason));
+    if plan.meets_deadline == Some(false) && settings.deadline_policy == DeadlinePolicy::Abort {
+        return Err(Exit::with_code(
+            exit::DEADLINE_MISSED,
+            format!(
+                "the deadline cannot be met, so nothing was sent (--deadline-policy abort): {}",
+                plan.reason
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What the send phase leaves for the report.
+struct Sent {
+    summary: Summary,
+    transport_errors: std::collections::BTreeMap<String, u64>,
+}
+
+/// The run: the input is reread and merged with the journal's pending items, so memory stays
+/// constant whatever the input's size.
+async fn send(
+    settings: &ApplySettings,
+    journal: &Journal,
+    input: &Input,
+    validation: &Validation,
+    executor: &mut Executor,
+    before: &Counts,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Sent> {
+    let jtl = match &settings.jtl {
+        Some(path) => Some(JtlWriter::create(path)?),
+        None => None,
+    };
+    let label = format!("{} {}", settings.method, settings.path_template);
+    let mut observer = ApplyObserver::new(
+        journal,
+        jtl,
+        label,
+        settings.display,
+        before.total - before.skipped,
+        before.done + before.failed,
+        settings.deadline,
+    );
+    let read_error: RefCell<Option<anyhow::Error>> = RefCell::new(None);
+    let mut cursor = journal.pending();
+    let rows = input.rows(validation).map_err(Exit::usage)?;
+    let jobs = rows.map_while(|item| match item {
+        Ok(item) => Some(item),
+        Err(err) => {
+            read_error
+                .borrow_mut()
+                .get_or_insert(anyhow::anyhow!(err.to_string()));
+            None
+        }
+    });
+    let jobs = jobs.filter_map(|item| {
+        let Item::Valid(row) = item else { return None };
+        match cursor.take_line(row.line) {
+            Ok(Some(_)) => Some(Job {
+                line: row.line,
+                user_id: row.user_id,
+                body: row.body.into(),
+            }),
+            Ok(None) => None,
+            Err(err) => {
+                read_error
+                    .borrow_mut()
+                    .get_or_insert(anyhow::Error::new(err));
+                None
+            }
+        }
+    });
+    let summary = executor.run(jobs, &mut observer, shutdown).await;
+    observer.finish();
+    if let Some(mut jtl) = observer.take_jtl() {
+        jtl.flush()?;
+        jtl.finish()?;
+    }
+    if let Some(err) = observer.jtl_error.take() {
+        say(
+            settings.display,
+            &format!("warning: the JTL file is incomplete: {err:#}"),
+        );
+    }
+    if let Some(err) = read_error.into_inner() {
+        return Err(err.context(
+            "the input could not be reread during the run; the journal holds what was done",
+        ));
+    }
+    if let Some(err) = &summary.observer_error {
+        anyhow::bail!(
+            "the journal could not record the run ({err}); the requests in flight finished, nothing more was sent"
+        );
+    }
+    Ok(Sent {
+        summary,
+        transport_errors: observer.transport_errors.clone(),
+    })
+}
+
+/// The report and the summary, and the exit code they call for.
+fn report_and_exit(
+    settings: &ApplySettings,
+    journal: &Journal,
+    sent: &Sent,
+    ideal: Option<Duration>,
+    tokens_minted: u64,
+    started: Instant,
+) -> anyhow::Result<Outcome> {
+    let summary = &sent.summary;
+    let counts = journal.counts()?;
+    let elapsed = started.elapsed();
+    let report = Report {
+        items_total: counts.total,
+        items_succeeded: counts.done,
+        items_failed: counts.failed,
+        items_skipped: counts.skipped,
+        items_remaining: counts.remaining(),
+        items_possibly_sent_twice: journal.possibly_sent_at_open(),
+        requests_sent: summary.progress.requests,
+        responses_by_status: summary.progress.responses_by_status.clone(),
+        transport_errors: sent.transport_errors.clone(),
+        throttled: summary.progress.throttled,
+        retries: summary.progress.retries,
+        tokens_minted,
+        elapsed_s: elapsed.as_secs_f64(),
+        sending_s: summary.progress.elapsed.as_secs_f64(),
+        ideal_s: ideal.map(|d| d.as_secs_f64()),
+        deadline_s: settings.deadline.map(|d| d.as_secs_f64()),
+        met_deadline: settings
+            .deadline
+            .map(|d| elapsed <= d && counts.remaining() == 0),
+        resumed: journal.open_kind() == OpenKind::Resumed,
+        input: settings.input.display().to_string(),
+        journal: settings.journal.display().to_string(),
+        method: settings.method.to_string(),
+        path_template: settings.path_template.clone(),
+        bulk: None,
+        failed_items: Vec::new(),
+    };
+    if let Some(path) = &settings.report {
+        report
+            .write_json_streaming(path, report::failed_items(journal))
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    if settings.display == Display::Json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "summary", "report": report})
+        );
+    } else {
+        eprintln!("{}", report.summary());
+    }
+    if let Some(reason) = &summary.stopped_early {
+        eprintln!("stopped early: {reason}");
+    }
+    if summary.interrupted {
+        say(
+            settings.display,
+            &format!(
+                "stopped with {} items still to send; run the same command again to resume from {}",
+                counts.remaining(),
+                settings.journal.display()
+            ),
+        );
+    }
+    let exit_code = if summary.stopped_early.is_some() {
+        exit::ITEMS_FAILED
+    } else if summary.interrupted {
+        exit::INTERRUPTED
+    } else if counts.failed > 0 {
+        exit::ITEMS_FAILED
+    } else if report.met_deadline == Some(false) {
+        exit::DEADLINE_MISSED
+    } else {
+        exit::OK
+    };
+    Ok(Outcome { report, exit_code })
+}
