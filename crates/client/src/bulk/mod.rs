@@ -12,6 +12,8 @@ mod api;
 mod plan;
 mod socket;
 mod upload;
+mod verify;
+mod wait;
 mod workflow;
 
 use std::time::Duration;

@@ -4,17 +4,17 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use pacer_genesys::datetime::{format_seconds, parse_days};
-use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema, OperationStatus};
+use pacer_genesys::datetime::parse_days;
+use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema};
 use tokio::time::Instant;
 
 use super::api::{Api, Unit, UpdateAnswer};
 use super::plan::{self, AgentPlan, Change, Current, Desired};
-use super::socket::{self, Notifications, SocketEvent};
+use super::socket::Notifications;
 use super::upload;
 use super::{
     AgentOutcome, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, OnConflict, PartOutcome,
-    Pending, Phase, PhaseSpan, Step, WeekOutcome,
+    Phase, PhaseSpan, Step, WeekOutcome,
 };
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -59,37 +59,37 @@ pub async fn run(
 }
 
 /// One week as read, then planned, then written.
-struct Week {
-    week: String,
-    schedule: Option<BuScheduleMetadata>,
+pub(super) struct Week {
+    pub(super) week: String,
+    pub(super) schedule: Option<BuScheduleMetadata>,
     /// Lowercase user id to what the server holds.
-    current: HashMap<String, Current>,
+    pub(super) current: HashMap<String, Current>,
     /// Lowercase user ids of the unit's agents known so far.
-    members: HashSet<String>,
-    plans: Vec<AgentPlan>,
-    outcome: WeekOutcome,
+    pub(super) members: HashSet<String>,
+    pub(super) plans: Vec<AgentPlan>,
+    pub(super) outcome: WeekOutcome,
     /// Lowercase user ids of agents whose part failed, with why.
-    failed: HashMap<String, String>,
+    pub(super) failed: HashMap<String, String>,
 }
 
-struct Run<'a> {
-    exec: &'a mut Executor,
-    settings: &'a BulkSettings,
-    journal: &'a mut dyn BulkJournal,
-    progress: &'a mut dyn BulkProgress,
-    started: Instant,
-    outcome: BulkOutcome,
-    socket: Option<Notifications>,
-    socket_down: bool,
+pub(super) struct Run<'a> {
+    pub(super) exec: &'a mut Executor,
+    pub(super) settings: &'a BulkSettings,
+    pub(super) journal: &'a mut dyn BulkJournal,
+    pub(super) progress: &'a mut dyn BulkProgress,
+    pub(super) started: Instant,
+    pub(super) outcome: BulkOutcome,
+    pub(super) socket: Option<Notifications>,
+    pub(super) socket_down: bool,
 }
 
 /// How an operation ended, and how that was learned.
-struct Ended {
-    status: String,
-    message: Option<String>,
-    learned_by: &'static str,
+pub(super) struct Ended {
+    pub(super) status: String,
+    pub(super) message: Option<String>,
+    pub(super) learned_by: &'static str,
     /// The schedule's version after it, when known.
-    version: Option<u64>,
+    pub(super) version: Option<u64>,
 }
 
 fn group(desired: &[Desired]) -> BTreeMap<String, Vec<&Desired>> {
@@ -101,12 +101,12 @@ fn group(desired: &[Desired]) -> BTreeMap<String, Vec<&Desired>> {
 }
 
 impl Run<'_> {
-    fn api(&mut self) -> Api<'_> {
+    pub(super) fn api(&mut self) -> Api<'_> {
         Api { exec: self.exec }
     }
 
     /// Starts a phase: tells the observer and opens its span.
-    fn begin(&mut self, phase: Phase, week: Option<&str>, detail: &str) {
+    pub(super) fn begin(&mut self, phase: Phase, week: Option<&str>, detail: &str) {
         self.end_phase();
         self.progress.phase(phase, detail);
         let now = self.started.elapsed();
@@ -118,14 +118,14 @@ impl Run<'_> {
         });
     }
 
-    fn end_phase(&mut self) {
+    pub(super) fn end_phase(&mut self) {
         let now = self.started.elapsed();
         if let Some(last) = self.outcome.phases.last_mut() {
             last.end = now;
         }
     }
 
-    async fn resolve(&mut self) -> Result<Unit> {
+    pub(super) async fn resolve(&mut self) -> Result<Unit> {
         let wanted = self.settings.business_unit.clone();
         self.begin(Phase::Resolve, None, &format!("business unit {wanted}"));
         let unit = self.api().resolve_unit(&wanted).await?;
@@ -135,7 +135,7 @@ impl Run<'_> {
     }
 
     /// Reads every week's schedule and agents, after finishing any update left pending.
-    async fn read(
+    pub(super) async fn read(
         &mut self,
         unit: &Unit,
         by_week: &BTreeMap<String, Vec<&Desired>>,
@@ -177,7 +177,7 @@ impl Run<'_> {
     }
 
     /// The schedule to write in `week`: the one named, else the published one, else the first.
-    async fn choose_schedule(
+    pub(super) async fn choose_schedule(
         &mut self,
         unit: &Unit,
         week: &str,
@@ -196,7 +196,7 @@ impl Run<'_> {
     }
 
     /// Reads the agents (`only` these, or all) of every management unit in the week's schedule.
-    async fn read_agents(
+    pub(super) async fn read_agents(
         &mut self,
         unit: &Unit,
         state: &mut Week,
@@ -227,7 +227,7 @@ impl Run<'_> {
     }
 
     /// Lists the management units' members when some wanted agent has no schedule to show it.
-    async fn read_members(
+    pub(super) async fn read_members(
         &mut self,
         unit: &Unit,
         state: &mut Week,
@@ -248,7 +248,7 @@ impl Run<'_> {
     }
 
     /// Checks the whole input against the unit; false (with the findings kept) stops the run.
-    fn check(&mut self, unit: &Unit, desired: &[Desired], weeks: &[Week]) -> bool {
+    pub(super) fn check(&mut self, unit: &Unit, desired: &[Desired], weeks: &[Week]) -> bool {
         // Weeks that could not be read (a bad date) have no members to check against.
         let members: HashMap<&str, &HashSet<String>> = weeks
             .iter()
@@ -271,7 +271,12 @@ impl Run<'_> {
     }
 
     /// Plans every agent of every week.
-    fn plan(&mut self, unit: &Unit, by_week: &BTreeMap<String, Vec<&Desired>>, weeks: &mut [Week]) {
+    pub(super) fn plan(
+        &mut self,
+        unit: &Unit,
+        by_week: &BTreeMap<String, Vec<&Desired>>,
+        weeks: &mut [Week],
+    ) {
         self.begin(Phase::Plan, None, "comparing with what the server holds");
         for state in weeks.iter_mut() {
             let wanted = &by_week[&state.week];
@@ -286,7 +291,7 @@ impl Run<'_> {
     }
 
     /// A dry run's result: every agent planned, and the requests the writes would take.
-    fn plan_only(&mut self, weeks: &[Week]) {
+    pub(super) fn plan_only(&mut self, weeks: &[Week]) {
         self.end_phase();
         let mut requests = 0;
         for state in weeks {
@@ -319,7 +324,7 @@ impl Run<'_> {
     }
 
     /// Writes one week: its changed agents in as few parts as the size cap allows.
-    async fn write_week(&mut self, unit: &Unit, state: &mut Week) -> Result<()> {
+    pub(super) async fn write_week(&mut self, unit: &Unit, state: &mut Week) -> Result<()> {
         let entries: Vec<BuUpdateAgentScheduleUploadSchema> =
             state.plans.iter().filter_map(|p| p.entry.clone()).collect();
         if entries.is_empty() {
@@ -339,7 +344,11 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn create_schedule(&mut self, unit: &Unit, week: &str) -> Result<BuScheduleMetadata> {
+    pub(super) async fn create_schedule(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+    ) -> Result<BuScheduleMetadata> {
         if !self.settings.create_schedule {
             return Err(Error::Workflow(format!(
                 "business unit {} has no schedule for the week of {week}: pass --create-schedule to make one, or --schedule ID",
@@ -351,7 +360,7 @@ impl Run<'_> {
     }
 
     /// Sends one part, reading again and sending once more after a conflict when allowed.
-    async fn send_part(
+    pub(super) async fn send_part(
         &mut self,
         unit: &Unit,
         state: &mut Week,
@@ -388,7 +397,7 @@ impl Run<'_> {
         }
     }
 
-    fn fail_part(
+    pub(super) fn fail_part(
         &mut self,
         state: &mut Week,
         part: &[BuUpdateAgentScheduleUploadSchema],
@@ -406,7 +415,7 @@ impl Run<'_> {
 
     /// Uploads a part, asks for its update and waits for its end. Returns the part's outcome,
     /// and the conflict's message when the schedule or an agent changed since it was read.
-    async fn send_once(
+    pub(super) async fn send_once(
         &mut self,
         unit: &Unit,
         state: &mut Week,
@@ -498,7 +507,13 @@ impl Run<'_> {
         Ok((outcome, stale.then_some(message)))
     }
 
-    fn end_update(&mut self, week: &str, key: &str, status: &str, message: &str) -> Result<()> {
+    pub(super) fn end_update(
+        &mut self,
+        week: &str,
+        key: &str,
+        status: &str,
+        message: &str,
+    ) -> Result<()> {
         self.record(Step::UpdateEnded {
             week,
             key,
@@ -507,12 +522,12 @@ impl Run<'_> {
         })
     }
 
-    fn record(&mut self, step: Step<'_>) -> Result<()> {
+    pub(super) fn record(&mut self, step: Step<'_>) -> Result<()> {
         self.journal.record(step).map_err(Error::Journal)
     }
 
     /// After a conflict: reads the schedule and the part's agents again, and plans them anew.
-    async fn reread(
+    pub(super) async fn reread(
         &mut self,
         unit: &Unit,
         state: &mut Week,
@@ -548,270 +563,4 @@ impl Run<'_> {
         }
         Ok(fresh)
     }
-
-    /// Opens the notification socket on the unit's schedules topic, once.
-    async fn ensure_socket(&mut self, unit: &Unit) -> Result<()> {
-        if self.socket.is_some() {
-            return Ok(());
-        }
-        let topic = pacer_genesys::wfm::schedules_topic(&unit.id);
-        let channel = self.api().create_channel().await?;
-        self.api()
-            .subscribe(&channel.id, std::slice::from_ref(&topic))
-            .await?;
-        let notifications = socket::open(
-            &channel.connect_uri,
-            topic,
-            self.settings.heartbeat_timeout,
-            self.settings.allow_insecure,
-        )
-        .await?;
-        self.socket = Some(notifications);
-        self.socket_down = false;
-        Ok(())
-    }
-
-    /// Waits for operation `operation_id` to end: its event on the socket, or, while the socket
-    /// is down, the schedule's version moving past `base_version`.
-    async fn wait(
-        &mut self,
-        unit: &Unit,
-        week: &str,
-        schedule: &str,
-        operation_id: &str,
-        base_version: u64,
-    ) -> Result<Ended> {
-        let deadline = Instant::now() + self.settings.wait_limit;
-        let poll = self.settings.poll_every;
-        loop {
-            let listening = self.socket.is_some() && !self.socket_down;
-            let event = async {
-                match self.socket.as_mut() {
-                    Some(socket) => socket.events.recv().await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                event = event => match event {
-                    Some(SocketEvent::Schedule(n)) if n.operation_id == operation_id => {
-                        return Ok(Ended {
-                            status: status_name(n.status).into(),
-                            message: n.error.clone().map(|e| e.message),
-                            learned_by: "notification",
-                            version: n.result.as_ref().map(|r| r.metadata.version),
-                        });
-                    }
-                    Some(SocketEvent::Schedule(_)) => {}
-                    Some(SocketEvent::Up) => self.socket_down = false,
-                    Some(SocketEvent::Down { reason, gave_up }) => {
-                        self.socket_down = true;
-                        self.outcome.socket_drops += 1;
-                        self.progress.phase(Phase::Wait, &format!("the notification socket is down ({reason}); polling the schedule"));
-                        if gave_up {
-                            self.socket = None;
-                        }
-                    }
-                    None => {
-                        self.socket = None;
-                        self.socket_down = true;
-                    }
-                },
-                () = tokio::time::sleep(poll), if !listening => {
-                    let now = self.api().schedule(unit, week, schedule).await?;
-                    if now.metadata.version > base_version {
-                        self.outcome.polled = true;
-                        return Ok(Ended {
-                            status: "Complete".into(),
-                            message: None,
-                            learned_by: "polling",
-                            version: Some(now.metadata.version),
-                        });
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => {
-                    return Ok(Ended {
-                        status: "Unknown".into(),
-                        message: Some(format!(
-                            "no end of operation {operation_id} was seen within {} s",
-                            self.settings.wait_limit.as_secs()
-                        )),
-                        learned_by: "timeout",
-                        version: None,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Finishes an update a killed run left: waits for it when it was accepted; else sends the
-    /// same key again, which the service refuses when the first request did land.
-    async fn finish_pending(&mut self, unit: &Unit, week: &str, pending: &Pending) -> Result<()> {
-        self.progress.phase(
-            Phase::Wait,
-            &format!(
-                "finishing the update a previous run left (key {})",
-                short(&pending.key)
-            ),
-        );
-        self.ensure_socket(unit).await?;
-        let operation_id = match &pending.operation_id {
-            Some(id) => Some(id.clone()),
-            None => match self
-                .api()
-                .update(unit, week, &pending.schedule_id, &pending.key)
-                .await?
-            {
-                UpdateAnswer::Accepted { operation_id } => {
-                    self.record(Step::UpdateAccepted {
-                        week,
-                        key: &pending.key,
-                        operation_id: &operation_id,
-                    })?;
-                    Some(operation_id)
-                }
-                UpdateAnswer::KeyRefused { message } if message.contains("already used") => None,
-                UpdateAnswer::KeyRefused { message } | UpdateAnswer::Conflict { message } => {
-                    return self.end_update(week, &pending.key, "NotApplied", &message);
-                }
-            },
-        };
-        // The event may have passed while no run listened: the schedule's version tells.
-        let ended = self
-            .wait_version(
-                unit,
-                week,
-                &pending.schedule_id,
-                operation_id.as_deref(),
-                pending.base_version,
-            )
-            .await?;
-        self.end_update(
-            week,
-            &pending.key,
-            &ended.status,
-            ended.message.as_deref().unwrap_or(""),
-        )
-    }
-
-    /// Like [`Run::wait`], polling from the start.
-    async fn wait_version(
-        &mut self,
-        unit: &Unit,
-        week: &str,
-        schedule: &str,
-        operation_id: Option<&str>,
-        base_version: u64,
-    ) -> Result<Ended> {
-        let now = self.api().schedule(unit, week, schedule).await?;
-        if now.metadata.version > base_version {
-            return Ok(Ended {
-                status: "Complete".into(),
-                message: None,
-                learned_by: "resumed",
-                version: Some(now.metadata.version),
-            });
-        }
-        let was_down = self.socket_down;
-        self.socket_down = true;
-        let ended = self
-            .wait(
-                unit,
-                week,
-                schedule,
-                operation_id.unwrap_or(""),
-                base_version,
-            )
-            .await;
-        self.socket_down = was_down;
-        ended
-    }
-
-    /// Reads every written agent back and compares it with the input.
-    async fn verify(
-        &mut self,
-        unit: &Unit,
-        by_week: &BTreeMap<String, Vec<&Desired>>,
-        weeks: &[Week],
-    ) -> Result<()> {
-        for state in weeks {
-            let wanted = &by_week[&state.week];
-            let sent = state.plans.iter().any(|p| p.entry.is_some());
-            let read = if sent {
-                self.begin(Phase::Verify, Some(&state.week), "reading the agents back");
-                self.read_back(unit, state).await?
-            } else {
-                HashMap::new()
-            };
-            for (plan, desired) in state.plans.iter().zip(wanted.iter()) {
-                let key = plan.user_id.to_ascii_lowercase();
-                let (state_name, reason) = if plan.change == Change::Unchanged {
-                    ("unchanged", None)
-                } else if let Some(reason) = state.failed.get(&key) {
-                    ("failed", Some(reason.clone()))
-                } else {
-                    match plan::verify(unit, desired, read.get(&key).map(Vec::as_slice)) {
-                        Ok(()) => ("written", None),
-                        Err(reason) => ("differs", Some(reason)),
-                    }
-                };
-                self.outcome.agents.push(AgentOutcome {
-                    line: plan.line,
-                    user_id: plan.user_id.clone(),
-                    week: state.week.clone(),
-                    change: plan.change,
-                    state: state_name,
-                    reason,
-                });
-            }
-        }
-        self.end_phase();
-        Ok(())
-    }
-
-    /// The week's shifts per agent as the server holds them now: one search of the unit's
-    /// published schedules, or the schedule's own queries when it is not published.
-    async fn read_back(
-        &mut self,
-        unit: &Unit,
-        state: &Week,
-    ) -> Result<HashMap<String, Vec<pacer_genesys::wfm::BuAgentScheduleShift>>> {
-        let published = state.schedule.as_ref().is_some_and(|s| s.published);
-        let mut read = HashMap::new();
-        if published {
-            let day = parse_days(&state.week).unwrap_or_default();
-            let (from, to) = plan::week_bounds(unit, day);
-            let found = self
-                .api()
-                .search(unit, &format_seconds(from), &format_seconds(to), None)
-                .await?;
-            for agent in found {
-                read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
-            }
-        } else if let Some(schedule) = &state.schedule {
-            for mu in &unit.management_units {
-                let agents = self
-                    .api()
-                    .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
-                    .await?;
-                for agent in agents {
-                    read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
-                }
-            }
-        }
-        Ok(read)
-    }
-}
-
-fn status_name(status: OperationStatus) -> &'static str {
-    match status {
-        OperationStatus::Processing => "Processing",
-        OperationStatus::Complete => "Complete",
-        OperationStatus::Canceled => "Canceled",
-        OperationStatus::Error => "Error",
-    }
-}
-
-/// The start of an id, enough to tell it in a message.
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
 }

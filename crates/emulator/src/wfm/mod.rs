@@ -7,6 +7,7 @@
 mod arena;
 mod config;
 pub mod org;
+mod queries;
 pub mod render;
 pub mod routes;
 pub mod schedules;

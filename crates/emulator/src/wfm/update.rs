@@ -12,7 +12,8 @@ use pacer_genesys::wfm::{
 
 use crate::state::Inner;
 use crate::wfm::lock;
-use crate::wfm::routes::{Ctx, offer_download};
+use crate::wfm::queries::offer_download;
+use crate::wfm::routes::Ctx;
 use crate::wfm::schedules::{Schedule, Units};
 use crate::wfm::upload;
 

@@ -1,0 +1,198 @@
+//! The agent-schedule reads: a schedule's query by management unit (inline, by download URL, or
+//! asynchronously by notification) and the business unit's search of published shifts.
+
+use pacer_genesys::datetime::parse_seconds;
+use pacer_genesys::errors::codes;
+use pacer_genesys::wfm::{
+    BuAgentScheduleSearchResponse, BuAgentSchedulesSearchResponse,
+    BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
+    BuQueryAgentSchedulesRequest, BuSchedulePublishedReference, BuSearchAgentSchedulesRequest,
+    IdRef, OperationStatus,
+};
+
+use crate::agents::format_uuid;
+use crate::respond::{json, json_value};
+use crate::wfm::lock;
+use crate::wfm::render::AgentSchedules;
+use crate::wfm::routes::{Answer, Ctx, Problem, find_bu, find_schedule};
+use crate::wfm::transfer::DOWNLOAD_LIFETIME;
+use crate::wfm::update;
+
+pub(super) fn query_agent_schedules(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    week_id: &str,
+    schedule_id: &str,
+    request: BuQueryAgentSchedulesRequest,
+) -> Answer {
+    let (bu, schedule) = find_schedule(ctx, bu_id, week_id, schedule_id)?;
+    let inner = ctx.inner;
+    let org = &inner.wfm.org;
+    let Some(mu) = org
+        .management_unit(&request.management_unit_id)
+        .filter(|&m| org.management_units[m].business_unit == bu)
+    else {
+        return Err(Problem::bad_request(format!(
+            "managementUnitId {} is not a management unit of this business unit.",
+            request.management_unit_id
+        )));
+    };
+    let (lo, hi) = org.management_units[mu].agents;
+    let unit = &org.business_units[bu];
+    let wanted: Vec<u32> = match &request.user_ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| inner.agents.find(id))
+            .filter(|a| (lo..hi).contains(a))
+            .collect(),
+        None => (lo..hi).collect(),
+    };
+    let (result, count) = {
+        let schedule = lock(&schedule);
+        let view = AgentSchedules {
+            schedule: &schedule,
+            unit,
+            agents: &inner.agents,
+            list: &wanted,
+        };
+        let bytes = serde_json::to_vec(&view).map_err(|_| {
+            Problem::new(
+                500,
+                codes::INTERNAL_SERVER_ERROR,
+                "The server encountered an unexpected condition.",
+            )
+        })?;
+        (bytes, view.count())
+    };
+    let force_async = ctx.query("forceAsync").as_deref() == Some("true");
+    let force_download = ctx.query("forceDownloadService").as_deref() == Some("true");
+    let large = count > inner.config.wfm.inline_query_agents as usize;
+    if force_async {
+        let operation_id = inner.wfm.new_id();
+        update::finish_query(inner, ctx, bu, operation_id.clone(), &result);
+        let body = BuAsyncAgentSchedulesQueryResponse {
+            status: OperationStatus::Processing,
+            operation_id: Some(operation_id),
+            result: None,
+            download_url: None,
+        };
+        return Ok(json_value(200, &body, ctx.cid));
+    }
+    if large || force_download {
+        let body = BuAsyncAgentSchedulesQueryResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: None,
+            download_url: Some(offer_download(ctx, &result)),
+        };
+        return Ok(json_value(200, &body, ctx.cid));
+    }
+    // The result is inline: `BuAsyncAgentSchedulesQueryResponse` around bytes already written.
+    let mut body = Vec::with_capacity(result.len() + 40);
+    body.extend_from_slice(br#"{"status":"Complete","result":"#);
+    body.extend_from_slice(&result);
+    body.push(b'}');
+    Ok(json(200, body, ctx.cid))
+}
+
+/// `agentschedules/search`: the unit's published shifts starting in `[startDate, endDate)`,
+/// from every published schedule that overlaps the range, inline or by download URL.
+pub(super) fn search_agent_schedules(
+    ctx: &Ctx<'_>,
+    bu_id: &str,
+    request: BuSearchAgentSchedulesRequest,
+) -> Answer {
+    let bu = find_bu(ctx, bu_id)?;
+    let inner = ctx.inner;
+    let range = |text: &str, field: &str| {
+        parse_seconds(text)
+            .map_err(|reason| Problem::bad_request(format!("{field} `{text}` {reason}.")))
+    };
+    let (from, to) = (
+        range(&request.start_date, "startDate")?,
+        range(&request.end_date, "endDate")?,
+    );
+    if to <= from || to - from > 100 * 86_400 {
+        return Err(Problem::bad_request(
+            "endDate must be after startDate, and the range at most 100 days.",
+        ));
+    }
+    let org = &inner.wfm.org;
+    let unit = &org.business_units[bu];
+    let wanted: Vec<u32> = match &request.user_ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| org.member(&inner.agents, bu, id))
+            .collect(),
+        None => (unit.agents.0..unit.agents.1).collect(),
+    };
+    let mut published = Vec::new();
+    let mut shifts: Vec<Vec<pacer_genesys::wfm::BuAgentScheduleShift>> =
+        vec![Vec::new(); wanted.len()];
+    let mut present = vec![false; wanted.len()];
+    for schedule in inner.wfm.schedules_of(bu, None) {
+        let schedule = lock(&schedule);
+        let (start, end) = schedule.bounds(unit);
+        if !schedule.published || end <= from || start >= to {
+            continue;
+        }
+        published.push(BuSchedulePublishedReference {
+            id: schedule.id.clone(),
+            week_date: pacer_genesys::datetime::format_days(schedule.week),
+            week_count: schedule.week_count,
+        });
+        for (i, &agent) in wanted.iter().enumerate() {
+            if let Some((_, stored)) = schedule.shifts_of(unit, agent) {
+                present[i] = true;
+                shifts[i].extend(
+                    stored
+                        .iter()
+                        .filter(|s| (from..to).contains(&s.start))
+                        .map(|s| crate::wfm::render::typed_shift(unit, s)),
+                );
+            }
+        }
+    }
+    let agent_schedules = wanted
+        .iter()
+        .zip(shifts)
+        .zip(present)
+        .filter(|(_, present)| *present)
+        .map(|((&agent, shifts), _)| BuAgentScheduleSearchResponse {
+            user: IdRef::new(format_uuid(inner.agents.id(agent))),
+            shifts,
+            full_day_time_off_markers: Vec::new(),
+        })
+        .collect::<Vec<_>>();
+    let large = agent_schedules.len() > inner.config.wfm.inline_query_agents as usize;
+    let result = BuAgentSchedulesSearchResponse {
+        agent_schedules,
+        business_unit_time_zone: Some(unit.time_zone.to_string()),
+        published_schedules: published,
+    };
+    let body = if large {
+        let bytes = serde_json::to_vec(&result).unwrap_or_default();
+        BuAsyncAgentSchedulesSearchResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: None,
+            download_url: Some(offer_download(ctx, &bytes)),
+        }
+    } else {
+        BuAsyncAgentSchedulesSearchResponse {
+            status: OperationStatus::Complete,
+            operation_id: None,
+            result: Some(result),
+            download_url: None,
+        }
+    };
+    Ok(json_value(200, &body, ctx.cid))
+}
+
+/// Keeps a query's result for download and returns its URL.
+pub fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
+    let id = ctx.inner.wfm.new_id();
+    let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
+    ctx.inner.wfm.transfers.offer(id.clone(), result, expires);
+    format!("{}/__emulator/downloads/{id}", ctx.origin("http"))
+}
