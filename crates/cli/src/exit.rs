@@ -12,6 +12,8 @@ pub const ITEMS_FAILED: u8 = 3;
 pub const DEADLINE_MISSED: u8 = 4;
 /// `pacer status`: the run is not finished yet.
 pub const UNFINISHED: u8 = 5;
+/// The run did everything asked, but a `--threshold` failed.
+pub const THRESHOLD_FAILED: u8 = 6;
 /// The run was interrupted (Ctrl-C) before it finished; the journal resumes it.
 pub const INTERRUPTED: u8 = 130;
 

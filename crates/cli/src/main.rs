@@ -4,7 +4,10 @@ mod args;
 mod commands;
 mod exit;
 mod input;
+mod latency;
+mod metrics;
 mod report;
+mod thresholds;
 
 use std::process::ExitCode;
 

@@ -57,12 +57,28 @@ pub struct Report {
     pub journal: String,
     pub method: String,
     pub path_template: String,
+    /// Request latency percentiles (seconds), from an HDR histogram; `None` without requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+    /// Every `--threshold`, judged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<crate::thresholds::Judged>,
     /// The schedule update's own figures (phases, uploads, operations, agents verified), when
     /// the run took the business unit's bulk path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk: Option<serde_json::Value>,
     /// Every failed item with its reason, in line order.
     pub failed_items: Vec<FailedItem>,
+}
+
+/// Latency percentiles of a run's requests, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub count: u64,
+    pub p50_s: f64,
+    pub p90_s: f64,
+    pub p99_s: f64,
+    pub max_s: f64,
 }
 
 /// A failed item as the report lists it: the journal's own record.
@@ -204,6 +220,16 @@ impl Report {
             self.retries,
             self.tokens_minted,
         ));
+        if let Some(latency) = &self.latency {
+            let ms = |s: f64| s * 1000.0;
+            out.push_str(&format!(
+                "latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n",
+                ms(latency.p50_s),
+                ms(latency.p90_s),
+                ms(latency.p99_s),
+                ms(latency.max_s)
+            ));
+        }
         match (self.deadline_s, self.met_deadline) {
             (Some(deadline), Some(true)) => {
                 out.push_str(&format!("deadline {deadline:.0} s: met\n"))
@@ -439,6 +465,8 @@ mod tests {
             journal: "agents.csv.pacer.sqlite".into(),
             method: "PUT".into(),
             path_template: "/api/v2/wfm/usersettings/{userId}/schedule".into(),
+            latency: None,
+            thresholds: Vec::new(),
             bulk: None,
             failed_items: vec![
                 FailedItem {

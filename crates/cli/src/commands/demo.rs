@@ -175,6 +175,8 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         deadline_policy: DeadlinePolicy::Warn,
         report: Some(report.clone()),
         jtl: Some(dir.join("requests.jtl")),
+        metrics: None,
+        thresholds: Vec::new(),
         display: if std::io::stderr().is_terminal() {
             Display::Bar
         } else {

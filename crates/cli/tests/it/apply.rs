@@ -162,3 +162,57 @@ fn a_run_killed_with_sigkill_is_finished_by_a_rerun() {
     eprintln!("killed at {before} writes; {doubled} written twice; {stderr}");
     assert!(doubled <= 64, "{doubled} agents written twice: {stderr}");
 }
+
+#[test]
+fn thresholds_judge_the_run_and_a_failed_one_exits_6() {
+    let emu = Emu::start(Profile::Seed, 20);
+    let dir = Dir::new("thresholds");
+    let agents: Vec<String> = (0..5).map(|i| emu.agent(i)).collect();
+    let file = dir.write("in.csv", &csv_for(&agents));
+    let report = dir.path("report.json");
+    let metrics = dir.path("run.prom");
+    let passing = [
+        "apply",
+        file.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--metrics",
+        metrics.to_str().unwrap(),
+        "--threshold",
+        "failed==0",
+        "--threshold",
+        "p99_latency<30s",
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &passing), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("threshold failed==0 passed: 0"), "{stderr}");
+    assert!(stderr.contains("latency p50"), "{stderr}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["thresholds"][1]["passed"], true);
+    assert!(written["latency"]["p99_s"].as_f64().unwrap() > 0.0);
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(text.contains("pacer_requests_total 5\n"), "{text}");
+
+    let failing = [
+        "apply",
+        file.to_str().unwrap(),
+        "--restart",
+        "--threshold",
+        "requests<2",
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &failing), &dir.0);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(
+        stderr.contains("threshold requests<2 FAILED: 5"),
+        "{stderr}"
+    );
+
+    let unknown = ["apply", file.to_str().unwrap(), "--threshold", "speed>1"];
+    let (code, _, stderr) = run(pacer(&emu.base, &unknown), &dir.0);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`speed` is not a metric (known: elapsed"),
+        "{stderr}"
+    );
+}

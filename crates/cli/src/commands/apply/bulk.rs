@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use pacer_client::bulk::{
     self, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, Desired, DesiredActivity,
     DesiredShift, Pending, Phase, Step,
@@ -17,7 +16,7 @@ use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
-use super::{Outcome, authenticate, open_journal, say};
+use super::{Outcome, authenticate, judge_exit, open_journal, publish, say};
 use crate::exit::{self, Exit};
 use crate::input::{Input, Item, Validation};
 use crate::report::{JtlWriter, Report};
@@ -444,7 +443,11 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
     let elapsed = run.started.elapsed();
     let mut responses_by_status = std::collections::BTreeMap::new();
     let mut transport_errors = std::collections::BTreeMap::new();
+    let mut latencies = crate::latency::Latencies::default();
     for record in run.records {
+        if record.status.is_some() {
+            latencies.record(record.latency);
+        }
         match (record.status, record.error_kind) {
             (Some(status), _) => *responses_by_status.entry(status).or_insert(0) += 1,
             (None, kind) => {
@@ -454,7 +457,7 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
             }
         }
     }
-    let report = Report {
+    let mut report = Report {
         items_total: counts
             .as_ref()
             .map_or(outcome.agents.len() as u64, |c| c.total),
@@ -480,31 +483,24 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
             .unwrap_or_default(),
         method: "BULK".into(),
         path_template: format!("businessunit {}", outcome.unit_name),
+        latency: latencies.summary(),
         bulk: Some(bulk_json(outcome)),
         ..Report::default()
     };
-    if let Some(path) = &settings.report {
-        let written = match journal {
-            Some(journal) => {
-                report.write_json_streaming(path, crate::report::failed_items(journal))
-            }
-            None => report
-                .write_json_streaming(path, std::iter::empty::<Result<_, pacer_journal::Error>>()),
-        };
-        if let Err(err) = written.with_context(|| format!("cannot write {}", path.display())) {
-            eprintln!("warning: {err:#}");
-        }
+    if let Err(err) = publish(settings, &mut report, journal) {
+        eprintln!("warning: {err:#}");
     }
     if !settings.dry_run {
         summarize(settings, outcome, elapsed);
     }
-    let exit_code = if outcome.failed() > 0 {
+    let code = if outcome.failed() > 0 {
         exit::ITEMS_FAILED
     } else if report.met_deadline == Some(false) {
         exit::DEADLINE_MISSED
     } else {
         exit::OK
     };
+    let exit_code = judge_exit(settings, &report, code);
     Outcome { report, exit_code }
 }
 

@@ -183,3 +183,47 @@ fn say(display: Display, text: &str) {
         eprintln!("{text}");
     }
 }
+
+/// Judges the thresholds into the report, then writes the JSON report (`--report`, with the
+/// journal's failed items) and the Prometheus text (`--metrics`).
+fn publish(
+    settings: &ApplySettings,
+    report: &mut Report,
+    journal: Option<&Journal>,
+) -> anyhow::Result<()> {
+    report.thresholds = crate::thresholds::judge(report, &settings.thresholds);
+    if let Some(path) = &settings.report {
+        let written = match journal {
+            Some(journal) => {
+                report.write_json_streaming(path, crate::report::failed_items(journal))
+            }
+            None => report
+                .write_json_streaming(path, std::iter::empty::<Result<_, pacer_journal::Error>>()),
+        };
+        written.with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    if let Some(path) = &settings.metrics {
+        std::fs::write(path, crate::metrics::prometheus(report))
+            .with_context(|| format!("cannot write the metrics {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Prints each threshold's judgement, and turns a clean exit into 6 when one failed.
+fn judge_exit(settings: &ApplySettings, report: &Report, code: u8) -> u8 {
+    for judged in &report.thresholds {
+        if settings.display == Display::Json {
+            println!(
+                "{}",
+                serde_json::json!({"event": "threshold", "judged": judged})
+            );
+        } else {
+            eprintln!("{judged}");
+        }
+    }
+    if code == crate::exit::OK && report.thresholds.iter().any(|j| !j.passed) {
+        crate::exit::THRESHOLD_FAILED
+    } else {
+        code
+    }
+}

@@ -10,6 +10,7 @@ use pacer_journal::{Change, Journal};
 
 use super::early_stop::AlikeFailures;
 use super::settings::Display;
+use crate::latency::Latencies;
 use crate::report::{JtlWriter, Sample, SampleOutcome};
 
 /// How often plain progress lines are printed when there is no bar.
@@ -34,6 +35,8 @@ pub struct ApplyObserver<'j> {
     pub jtl_error: Option<anyhow::Error>,
     /// The first outcomes, to stop a run whose items all fail alike.
     first: AlikeFailures,
+    /// The latency of every answered request.
+    pub latencies: Latencies,
 }
 
 impl<'j> ApplyObserver<'j> {
@@ -70,6 +73,7 @@ impl<'j> ApplyObserver<'j> {
             transport_errors: BTreeMap::new(),
             jtl_error: None,
             first: AlikeFailures::default(),
+            latencies: Latencies::default(),
         }
     }
 
@@ -175,6 +179,9 @@ impl Observer for ApplyObserver<'_> {
         }
         for event in events {
             if let Event::Request(record) = event {
+                if record.status.is_some() {
+                    self.latencies.record(record.latency);
+                }
                 if let Some(kind) = record.error_kind {
                     *self.transport_errors.entry(kind.to_string()).or_default() += 1;
                 }

@@ -4,17 +4,19 @@
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use pacer_client::{Executor, ExecutorConfig, HttpClient, Job, Summary, TokenManager};
 use pacer_core::pacer::PacerConfig;
 use pacer_core::retry::RetryConfig;
 use pacer_journal::{Counts, Journal, OpenKind, RunSpec};
 
 use super::observer::ApplyObserver;
-use super::{ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, open_journal, say};
+use super::{
+    ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, judge_exit, open_journal,
+    publish, say,
+};
 use crate::exit::{self, Exit};
 use crate::input::{Input, Item, Validation};
-use crate::report::{self, JtlWriter, Report};
+use crate::report::{JtlWriter, Report};
 
 /// Runs the per-agent path of a validated input until done or `shutdown` completes.
 pub async fn execute(
@@ -162,6 +164,7 @@ fn plan_or_refuse(
 struct Sent {
     summary: Summary,
     transport_errors: std::collections::BTreeMap<String, u64>,
+    latency: Option<crate::report::Latency>,
 }
 
 /// The run: the input is reread and merged with the journal's pending items, so memory stays
@@ -243,6 +246,7 @@ async fn send(
     Ok(Sent {
         summary,
         transport_errors: observer.transport_errors.clone(),
+        latency: observer.latencies.summary(),
     })
 }
 
@@ -258,7 +262,7 @@ fn report_and_exit(
     let summary = &sent.summary;
     let counts = journal.counts()?;
     let elapsed = started.elapsed();
-    let report = Report {
+    let mut report = Report {
         items_total: counts.total,
         items_succeeded: counts.done,
         items_failed: counts.failed,
@@ -283,14 +287,12 @@ fn report_and_exit(
         journal: settings.journal.display().to_string(),
         method: settings.method.to_string(),
         path_template: settings.path_template.clone(),
+        latency: sent.latency,
+        thresholds: Vec::new(),
         bulk: None,
         failed_items: Vec::new(),
     };
-    if let Some(path) = &settings.report {
-        report
-            .write_json_streaming(path, report::failed_items(journal))
-            .with_context(|| format!("cannot write the report {}", path.display()))?;
-    }
+    publish(settings, &mut report, Some(journal))?;
     if settings.display == Display::Json {
         println!(
             "{}",
@@ -312,7 +314,7 @@ fn report_and_exit(
             ),
         );
     }
-    let exit_code = if summary.stopped_early.is_some() {
+    let code = if summary.stopped_early.is_some() {
         exit::ITEMS_FAILED
     } else if summary.interrupted {
         exit::INTERRUPTED
@@ -323,5 +325,6 @@ fn report_and_exit(
     } else {
         exit::OK
     };
+    let exit_code = judge_exit(settings, &report, code);
     Ok(Outcome { report, exit_code })
 }

@@ -17,6 +17,7 @@ use pacer_core::limiter::{Algorithm, LimitSpec};
 
 use crate::exit::Exit;
 use crate::input::Format;
+use crate::thresholds::Threshold;
 use pacer_emulator::units::{Rate, parse_duration};
 
 /// Arguments of `pacer apply`.
@@ -128,6 +129,16 @@ pub struct ApplyArgs {
     /// Write one line per request here, in JMeter's CSV result format.
     #[arg(long, value_name = "FILE")]
     pub jtl: Option<PathBuf>,
+
+    /// Write the run's figures here as Prometheus text, for people who scrape.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+
+    /// A pass or fail judgement of the run, as k6 has them: `METRIC OP VALUE`, e.g.
+    /// `throttled_rate<0.01`, `elapsed<5m`, `p99_latency<2s`, `failed==0`; repeatable. A failed
+    /// one exits 6 (README lists the metrics).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
 
     /// Print one JSON event per line on standard output, for machines.
     #[arg(long)]
@@ -274,6 +285,8 @@ pub struct ApplySettings {
     pub deadline_policy: DeadlinePolicy,
     pub report: Option<PathBuf>,
     pub jtl: Option<PathBuf>,
+    pub metrics: Option<PathBuf>,
+    pub thresholds: Vec<Threshold>,
     pub display: Display,
     pub seed: u64,
     /// `Some` when the run takes the business unit's schedule update.
@@ -373,6 +386,14 @@ impl ApplySettings {
         };
 
         let (bulk, path_reason) = choose_path(&args)?;
+        let thresholds = args
+            .thresholds
+            .iter()
+            .map(|text| {
+                text.parse::<Threshold>()
+                    .map_err(|reason| Exit::usage(format!("--threshold: {reason}")))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let journal = args
             .journal
             .clone()
@@ -417,6 +438,8 @@ impl ApplySettings {
             deadline_policy: args.deadline_policy,
             report: args.report,
             jtl: args.jtl,
+            metrics: args.metrics,
+            thresholds,
             display,
             seed: args.seed,
             bulk,
