@@ -3,11 +3,13 @@
 mod args;
 mod commands;
 mod exit;
+mod html;
 mod input;
 mod latency;
 mod metrics;
 mod report;
 mod thresholds;
+mod timeline;
 
 use std::process::ExitCode;
 

@@ -175,6 +175,7 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         deadline_policy: DeadlinePolicy::Warn,
         report: Some(report.clone()),
         jtl: Some(dir.join("requests.jtl")),
+        html: None,
         metrics: None,
         thresholds: Vec::new(),
         display: if std::io::stderr().is_terminal() {

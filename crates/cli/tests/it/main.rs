@@ -4,4 +4,5 @@
 mod apply;
 mod bad_input;
 mod bulk;
+mod html;
 mod support;

@@ -444,7 +444,9 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
     let mut responses_by_status = std::collections::BTreeMap::new();
     let mut transport_errors = std::collections::BTreeMap::new();
     let mut latencies = crate::latency::Latencies::default();
+    let mut timeline = crate::timeline::Timeline::default();
     for record in run.records {
+        timeline.record(record);
         if record.status.is_some() {
             latencies.record(record.latency);
         }
@@ -487,7 +489,7 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
         bulk: Some(bulk_json(outcome)),
         ..Report::default()
     };
-    if let Err(err) = publish(settings, &mut report, journal) {
+    if let Err(err) = publish(settings, &mut report, journal, &timeline) {
         eprintln!("warning: {err:#}");
     }
     if !settings.dry_run {

@@ -190,6 +190,7 @@ fn publish(
     settings: &ApplySettings,
     report: &mut Report,
     journal: Option<&Journal>,
+    timeline: &crate::timeline::Timeline,
 ) -> anyhow::Result<()> {
     report.thresholds = crate::thresholds::judge(report, &settings.thresholds);
     if let Some(path) = &settings.report {
@@ -201,6 +202,12 @@ fn publish(
                 .write_json_streaming(path, std::iter::empty::<Result<_, pacer_journal::Error>>()),
         };
         written.with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    if let Some(path) = &settings.html {
+        let title = format!("pacer apply {}", settings.input.display());
+        let page = crate::html::render(&title, report, timeline)?;
+        std::fs::write(path, page)
+            .with_context(|| format!("cannot write the HTML report {}", path.display()))?;
     }
     if let Some(path) = &settings.metrics {
         std::fs::write(path, crate::metrics::prometheus(report))

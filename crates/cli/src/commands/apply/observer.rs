@@ -12,6 +12,7 @@ use super::early_stop::AlikeFailures;
 use super::settings::Display;
 use crate::latency::Latencies;
 use crate::report::{JtlWriter, Sample, SampleOutcome};
+use crate::timeline::Timeline;
 
 /// How often plain progress lines are printed when there is no bar.
 const LINE_EVERY: Duration = Duration::from_secs(5);
@@ -37,6 +38,8 @@ pub struct ApplyObserver<'j> {
     first: AlikeFailures,
     /// The latency of every answered request.
     pub latencies: Latencies,
+    /// The run per second, for the HTML report.
+    pub timeline: Timeline,
 }
 
 impl<'j> ApplyObserver<'j> {
@@ -74,6 +77,7 @@ impl<'j> ApplyObserver<'j> {
             jtl_error: None,
             first: AlikeFailures::default(),
             latencies: Latencies::default(),
+            timeline: Timeline::default(),
         }
     }
 
@@ -182,6 +186,7 @@ impl Observer for ApplyObserver<'_> {
                 if record.status.is_some() {
                     self.latencies.record(record.latency);
                 }
+                self.timeline.record(record);
                 if let Some(kind) = record.error_kind {
                     *self.transport_errors.entry(kind.to_string()).or_default() += 1;
                 }

@@ -165,6 +165,7 @@ struct Sent {
     summary: Summary,
     transport_errors: std::collections::BTreeMap<String, u64>,
     latency: Option<crate::report::Latency>,
+    timeline: crate::timeline::Timeline,
 }
 
 /// The run: the input is reread and merged with the journal's pending items, so memory stays
@@ -247,6 +248,7 @@ async fn send(
         summary,
         transport_errors: observer.transport_errors.clone(),
         latency: observer.latencies.summary(),
+        timeline: std::mem::take(&mut observer.timeline),
     })
 }
 
@@ -292,7 +294,7 @@ fn report_and_exit(
         bulk: None,
         failed_items: Vec::new(),
     };
-    publish(settings, &mut report, Some(journal))?;
+    publish(settings, &mut report, Some(journal), &sent.timeline)?;
     if settings.display == Display::Json {
         println!(
             "{}",

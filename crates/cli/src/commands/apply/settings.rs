@@ -130,6 +130,10 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub jtl: Option<PathBuf>,
 
+    /// Write a self-contained HTML report here: the summary, charts over time, the data as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Write the run's figures here as Prometheus text, for people who scrape.
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
@@ -285,6 +289,7 @@ pub struct ApplySettings {
     pub deadline_policy: DeadlinePolicy,
     pub report: Option<PathBuf>,
     pub jtl: Option<PathBuf>,
+    pub html: Option<PathBuf>,
     pub metrics: Option<PathBuf>,
     pub thresholds: Vec<Threshold>,
     pub display: Display,
@@ -438,6 +443,7 @@ impl ApplySettings {
             deadline_policy: args.deadline_policy,
             report: args.report,
             jtl: args.jtl,
+            html: args.html,
             metrics: args.metrics,
             thresholds,
             display,

@@ -1,0 +1,89 @@
+//! The HTML report of a real run, opened in a real headless Chromium: the page renders (the
+//! screenshot is not blank), its DOM holds the summary table and one SVG per chart, and the file
+//! refers to no address a browser would load.
+
+use std::process::Command;
+
+use pacer_emulator::Profile;
+
+use crate::support::{Dir, Emu, csv_for, pacer, run};
+
+/// Debian's Chromium (scripts/test.sh and .ci/run install it when missing).
+fn chromium() -> Command {
+    let mut command = Command::new("chromium");
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1000,1600",
+    ]);
+    command
+}
+
+#[test]
+fn the_html_report_of_a_run_renders_in_headless_chromium() {
+    let emu = Emu::start(Profile::Seed, 40);
+    let dir = Dir::new("html");
+    let agents: Vec<String> = (0..30).map(|i| emu.agent(i)).collect();
+    let file = dir.write("in.csv", &csv_for(&agents));
+    let html = dir.path("report.html");
+    let args = [
+        "apply",
+        file.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--threshold",
+        "failed==0",
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("http://") && !page.contains("https://"));
+
+    let url = format!("file://{}", html.display());
+    let profile = dir.path("chromium-profile");
+    let dom = chromium()
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("chromium runs (scripts/test.sh installs Debian's chromium)");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<table id=\"summary\">"), "{dom}");
+    assert!(dom.contains("<table id=\"thresholds\">"), "{dom}");
+    assert_eq!(
+        dom.matches("<svg").count(),
+        4,
+        "three charts over time and the latency"
+    );
+
+    let shot = dir.path("shot.png");
+    let status = chromium()
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(shot.exists(), "{}", String::from_utf8_lossy(&status.stderr));
+    let decoder = png::Decoder::new(std::fs::File::open(&shot).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let pixels = &pixels[..info.buffer_size()];
+    let channels = info.color_type.samples();
+    let first = &pixels[..channels];
+    let differing = pixels
+        .chunks(channels)
+        .filter(|pixel| *pixel != first)
+        .count();
+    assert!(
+        differing > pixels.len() / channels / 100,
+        "the screenshot is blank: {differing} pixels differ from the first"
+    );
+}
