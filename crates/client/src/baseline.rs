@@ -3,6 +3,7 @@
 //!
 //! This is what the snippets of the seed thread do when pasted into a JMeter or Python script:
 //! `time.sleep(retry_after + random.uniform(0, 1))` around a loop of at most `max_retries` tries.
+//! The other usual ways to wait ([`Wait`]) are here too, for `pacer compare`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +29,22 @@ pub struct BaselineConfig {
     pub default_retry_after: u64,
     /// Seeds the jitter.
     pub seed: u64,
+    /// How a worker waits after a 429.
+    pub wait: Wait,
+    /// Every wait is divided by this: a comparison run against limits K times faster waits K
+    /// times less, so that the ratios stay those of real time.
+    pub time_scale: f64,
+}
+
+/// How the usual scripts wait after a 429.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wait {
+    /// The Retry-After (or the default) plus a random second: the thread's snippet.
+    RetryAfterJitter,
+    /// `base x 2^n` for the n-th retry, whatever the server says.
+    Exponential { base: Duration },
+    /// The same pause every time.
+    Fixed(Duration),
 }
 
 impl Default for BaselineConfig {
@@ -37,6 +54,8 @@ impl Default for BaselineConfig {
             max_tries: 5,
             default_retry_after: 5,
             seed: 1,
+            wait: Wait::RetryAfterJitter,
+            time_scale: 1.0,
         }
     }
 }
@@ -95,7 +114,7 @@ pub async fn thread_approach(
                 };
                 let url = url_of(&job.user_id);
                 let mut written = false;
-                for _ in 0..config.max_tries {
+                for attempt in 0..config.max_tries {
                     requests.fetch_add(1, Ordering::Relaxed);
                     match http
                         .send(method.clone(), &url, Some(job.body.clone()), Some(&token))
@@ -103,12 +122,24 @@ pub async fn thread_approach(
                     {
                         Ok(response) if response.status == 429 => {
                             throttled.fetch_add(1, Ordering::Relaxed);
-                            let retry_after = response
-                                .header("retry-after")
-                                .and_then(|v| v.trim().parse::<u64>().ok())
-                                .unwrap_or(config.default_retry_after);
-                            let wait = retry_after as f64 + rng.next_f64();
-                            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+                            if attempt + 1 == config.max_tries {
+                                break;
+                            }
+                            let wait = match config.wait {
+                                Wait::RetryAfterJitter => {
+                                    let retry_after = response
+                                        .header("retry-after")
+                                        .and_then(|v| v.trim().parse::<u64>().ok())
+                                        .unwrap_or(config.default_retry_after);
+                                    retry_after as f64 + rng.next_f64()
+                                }
+                                Wait::Exponential { base } => {
+                                    base.as_secs_f64() * f64::from(1u32 << attempt.min(16))
+                                }
+                                Wait::Fixed(pause) => pause.as_secs_f64(),
+                            };
+                            let scaled = wait / config.time_scale.max(1e-6);
+                            tokio::time::sleep(Duration::from_secs_f64(scaled)).await;
                         }
                         Ok(response) if (200..300).contains(&response.status) => {
                             written = true;

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod demo;
 pub mod emulate;
+mod rehearse;
 pub mod simulate;
 pub mod status;
 

@@ -454,6 +454,73 @@ impl ApplySettings {
         })
     }
 
+    /// Settings for a run of `input` against an emulator at `api_base` with the demo client, as
+    /// `demo` and `compare` make them: per agent on the seed route, journal beside the input.
+    pub fn for_emulator(
+        api_base: &str,
+        client: &pacer_emulator::ClientConfig,
+        input: PathBuf,
+    ) -> anyhow::Result<ApplySettings> {
+        let endpoints = Endpoints::resolve(&EndpointOptions {
+            api_url: Some(api_base),
+            ..Default::default()
+        })?;
+        let journal = pacer_journal::default_path(&input);
+        let _ = std::fs::remove_file(&journal);
+        let mut rejects = input.clone().into_os_string();
+        rejects.push(".rejects.csv");
+        Ok(ApplySettings {
+            format: None,
+            endpoints,
+            credentials: Credentials::new(client.id.clone(), Secret::new(client.secret.clone())),
+            tokens: 1,
+            allow_insecure_http: false,
+            method: Method::PUT,
+            path_template: "/api/v2/wfm/usersettings/{userId}/schedule".into(),
+            declared: None,
+            max_in_flight: 64,
+            max_wait: Duration::from_secs(180),
+            timeout: Duration::from_secs(60),
+            journal,
+            restart: true,
+            skip_invalid: false,
+            rejects: rejects.into(),
+            deadline: None,
+            deadline_policy: DeadlinePolicy::Warn,
+            report: None,
+            jtl: None,
+            html: None,
+            metrics: None,
+            thresholds: Vec::new(),
+            display: Display::Lines,
+            seed: 0x7061_6365,
+            bulk: None,
+            path_reason: "per-agent path: the seed thread's route".into(),
+            dry_run: false,
+            input,
+        })
+    }
+
+    /// The same, through business unit `unit`'s schedule update.
+    pub fn bulk_for_emulator(
+        api_base: &str,
+        client: &pacer_emulator::ClientConfig,
+        input: PathBuf,
+        unit: &str,
+    ) -> anyhow::Result<ApplySettings> {
+        Ok(ApplySettings {
+            bulk: Some(BulkOptions {
+                business_unit: unit.to_string(),
+                week: None,
+                schedule: None,
+                create_schedule: false,
+                on_conflict: OnConflict::Retry,
+            }),
+            path_reason: format!("bulk path: business unit {unit}'s schedule update"),
+            ..ApplySettings::for_emulator(api_base, client, input)?
+        })
+    }
+
     /// The settings worth keeping in the journal: nothing secret.
     pub fn journal_json(&self) -> serde_json::Value {
         serde_json::json!({
