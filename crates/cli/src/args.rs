@@ -16,6 +16,8 @@ pub struct Args {
 pub enum Command {
     /// Send one request per row of a CSV or JSON Lines file, paced, journaled and resumable.
     Apply(Box<commands::apply::ApplyArgs>),
+    /// Run the usual ways and pacer's in real time, each on its own emulator, side by side.
+    Compare(commands::compare::CompareArgs),
     /// Run the emulator, 500 agents, and `apply` next to the thread's approach.
     Demo(commands::demo::DemoArgs),
     /// Run a faithful Genesys Cloud emulator on loopback.

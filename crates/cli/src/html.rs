@@ -366,6 +366,125 @@ fn phases(report: &Report) -> anyhow::Result<Option<String>> {
     Ok(Some(chart))
 }
 
+/// The comparison page: the table and one bar chart per figure, every strategy on the same axes.
+pub fn render_compare(
+    rows: &[crate::commands::compare::Row],
+    ideal_s: f64,
+    speed: f64,
+    thresholds: &[crate::thresholds::Judged],
+) -> anyhow::Result<String> {
+    let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+    let figure = |pick: fn(&crate::commands::compare::Row) -> f64| {
+        rows.iter().map(pick).collect::<Vec<f64>>()
+    };
+    let charts = [
+        (
+            "Time (s), against the server's bound",
+            bars(&names, &figure(|r| r.elapsed_s), Some(ideal_s))?,
+        ),
+        (
+            "Requests sent",
+            bars(&names, &figure(|r| r.requests as f64), None)?,
+        ),
+        (
+            "429 answers",
+            bars(&names, &figure(|r| r.throttled as f64), None)?,
+        ),
+        (
+            "Agents lost (never written)",
+            bars(&names, &figure(|r| r.lost as f64), None)?,
+        ),
+    ];
+    let mut page = String::with_capacity(64 * 1024);
+    let title = format!(
+        "pacer compare ({} agents each, {speed}x)",
+        rows.first().map_or(0, |r| r.written + r.lost)
+    );
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n",
+        t = escape(&title)
+    );
+    page.push_str("<table id=\"summary\"><tr><th>strategy</th><th>time</th><th>requests</th><th>429s</th><th>written</th><th>lost</th></tr>\n");
+    for row in rows {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.strategy),
+            row.elapsed_s,
+            row.requests,
+            row.throttled,
+            row.written,
+            row.lost
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<tr><td>ideal (server's bound)</td><td>{ideal_s:.1} s</td><td></td><td></td><td></td><td></td></tr></table>"
+    );
+    let report = Report {
+        thresholds: thresholds.to_vec(),
+        ..Report::default()
+    };
+    page.push_str(&thresholds_table(&report));
+    for (name, svg) in &charts {
+        let _ = write!(
+            page,
+            "<section class=\"chart\"><h2>{}</h2>\n{svg}\n</section>\n",
+            escape(name)
+        );
+    }
+    let data = serde_json::to_string(
+        &serde_json::json!({"speed": speed, "ideal_s": ideal_s, "strategies": rows}),
+    )?
+    .replace("</", "<\\/");
+    let _ = write!(
+        page,
+        "<script type=\"application/json\" id=\"pacer-report\">{data}</script>\n</body></html>\n"
+    );
+    Ok(page)
+}
+
+/// One bar per strategy; `line` a horizontal reference (the ideal).
+fn bars(names: &[String], values: &[f64], line: Option<f64>) -> anyhow::Result<String> {
+    let top = values.iter().copied().chain(line).fold(1.0_f64, f64::max) * 1.15;
+    let count = names.len() as f64;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&|x| {
+                let name = names
+                    .get(x.round().max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                name.chars().take(18).collect()
+            })
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, *v)], BLUE.filled())
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(value) = line {
+            chart
+                .draw_series(LineSeries::new(
+                    [(-0.5, value), (count - 0.5, value)],
+                    RED.stroke_width(1),
+                ))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    })
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -1,6 +1,7 @@
 //! One module per verb: each resolves its arguments into settings, then runs.
 
 pub mod apply;
+pub mod compare;
 pub mod demo;
 pub mod emulate;
 mod rehearse;
@@ -13,6 +14,7 @@ use crate::args::{Args, Command};
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Apply(args) => apply::run(*args),
+        Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(*args),
         Command::Status(args) => status::run(args),

@@ -87,3 +87,44 @@ fn the_html_report_of_a_run_renders_in_headless_chromium() {
         "the screenshot is blank: {differing} pixels differ from the first"
     );
 }
+
+#[test]
+fn compare_puts_every_strategy_in_one_table_and_one_page() {
+    let dir = Dir::new("compare");
+    let html = dir.path("compare.html");
+    let report = dir.path("compare.json");
+    let mut compare = Command::new(env!("CARGO_BIN_EXE_pacer"));
+    compare.args([
+        "compare",
+        "--agents",
+        "60",
+        "--speed",
+        "20",
+        "--dir",
+        dir.0.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--threshold",
+        "throttled<=2",
+    ]);
+    let (code, stdout, stderr) = run(compare, &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("JMeter, 50 threads, no retry"), "{stdout}");
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let strategies = value["strategies"].as_array().unwrap();
+    assert_eq!(strategies.len(), 6);
+    let pacer = &strategies[4];
+    assert_eq!(pacer["strategy"], "pacer, per agent");
+    assert_eq!(
+        (pacer["written"].as_u64(), pacer["lost"].as_u64()),
+        (Some(60), Some(0))
+    );
+    assert!(pacer["throttled"].as_u64().unwrap() <= 2);
+    assert_eq!(strategies[5]["written"], 60);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 4);
+    assert!(!page.contains("http://") && !page.contains("https://"));
+}

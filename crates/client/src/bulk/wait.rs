@@ -34,7 +34,8 @@ impl Run<'_> {
     }
 
     /// Waits for operation `operation_id` to end: its event on the socket, or, while the socket
-    /// is down, the schedule's version moving past `base_version`.
+    /// is down (or always, with `always_poll`), the schedule's version moving past
+    /// `base_version`.
     pub(super) async fn wait(
         &mut self,
         unit: &Unit,
@@ -42,11 +43,12 @@ impl Run<'_> {
         schedule: &str,
         operation_id: &str,
         base_version: u64,
+        always_poll: bool,
     ) -> Result<Ended> {
         let deadline = Instant::now() + self.settings.wait_limit;
         let poll = self.settings.poll_every;
         loop {
-            let listening = self.socket.is_some() && !self.socket_down;
+            let listening = self.socket.is_some() && !self.socket_down && !always_poll;
             let event = async {
                 match self.socket.as_mut() {
                     Some(socket) => socket.events.recv().await,
@@ -160,7 +162,8 @@ impl Run<'_> {
         )
     }
 
-    /// Like [`Run::wait`], polling from the start.
+    /// Like [`Run::wait`], polling from the start and all along: the operation's event may have
+    /// passed while no run listened, and its id may be unknown.
     pub(super) async fn wait_version(
         &mut self,
         unit: &Unit,
@@ -178,19 +181,15 @@ impl Run<'_> {
                 version: Some(now.metadata.version),
             });
         }
-        let was_down = self.socket_down;
-        self.socket_down = true;
-        let ended = self
-            .wait(
-                unit,
-                week,
-                schedule,
-                operation_id.unwrap_or(""),
-                base_version,
-            )
-            .await;
-        self.socket_down = was_down;
-        ended
+        self.wait(
+            unit,
+            week,
+            schedule,
+            operation_id.unwrap_or(""),
+            base_version,
+            true,
+        )
+        .await
     }
 }
 

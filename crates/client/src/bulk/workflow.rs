@@ -491,7 +491,14 @@ impl Run<'_> {
             &format!("operation {operation_id}"),
         );
         let ended = self
-            .wait(unit, &week, &schedule.id, &operation_id, base_version)
+            .wait(
+                unit,
+                &week,
+                &schedule.id,
+                &operation_id,
+                base_version,
+                false,
+            )
             .await?;
         let message = ended.message.clone().unwrap_or_default();
         self.end_update(&week, &target.upload_key, &ended.status, &message)?;

@@ -1,0 +1,225 @@
+//! `pacer compare`: the usual ways to push schedules and pacer's, in real time, each against its
+//! own emulator (seed profile) so that none slows another, in one table and one HTML page.
+//! `--speed K` multiplies the emulator's limits (and divides the scripts' waits and the schedule
+//! update's processing) so that a comparison runs K times faster with the same ratios.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use pacer_client::baseline::{BaselineConfig, BaselineSummary, Wait};
+use pacer_emulator::units::Rate;
+use pacer_emulator::{Config, Overrides, Profile};
+use serde::Serialize;
+
+use super::apply::{self, ApplySettings};
+use super::rehearse::{
+    Running, print_header, print_row, row_of, start_emulator, thread_run, today, write_seed_csv,
+    write_week_csv,
+};
+use crate::exit::{self, Exit};
+use crate::thresholds::Threshold;
+
+/// Arguments of `pacer compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Agents each strategy writes.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub agents: u32,
+
+    /// Runs K times faster: the emulator's limits times K, the scripts' waits divided by K.
+    #[arg(long, default_value_t = 1.0, value_name = "K")]
+    pub speed: f64,
+
+    /// Writes the comparison as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Writes the comparison as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// A threshold on pacer's per-agent run (`throttled_rate<0.01`, `ideal_ratio<1.05`, ...);
+    /// repeatable; a failed one exits 6.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+
+    /// Where the inputs, journals and reports go; a fresh temporary folder by default.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// One strategy's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub strategy: String,
+    pub elapsed_s: f64,
+    pub requests: u64,
+    pub throttled: u64,
+    pub written: u64,
+    pub lost: u64,
+}
+
+impl Row {
+    fn new(strategy: &str, summary: &BaselineSummary) -> Row {
+        Row {
+            strategy: strategy.to_string(),
+            elapsed_s: summary.elapsed.as_secs_f64(),
+            requests: summary.requests,
+            throttled: summary.throttled,
+            written: summary.succeeded,
+            lost: summary.lost,
+        }
+    }
+}
+
+pub fn run(args: CompareArgs) -> anyhow::Result<u8> {
+    if !(1.0..=100.0).contains(&args.speed) {
+        return Err(Exit::usage("--speed: K must be 1..=100"));
+    }
+    let thresholds = args
+        .thresholds
+        .iter()
+        .map(|t| {
+            t.parse::<Threshold>()
+                .map_err(|reason| Exit::usage(format!("--threshold: {reason}")))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("pacer-compare-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(compare(&args, &thresholds, &dir))
+}
+
+/// The seed profile with its token limit `K` times faster, and the schedule update's processing
+/// `K` times shorter.
+fn config(agents: u32, speed: f64) -> anyhow::Result<Config> {
+    let mut config = Config::profile(Profile::Seed);
+    Overrides {
+        agents: Some(agents),
+        token_rate: Some(Rate {
+            limit: (300.0 * speed).round() as u32,
+            window: Duration::from_secs(60),
+        }),
+        bulk_processing: Some(Duration::from_secs_f64(3.0 / speed)),
+        today: Some(pacer_genesys::datetime::format_days(today())),
+        ..Overrides::default()
+    }
+    .apply(&mut config)?;
+    Ok(config)
+}
+
+async fn compare(
+    args: &CompareArgs,
+    thresholds: &[Threshold],
+    dir: &std::path::Path,
+) -> anyhow::Result<u8> {
+    let n = args.agents;
+    let k = args.speed;
+    let scripts: [(&str, BaselineConfig); 4] = [
+        (
+            "JMeter, 50 threads, no retry",
+            BaselineConfig {
+                max_tries: 1,
+                ..BaselineConfig::default()
+            },
+        ),
+        ("Retry-After + jitter, 5 tries", BaselineConfig::default()),
+        (
+            "exponential backoff, 5 tries",
+            BaselineConfig {
+                wait: Wait::Exponential {
+                    base: Duration::from_secs(1),
+                },
+                ..BaselineConfig::default()
+            },
+        ),
+        (
+            "fixed 2 s pause, 5 tries",
+            BaselineConfig {
+                wait: Wait::Fixed(Duration::from_secs(2)),
+                ..BaselineConfig::default()
+            },
+        ),
+    ];
+    let mut emulators: Vec<Running> = Vec::new();
+    for _ in 0..scripts.len() + 2 {
+        emulators.push(start_emulator(config(n, k)?).await?);
+    }
+    let spec = emulators[0].state.config().limiters[0].spec;
+    let ideal = f64::from(n.saturating_sub(spec.burst)) / spec.rate_per_sec();
+    eprintln!(
+        "pacer compare: {n} agents per strategy, seed profile at {k}x ({} per minute per token, burst {}); ideal {ideal:.1} s",
+        spec.limit, spec.burst
+    );
+    let client = emulators[0].state.config().oauth.clients[0].clone();
+    let per_agent_input = write_seed_csv(&dir.join("per-agent.csv"), &emulators[4].state, 0..n)?;
+    let per_agent = ApplySettings {
+        report: Some(dir.join("per-agent-report.json")),
+        thresholds: thresholds.to_vec(),
+        ..ApplySettings::for_emulator(&emulators[4].base, &client, per_agent_input)?
+    };
+    let week_input = write_week_csv(&dir.join("week.csv"), &emulators[5].state, n)?;
+    let bulk = ApplySettings {
+        report: Some(dir.join("week-report.json")),
+        ..ApplySettings::bulk_for_emulator(&emulators[5].base, &client, week_input, "North")?
+    };
+    let scripted = |i: usize| {
+        let config = BaselineConfig {
+            time_scale: k,
+            ..scripts[i].1.clone()
+        };
+        thread_run(&emulators[i], 0..n, config)
+    };
+    let (a, b, c, d, pacer, update) = tokio::join!(
+        scripted(0),
+        scripted(1),
+        scripted(2),
+        scripted(3),
+        apply::execute(&per_agent, std::future::pending()),
+        apply::execute(&bulk, std::future::pending()),
+    );
+    let (pacer, update) = (pacer?, update?);
+    let mut rows = Vec::new();
+    for ((name, _), result) in scripts.iter().zip([a, b, c, d]) {
+        rows.push(Row::new(name, &result?));
+    }
+    rows.push(Row::new("pacer, per agent", &row_of(&pacer)));
+    rows.push(Row::new("pacer, business unit's update", &row_of(&update)));
+    println!();
+    print_header();
+    for row in &rows {
+        let summary = BaselineSummary {
+            elapsed: Duration::from_secs_f64(row.elapsed_s),
+            requests: row.requests,
+            throttled: row.throttled,
+            succeeded: row.written,
+            lost: row.lost,
+        };
+        print_row(&row.strategy, &summary);
+    }
+    println!("{:<40} {:>8.1}s", "ideal (server's bound)", ideal);
+    if let Some(path) = &args.report {
+        let value = serde_json::json!({"speed": k, "agents": n, "ideal_s": ideal, "strategies": rows,
+            "thresholds": pacer.report.thresholds});
+        std::fs::write(path, serde_json::to_vec_pretty(&value)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        let page = crate::html::render_compare(&rows, ideal, k, &pacer.report.thresholds)?;
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if pacer.report.thresholds.iter().any(|j| !j.passed) {
+        exit::THRESHOLD_FAILED
+    } else {
+        exit::OK
+    })
+}
