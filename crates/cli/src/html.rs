@@ -366,21 +366,65 @@ fn phases(report: &Report) -> anyhow::Result<Option<String>> {
     Ok(Some(chart))
 }
 
-/// The comparison page: the table and one bar chart per figure, every strategy on the same axes.
-pub fn render_compare(
-    rows: &[crate::commands::compare::Row],
-    ideal_s: f64,
-    speed: f64,
+/// One strategy's figures, in `compare` and `simulate`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StrategyRow {
+    pub strategy: String,
+    pub elapsed_s: f64,
+    pub requests: u64,
+    pub throttled: u64,
+    pub written: u64,
+    pub lost: u64,
+}
+
+/// Strategies run against one server, with the server's bound.
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<StrategyRow>,
+    pub ideal_s: f64,
+}
+
+/// The strategies' page: per section the table and one bar chart per figure, every strategy on
+/// the same axes; then the thresholds and the data as JSON.
+pub fn render_strategies(
+    title: &str,
+    sections: &[Section],
     thresholds: &[crate::thresholds::Judged],
 ) -> anyhow::Result<String> {
-    let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
-    let figure = |pick: fn(&crate::commands::compare::Row) -> f64| {
-        rows.iter().map(pick).collect::<Vec<f64>>()
+    let mut page = String::with_capacity(64 * 1024);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n",
+        t = escape(title)
+    );
+    let report = Report {
+        thresholds: thresholds.to_vec(),
+        ..Report::default()
     };
+    page.push_str(&thresholds_table(&report));
+    for (index, section) in sections.iter().enumerate() {
+        page.push_str(&strategies_section(index, section)?);
+    }
+    let data: Vec<serde_json::Value> = sections
+        .iter()
+        .map(|s| serde_json::json!({"title": s.title, "ideal_s": s.ideal_s, "strategies": s.rows}))
+        .collect();
+    let data = serde_json::to_string(&data)?.replace("</", "<\\/");
+    let _ = write!(
+        page,
+        "<script type=\"application/json\" id=\"pacer-report\">{data}</script>\n</body></html>\n"
+    );
+    Ok(page)
+}
+
+fn strategies_section(index: usize, section: &Section) -> anyhow::Result<String> {
+    let rows = &section.rows;
+    let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+    let figure = |pick: fn(&StrategyRow) -> f64| rows.iter().map(pick).collect::<Vec<f64>>();
     let charts = [
         (
             "Time (s), against the server's bound",
-            bars(&names, &figure(|r| r.elapsed_s), Some(ideal_s))?,
+            bars(&names, &figure(|r| r.elapsed_s), Some(section.ideal_s))?,
         ),
         (
             "Requests sent",
@@ -391,24 +435,23 @@ pub fn render_compare(
             bars(&names, &figure(|r| r.throttled as f64), None)?,
         ),
         (
-            "Agents lost (never written)",
+            "Items lost (never written)",
             bars(&names, &figure(|r| r.lost as f64), None)?,
         ),
     ];
-    let mut page = String::with_capacity(64 * 1024);
-    let title = format!(
-        "pacer compare ({} agents each, {speed}x)",
-        rows.first().map_or(0, |r| r.written + r.lost)
+    let mut out = format!("<h2>{}</h2>\n", escape(&section.title));
+    let id = if index == 0 {
+        " id=\"summary\"".to_string()
+    } else {
+        format!(" id=\"summary-{index}\"")
+    };
+    let _ = writeln!(
+        out,
+        "<table{id}><tr><th>strategy</th><th>time</th><th>requests</th><th>429s</th><th>written</th><th>lost</th></tr>"
     );
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n",
-        t = escape(&title)
-    );
-    page.push_str("<table id=\"summary\"><tr><th>strategy</th><th>time</th><th>requests</th><th>429s</th><th>written</th><th>lost</th></tr>\n");
     for row in rows {
         let _ = writeln!(
-            page,
+            out,
             "<tr><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&row.strategy),
             row.elapsed_s,
@@ -419,30 +462,18 @@ pub fn render_compare(
         );
     }
     let _ = writeln!(
-        page,
-        "<tr><td>ideal (server's bound)</td><td>{ideal_s:.1} s</td><td></td><td></td><td></td><td></td></tr></table>"
+        out,
+        "<tr><td>ideal (server's bound)</td><td>{:.1} s</td><td></td><td></td><td></td><td></td></tr></table>",
+        section.ideal_s
     );
-    let report = Report {
-        thresholds: thresholds.to_vec(),
-        ..Report::default()
-    };
-    page.push_str(&thresholds_table(&report));
     for (name, svg) in &charts {
         let _ = write!(
-            page,
-            "<section class=\"chart\"><h2>{}</h2>\n{svg}\n</section>\n",
+            out,
+            "<section class=\"chart\"><h3>{}</h3>\n{svg}\n</section>\n",
             escape(name)
         );
     }
-    let data = serde_json::to_string(
-        &serde_json::json!({"speed": speed, "ideal_s": ideal_s, "strategies": rows}),
-    )?
-    .replace("</", "<\\/");
-    let _ = write!(
-        page,
-        "<script type=\"application/json\" id=\"pacer-report\">{data}</script>\n</body></html>\n"
-    );
-    Ok(page)
+    Ok(out)
 }
 
 /// One bar per strategy; `line` a horizontal reference (the ideal).

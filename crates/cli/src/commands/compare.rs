@@ -11,7 +11,6 @@ use clap::Args;
 use pacer_client::baseline::{BaselineConfig, BaselineSummary, Wait};
 use pacer_emulator::units::Rate;
 use pacer_emulator::{Config, Overrides, Profile};
-use serde::Serialize;
 
 use super::apply::{self, ApplySettings};
 use super::rehearse::{
@@ -19,6 +18,7 @@ use super::rehearse::{
     write_week_csv,
 };
 use crate::exit::{self, Exit};
+use crate::html::{Section, StrategyRow, render_strategies};
 use crate::thresholds::Threshold;
 
 /// Arguments of `pacer compare`.
@@ -50,27 +50,14 @@ pub struct CompareArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// One strategy's figures.
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub strategy: String,
-    pub elapsed_s: f64,
-    pub requests: u64,
-    pub throttled: u64,
-    pub written: u64,
-    pub lost: u64,
-}
-
-impl Row {
-    fn new(strategy: &str, summary: &BaselineSummary) -> Row {
-        Row {
-            strategy: strategy.to_string(),
-            elapsed_s: summary.elapsed.as_secs_f64(),
-            requests: summary.requests,
-            throttled: summary.throttled,
-            written: summary.succeeded,
-            lost: summary.lost,
-        }
+fn row(strategy: &str, summary: &BaselineSummary) -> StrategyRow {
+    StrategyRow {
+        strategy: strategy.to_string(),
+        elapsed_s: summary.elapsed.as_secs_f64(),
+        requests: summary.requests,
+        throttled: summary.throttled,
+        written: summary.succeeded,
+        lost: summary.lost,
     }
 }
 
@@ -190,10 +177,10 @@ async fn compare(
     let (pacer, update) = (pacer?, update?);
     let mut rows = Vec::new();
     for ((name, _), result) in scripts.iter().zip([a, b, c, d]) {
-        rows.push(Row::new(name, &result?));
+        rows.push(row(name, &result?));
     }
-    rows.push(Row::new("pacer, per agent", &row_of(&pacer)));
-    rows.push(Row::new("pacer, business unit's update", &row_of(&update)));
+    rows.push(row("pacer, per agent", &row_of(&pacer)));
+    rows.push(row("pacer, business unit's update", &row_of(&update)));
     println!();
     print_header();
     for row in &rows {
@@ -214,7 +201,13 @@ async fn compare(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.html {
-        let page = crate::html::render_compare(&rows, ideal, k, &pacer.report.thresholds)?;
+        let title = format!("pacer compare: {n} agents each, seed profile at {k}x");
+        let sections = [Section {
+            title: format!("{} per minute per token, burst {}", spec.limit, spec.burst),
+            rows: rows.clone(),
+            ideal_s: ideal,
+        }];
+        let page = render_strategies(&title, &sections, &pacer.report.thresholds)?;
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(if pacer.report.thresholds.iter().any(|j| !j.passed) {

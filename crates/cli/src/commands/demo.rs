@@ -39,6 +39,11 @@ pub struct DemoArgs {
     /// The deadline pacer plans against, as the thread's "500 users within a 5-minute window".
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     pub deadline: String,
+
+    /// Writes the HTML report of pacer's per-agent run here (by default `report.html` in the
+    /// demo's folder).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
@@ -54,10 +59,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(demo(args.agents, !args.no_baseline, dir, deadline))
+    let html = args.html.unwrap_or_else(|| dir.join("report.html"));
+    runtime.block_on(demo(args.agents, !args.no_baseline, dir, deadline, html))
 }
 
-async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> anyhow::Result<u8> {
+async fn demo(
+    agents: u32,
+    baseline: bool,
+    dir: PathBuf,
+    deadline: Duration,
+    html: PathBuf,
+) -> anyhow::Result<u8> {
     // The emulator, seed profile, on a free loopback port.
     let mut config = Config::profile(Profile::Seed);
     config.agents = agents * 2;
@@ -106,6 +118,7 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         deadline: Some(deadline),
         report: Some(report.clone()),
         jtl: Some(dir.join("requests.jtl")),
+        html: Some(html.clone()),
         display: if std::io::stderr().is_terminal() {
             Display::Bar
         } else {
@@ -150,8 +163,9 @@ async fn demo(agents: u32, baseline: bool, dir: PathBuf, deadline: Duration) -> 
         stats.throttled_by_limit.values().sum::<u64>()
     );
     println!(
-        "files: {} (report), {} (JMeter results)",
+        "files: {} (report), {} (HTML report), {} (JMeter results)",
         report.display(),
+        html.display(),
         dir.join("requests.jtl").display()
     );
     Ok(outcome.exit_code)

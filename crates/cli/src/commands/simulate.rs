@@ -39,6 +39,10 @@ pub struct SimulateArgs {
     /// The seed of every random draw; each scenario's own seed when absent.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Writes the results as one self-contained HTML page: per scenario, every strategy on the
+    /// same axes.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 /// Settings resolved from the arguments: everything checked before anything runs.
@@ -49,6 +53,7 @@ struct Settings {
     items: Option<u64>,
     seed: Option<u64>,
     format: Format,
+    html: Option<std::path::PathBuf>,
 }
 
 fn resolve(args: SimulateArgs) -> anyhow::Result<Settings> {
@@ -85,6 +90,7 @@ fn resolve(args: SimulateArgs) -> anyhow::Result<Settings> {
         items: args.items,
         seed: args.seed,
         format: args.format,
+        html: args.html,
     })
 }
 
@@ -128,7 +134,36 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         Format::Table => print!("{}", table(&results)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&results)?),
     }
+    if let Some(path) = &settings.html {
+        std::fs::write(path, html_page(&results)?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     Ok(exit::OK)
+}
+
+/// The results, one section per scenario.
+fn html_page(results: &[RunResult]) -> anyhow::Result<String> {
+    let mut sections: Vec<crate::html::Section> = Vec::new();
+    for result in results {
+        if sections.last().is_none_or(|s| s.title != result.scenario) {
+            sections.push(crate::html::Section {
+                title: result.scenario.clone(),
+                rows: Vec::new(),
+                ideal_s: result.ideal_s,
+            });
+        }
+        if let Some(section) = sections.last_mut() {
+            section.rows.push(crate::html::StrategyRow {
+                strategy: result.strategy.clone(),
+                elapsed_s: result.elapsed_s,
+                requests: result.requests,
+                throttled: result.throttled,
+                written: result.completed,
+                lost: result.lost,
+            });
+        }
+    }
+    crate::html::render_strategies("pacer simulate (virtual time)", &sections, &[])
 }
 
 #[cfg(test)]
@@ -142,6 +177,7 @@ mod tests {
             format: Format::Json,
             strategy: strategy.iter().map(|s| s.to_string()).collect(),
             seed: None,
+            html: None,
         }
     }
 

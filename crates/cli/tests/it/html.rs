@@ -128,3 +128,27 @@ fn compare_puts_every_strategy_in_one_table_and_one_page() {
     assert_eq!(page.matches("<svg").count(), 4);
     assert!(!page.contains("http://") && !page.contains("https://"));
 }
+
+#[test]
+fn simulate_draws_every_scenario_with_its_strategies_on_the_same_axes() {
+    let dir = Dir::new("simulate-html");
+    let html = dir.path("sim.html");
+    let mut simulate = Command::new(env!("CARGO_BIN_EXE_pacer"));
+    simulate.args([
+        "simulate",
+        "--scenario",
+        "seed",
+        "--scenario",
+        "genesys",
+        "--items",
+        "100",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let (code, _, stderr) = run(simulate, &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 8, "four charts per scenario");
+    assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"summary-1\">"));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+}
