@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks `pacer apply` in real time against `pacer emulate` on loopback (issue 4's targets).
 #
-# Usage: scripts/bench-apply.sh [seed|genesys|throughput|memory|all]   (default all)
+# Usage: scripts/bench-apply.sh [seed|genesys|throughput|memory|report|all]   (default all)
 #   seed        500 agents, seed profile (token bucket 300/min, burst 10, X-RateLimit headers):
 #               elapsed / ideal (98 s), 429s, requests, the emulator's users_written and
 #               max_writes_per_user.
@@ -12,6 +12,10 @@
 #   throughput  limits off, 100,000 agents: apply's items per second next to wrk's requests per
 #               second against the same emulator at the same concurrency (64), in one run.
 #   memory      limits off, a 1,000,000-row input: apply's peak resident memory.
+#   report      limits off, a 1,000,000-row input, run twice side by side: plainly, then with
+#               --report --html --metrics; the files' sizes and the CPU seconds of each run. Set
+#               BASELINE_PACER to another build of pacer (one without latency and timeline
+#               recording, say) to run it first, on the same input, for the ratio of the recording.
 # Needs wrk and GNU time (Debian packages wrk and time; installed when missing and root).
 set -euo pipefail
 
@@ -165,16 +169,35 @@ bench_memory() {
     stop_emulator
 }
 
+bench_report() {
+    local rows=1000000
+    start_emulator report --profile seed --no-limits --agents "$rows"
+    write_input "$WORK/million.jsonl" "$rows" schedule
+    run_one() {
+        local name="$1" binary="$2"; shift 2
+        /usr/bin/time -f "%U %S" -o "$WORK/$name.cpu" "$binary" apply "$WORK/million.jsonl" --api-url "$BASE" \
+            --max-in-flight 64 --no-progress --restart --journal "$WORK/$name.sqlite" "$@" 2>"$WORK/$name.err" \
+            || { cat "$WORK/$name.err" >&2; exit 1; }
+        awk -v n="$name" '{printf "%-28s CPU %.2f s (user %.2f + system %.2f)\n", n, $1 + $2, $1, $2}' "$WORK/$name.cpu"
+    }
+    if [ -n "${BASELINE_PACER:-}" ]; then run_one "baseline build" "$BASELINE_PACER"; fi
+    run_one "plain" "$PACER"
+    run_one "with report, html, metrics" "$PACER" --report "$WORK/r.json" --html "$WORK/r.html" --metrics "$WORK/r.prom"
+    echo "files of a 1,000,000-item run: report $(du -k "$WORK/r.json" | cut -f1) KB, html $(du -k "$WORK/r.html" | cut -f1) KB, metrics $(du -k "$WORK/r.prom" | cut -f1) KB"
+    stop_emulator
+}
+
 case "$WHAT" in
     seed) bench_profile seed 98 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule ;;
     genesys) bench_profile genesys 60 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule ;;
     throughput) bench_throughput ;;
     memory) bench_memory ;;
+    report) bench_report ;;
     all)
         bench_profile seed 98 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule
         bench_profile genesys 60 PUT '/api/v2/wfm/usersettings/{userId}/schedule' schedule
         bench_throughput
         bench_memory
         ;;
-    *) echo "usage: $0 [seed|genesys|throughput|memory|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [seed|genesys|throughput|memory|report|all]" >&2; exit 2 ;;
 esac
