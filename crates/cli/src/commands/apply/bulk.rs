@@ -16,8 +16,8 @@ use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
-use super::{Outcome, authenticate, judge_exit, open_journal, publish, say};
-use crate::exit::{self, Exit};
+use super::{Outcome, authenticate, judge_exit, open_journal, publish, run_exit, say};
+use crate::exit::Exit;
 use crate::input::{Input, Item, Validation};
 use crate::report::{JtlWriter, Report};
 
@@ -495,13 +495,7 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
     if !settings.dry_run {
         summarize(settings, outcome, elapsed);
     }
-    let code = if outcome.failed() > 0 {
-        exit::ITEMS_FAILED
-    } else if report.met_deadline == Some(false) {
-        exit::DEADLINE_MISSED
-    } else {
-        exit::OK
-    };
+    let code = run_exit(false, false, outcome.failed() > 0, report.met_deadline);
     let exit_code = judge_exit(settings, &report, code);
     Outcome { report, exit_code }
 }

@@ -216,6 +216,27 @@ fn publish(
     Ok(())
 }
 
+/// The exit code of a run, before thresholds: an early stop or failed items 3, an interruption
+/// 130, a missed deadline 4, else 0.
+fn run_exit(
+    stopped_early: bool,
+    interrupted: bool,
+    failed: bool,
+    met_deadline: Option<bool>,
+) -> u8 {
+    if stopped_early {
+        crate::exit::ITEMS_FAILED
+    } else if interrupted {
+        crate::exit::INTERRUPTED
+    } else if failed {
+        crate::exit::ITEMS_FAILED
+    } else if met_deadline == Some(false) {
+        crate::exit::DEADLINE_MISSED
+    } else {
+        crate::exit::OK
+    }
+}
+
 /// Prints each threshold's judgement, and turns a clean exit into 6 when one failed.
 fn judge_exit(settings: &ApplySettings, report: &Report, code: u8) -> u8 {
     for judged in &report.thresholds {

@@ -12,7 +12,7 @@ use pacer_journal::{Counts, Journal, OpenKind, RunSpec};
 use super::observer::ApplyObserver;
 use super::{
     ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, judge_exit, open_journal,
-    publish, say,
+    publish, run_exit, say,
 };
 use crate::exit::{self, Exit};
 use crate::input::{Input, Item, Validation};
@@ -316,17 +316,12 @@ fn report_and_exit(
             ),
         );
     }
-    let code = if summary.stopped_early.is_some() {
-        exit::ITEMS_FAILED
-    } else if summary.interrupted {
-        exit::INTERRUPTED
-    } else if counts.failed > 0 {
-        exit::ITEMS_FAILED
-    } else if report.met_deadline == Some(false) {
-        exit::DEADLINE_MISSED
-    } else {
-        exit::OK
-    };
+    let code = run_exit(
+        summary.stopped_early.is_some(),
+        summary.interrupted,
+        counts.failed > 0,
+        report.met_deadline,
+    );
     let exit_code = judge_exit(settings, &report, code);
     Ok(Outcome { report, exit_code })
 }
