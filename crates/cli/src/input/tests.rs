@@ -589,3 +589,16 @@ fn a_byte_order_mark_does_not_hide_the_user_id_column() {
     let line = format!("\u{feff}{{\"userId\":\"{A}\",\"schedule\":{SCHEDULE}}}\n");
     assert_eq!(valid_rows("agents.jsonl", &line).len(), 1);
 }
+
+#[test]
+fn findings_name_the_physical_line_past_quoted_newlines() {
+    let content = format!(
+        "userId,schedule\n{A},\"{{\n\"\"weekDate\"\": 1}}\"\nnot-a-uuid,\"{}\"\n",
+        SCHEDULE.replace('"', "\"\"")
+    );
+    let (validation, found) = check("quoted.csv", &content);
+    assert_eq!(validation.rows_total, 2);
+    assert!(found[0].starts_with("FILE:2:2:"), "{found:?}");
+    // The second row starts on the file's fourth line: the quoted newline counts.
+    assert!(found[1].starts_with("FILE:4:1:"), "{found:?}");
+}

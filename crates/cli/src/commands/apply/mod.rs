@@ -58,7 +58,10 @@ fn validate_input(
         })
         .map_err(Exit::usage)?;
     if shown > 200 {
-        eprintln!("... and {} more findings", shown - 200);
+        eprintln!(
+            "... and {}",
+            count(shown - 200, "more finding", "more findings")
+        );
     }
     if validation.fatal || validation.rows_total == 0 {
         return Err(Exit::usage(format!(
@@ -69,11 +72,11 @@ fn validate_input(
     if !validation.is_clean() {
         if !settings.skip_invalid {
             return Err(Exit::usage(format!(
-                "{}: {} of {} rows are invalid ({} findings above); nothing was sent (pass --skip-invalid to send the valid rows)",
+                "{}: {} of {} invalid ({} above); nothing was sent (pass --skip-invalid to send the valid rows)",
                 settings.input.display(),
                 validation.rows_invalid,
-                validation.rows_total,
-                validation.findings
+                count(validation.rows_total, "row is", "rows are"),
+                count(validation.findings, "finding", "findings")
             )));
         }
         let written = input
@@ -254,4 +257,9 @@ fn judge_exit(settings: &ApplySettings, report: &Report, code: u8) -> u8 {
     } else {
         code
     }
+}
+
+/// `1 finding`, `2 findings`: a count with its noun in the right number.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
