@@ -130,6 +130,18 @@ impl AppState {
             .then(|| crate::agents::format_uuid(self.inner.agents.id(index)))
     }
 
+    /// Every bearer token minted and still held, for tests that look for them where they must
+    /// not be (reports, journals, logs).
+    pub fn minted_tokens(&self) -> Vec<String> {
+        let map = self
+            .inner
+            .tokens
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        map.keys().map(|k| k.to_string()).collect()
+    }
+
     /// The counters, as `GET /__emulator/stats` reports them.
     pub fn stats(&self) -> StatsReport {
         self.inner.stats_report()

@@ -61,39 +61,91 @@ fn writes_every_agent_once_and_a_rerun_sends_nothing() {
 }
 
 #[test]
-fn secrets_stay_out_of_the_journal_report_and_output() {
-    let emu = Emu::start(Profile::Seed, 4);
+fn secrets_and_tokens_stay_out_of_every_output_of_both_paths() {
+    let emu = Emu::with_config({
+        let mut config = pacer_emulator::Config::profile(Profile::Seed);
+        pacer_emulator::Overrides {
+            agents: Some(4),
+            bulk_processing: Some(std::time::Duration::from_millis(100)),
+            ..pacer_emulator::Overrides::default()
+        }
+        .apply(&mut config)
+        .unwrap();
+        config
+    });
     let dir = Dir::new("secrets");
-    let file = dir.write("in.csv", &csv_for(&[emu.agent(0), emu.agent(1)]));
-    let report = dir.path("report.json");
-    let (code, stdout, stderr) = run(
-        pacer(
-            &emu.base,
-            &[
-                "apply",
-                file.to_str().unwrap(),
-                "--report",
-                report.to_str().unwrap(),
-                "--json",
-            ],
-        ),
-        &dir.0,
+    let per_agent = dir.write("in.csv", &csv_for(&[emu.agent(0), emu.agent(1)]));
+    let week = pacer_genesys::datetime::week_start(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            / 86_400,
+        0,
     );
-    assert_eq!(code, 0, "{stderr}");
-    for (name, text) in [
-        ("stdout", stdout),
-        ("stderr", stderr),
-        ("report", std::fs::read_to_string(&report).unwrap()),
-        (
-            "journal",
-            String::from_utf8_lossy(&std::fs::read(dir.path("in.csv.pacer.sqlite")).unwrap())
-                .into_owned(),
+    let monday = pacer_genesys::datetime::format_days(week);
+    let tuesday = pacer_genesys::datetime::format_days(week + 1);
+    let bulk = dir.write(
+        "week.csv",
+        &format!(
+            "userId,weekDate,startDate,lengthMinutes\n{},{monday},{tuesday}T09:00:00Z,60\n",
+            emu.agent(2)
         ),
+    );
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for (name, file, extra) in [
+        ("per-agent", &per_agent, vec![]),
+        ("bulk", &bulk, vec!["--business-unit", "North"]),
     ] {
+        let out = |what: &str| dir.path(&format!("{name}.{what}"));
+        let mut args = vec![
+            "apply".to_string(),
+            file.to_str().unwrap().into(),
+            "--json".into(),
+        ];
+        for (flag, what) in [
+            ("--report", "json"),
+            ("--jtl", "jtl"),
+            ("--html", "html"),
+            ("--metrics", "prom"),
+        ] {
+            args.push(flag.into());
+            args.push(out(what).to_str().unwrap().into());
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = run(pacer(&emu.base, &args), &dir.0);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        texts.push((format!("{name} stdout"), stdout));
+        texts.push((format!("{name} stderr"), stderr));
+        for what in ["json", "jtl", "html", "prom"] {
+            texts.push((
+                format!("{name} {what}"),
+                std::fs::read_to_string(out(what)).unwrap(),
+            ));
+        }
+        let journal = dir.path(&format!(
+            "{}.pacer.sqlite",
+            file.file_name().unwrap().to_str().unwrap()
+        ));
+        texts.push((
+            format!("{name} journal"),
+            String::from_utf8_lossy(&std::fs::read(journal).unwrap()).into_owned(),
+        ));
+    }
+    let tokens = emu.state.minted_tokens();
+    assert!(tokens.len() >= 2, "each run minted a token");
+    for (name, text) in &texts {
         assert!(
             !text.contains("pacer-demo-secret"),
             "the secret is in the {name}"
         );
+        for token in &tokens {
+            assert!(
+                !text.contains(token.as_str()),
+                "a bearer token is in the {name}"
+            );
+        }
     }
 }
 
