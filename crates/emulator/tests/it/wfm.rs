@@ -340,10 +340,7 @@ async fn the_whole_schedule_path_writes_agents_and_tells_completion_on_the_socke
 
 #[tokio::test]
 async fn requests_in_the_wrong_shape_get_the_real_apis_errors() {
-    let emu = start(wfm_config(10, |o| {
-        o.token_rate = None;
-    }))
-    .await;
+    let emu = start(wfm_config(10, |_| {})).await;
     let token = emu.token().await;
     let unit = discover(&emu, &token).await;
     let tuesday = emu
