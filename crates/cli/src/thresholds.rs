@@ -120,6 +120,17 @@ impl std::str::FromStr for Threshold {
     }
 }
 
+/// Parses every `--threshold`, or the usage error of the first that cannot be.
+pub fn parse_all(texts: &[String]) -> anyhow::Result<Vec<Threshold>> {
+    texts
+        .iter()
+        .map(|text| {
+            text.parse::<Threshold>()
+                .map_err(|reason| crate::exit::Exit::usage(format!("--threshold: {reason}")))
+        })
+        .collect()
+}
+
 /// A number, or a duration in seconds (`250ms`, `2s`, `5m`).
 fn parse_value(text: &str) -> Option<f64> {
     if let Ok(number) = text.parse::<f64>() {

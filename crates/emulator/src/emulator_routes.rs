@@ -95,8 +95,9 @@ async fn show_schedule(
 ) -> Response {
     let inner = &*state.inner;
     let cid = inner.cids.next();
-    let Some(schedule) = inner.wfm.schedule(&id) else {
-        return api_error(404, codes::NOT_FOUND, "The schedule was not found.", &cid);
+    let schedule = match inner.wfm.schedule(&id) {
+        Some(schedule) => schedule,
+        None => return schedule_not_found(&cid),
     };
     let wanted: Option<Vec<u32>> = query_value(req.uri().query(), "userIds").map(|ids| {
         ids.split(',')
@@ -134,8 +135,9 @@ async fn touch_schedule(
 ) -> Response {
     let inner = &*state.inner;
     let cid = inner.cids.next();
-    let Some(schedule) = inner.wfm.schedule(&id) else {
-        return api_error(404, codes::NOT_FOUND, "The schedule was not found.", &cid);
+    let schedule = match inner.wfm.schedule(&id) {
+        Some(schedule) => schedule,
+        None => return schedule_not_found(&cid),
     };
     let org = &inner.wfm.org;
     let mut schedule = lock(&schedule);
@@ -156,4 +158,8 @@ async fn touch_schedule(
         &schedule.metadata(org, &inner.agents, Units::None),
         &cid,
     )
+}
+
+fn schedule_not_found(cid: &crate::respond::CorrelationId) -> Response {
+    api_error(404, codes::NOT_FOUND, "The schedule was not found.", cid)
 }

@@ -14,8 +14,8 @@ use pacer_emulator::{Config, Overrides, Profile};
 
 use super::apply::{self, ApplySettings};
 use super::rehearse::{
-    Running, print_header, print_row, row_of, start_emulator, thread_run, today, write_seed_csv,
-    write_week_csv,
+    Running, folder_and_runtime, print_header, print_row, row_of, start_emulator, thread_run,
+    today, write_seed_csv, write_week_csv,
 };
 use crate::exit::{self, Exit};
 use crate::html::{Section, StrategyRow, render_strategies};
@@ -65,24 +65,8 @@ pub fn run(args: CompareArgs) -> anyhow::Result<u8> {
     if !(1.0..=100.0).contains(&args.speed) {
         return Err(Exit::usage("--speed: K must be 1..=100"));
     }
-    let thresholds = args
-        .thresholds
-        .iter()
-        .map(|t| {
-            t.parse::<Threshold>()
-                .map_err(|reason| Exit::usage(format!("--threshold: {reason}")))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let dir = match &args.dir {
-        Some(dir) => dir.clone(),
-        None => std::env::temp_dir().join(format!("pacer-compare-{}", std::process::id())),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let thresholds = crate::thresholds::parse_all(&args.thresholds)?;
+    let (dir, runtime) = folder_and_runtime(args.dir.clone(), "pacer-compare")?;
     runtime.block_on(compare(&args, &thresholds, &dir))
 }
 

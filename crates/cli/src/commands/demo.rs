@@ -16,8 +16,8 @@ use pacer_emulator::{Config, Profile};
 
 use super::apply::{self, ApplySettings, Display};
 use super::rehearse::{
-    print_header, print_row, row_of, start_emulator, thread_run, today, write_seed_csv,
-    write_week_csv,
+    folder_and_runtime, print_header, print_row, row_of, start_emulator, thread_run, today,
+    write_seed_csv, write_week_csv,
 };
 use crate::exit::Exit;
 
@@ -49,16 +49,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let deadline = pacer_emulator::units::parse_duration(&args.deadline)
         .map_err(|reason| Exit::usage(format!("--deadline: {reason}")))?;
-    let dir = match args.dir {
-        Some(dir) => dir,
-        None => std::env::temp_dir().join(format!("pacer-demo-{}", std::process::id())),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let (dir, runtime) = folder_and_runtime(args.dir, "pacer-demo")?;
     let html = args.html.unwrap_or_else(|| dir.join("report.html"));
     runtime.block_on(demo(args.agents, !args.no_baseline, dir, deadline, html))
 }

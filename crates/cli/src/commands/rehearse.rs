@@ -14,6 +14,23 @@ use super::apply::Outcome;
 /// The per-agent body of the seed route: one shift.
 pub const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
 
+/// The folder a command writes into (`dir`, else a fresh one under the system's temporary
+/// folder named after `prefix`), created, and a two-thread runtime to run it on.
+pub fn folder_and_runtime(
+    dir: Option<PathBuf>,
+    prefix: &str,
+) -> anyhow::Result<(PathBuf, tokio::runtime::Runtime)> {
+    let dir = dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("{prefix}-{}", std::process::id())));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok((dir, runtime))
+}
+
 /// A running emulator; it stops when dropped.
 pub struct Running {
     pub state: AppState,

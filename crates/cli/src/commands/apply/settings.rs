@@ -391,14 +391,7 @@ impl ApplySettings {
         };
 
         let (bulk, path_reason) = choose_path(&args)?;
-        let thresholds = args
-            .thresholds
-            .iter()
-            .map(|text| {
-                text.parse::<Threshold>()
-                    .map_err(|reason| Exit::usage(format!("--threshold: {reason}")))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let thresholds = crate::thresholds::parse_all(&args.thresholds)?;
         let journal = args
             .journal
             .clone()
