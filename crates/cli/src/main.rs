@@ -4,7 +4,6 @@ mod args;
 mod commands;
 mod exit;
 mod html;
-mod input;
 mod latency;
 mod metrics;
 mod report;

@@ -41,6 +41,11 @@ pub use state::{AppState, ManualClock, StatsReport};
 pub use units::{Latency, Probability, Rate};
 pub use wfm::WfmConfig;
 
+/// The emulator's reader of schedule uploads, public so that the fuzz targets can reach it.
+pub mod uploads {
+    pub use crate::wfm::upload::{ActivityUpload, AgentUpload, Head, ShiftUpload, inflate, read};
+}
+
 /// The emulator's HTTP application for `state`.
 pub fn app(state: AppState) -> axum::Router {
     api::router(state)

@@ -468,6 +468,7 @@ impl Journal {
             .and_then(|mut s| s.execute([]).map(|_| ()))
             .map_err(|e| self.err(e))?;
         let applied = self.apply(changes);
+        pacer_crashpoint::hit("journal.batch");
         finish_tx(&self.conn, &self.path, applied)
     }
 

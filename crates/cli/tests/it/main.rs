@@ -4,5 +4,7 @@
 mod apply;
 mod bad_input;
 mod bulk;
+mod fault_matrix;
 mod html;
+mod kill_matrix;
 mod support;

@@ -10,8 +10,8 @@
 
 mod api;
 mod plan;
-mod socket;
-mod upload;
+pub mod socket;
+pub mod upload;
 mod verify;
 mod wait;
 mod workflow;

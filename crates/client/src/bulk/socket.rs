@@ -165,18 +165,44 @@ async fn read(
             Message::Close(_) => return "the server closed the socket".into(),
             _ => continue,
         };
-        let Ok(event) = serde_json::from_str::<NotificationEvent>(&text) else {
-            continue;
-        };
-        if event.topic_name == topic {
-            if let Ok(body) = serde_json::from_value::<BuScheduleNotification>(event.event_body)
-                && sender.send(SocketEvent::Schedule(Box::new(body))).is_err()
-            {
-                return "the run no longer listens".into();
+        match decode(&text, topic) {
+            Decoded::Schedule(body) => {
+                if sender.send(SocketEvent::Schedule(body)).is_err() {
+                    return "the run no longer listens".into();
+                }
             }
-        } else if event.topic_name == SOCKET_CLOSING_TOPIC {
-            return "the server announced the socket's end".into();
+            Decoded::Closing => return "the server announced the socket's end".into(),
+            Decoded::Other => {}
         }
+    }
+}
+
+/// What one text message of the socket says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// An event on the watched topic whose body reads as a schedule notification.
+    Schedule(Box<BuScheduleNotification>),
+    /// The server announced that it will close the socket.
+    Closing,
+    /// Anything else: a heartbeat, another topic, a body that does not read; skipped.
+    Other,
+}
+
+/// Reads one text message of the socket for `topic`. Never panics: a message that does not read
+/// is [`Decoded::Other`].
+pub fn decode(text: &str, topic: &str) -> Decoded {
+    let Ok(event) = serde_json::from_str::<NotificationEvent>(text) else {
+        return Decoded::Other;
+    };
+    if event.topic_name == topic {
+        match serde_json::from_value::<BuScheduleNotification>(event.event_body) {
+            Ok(body) => Decoded::Schedule(Box::new(body)),
+            Err(_) => Decoded::Other,
+        }
+    } else if event.topic_name == SOCKET_CLOSING_TOPIC {
+        Decoded::Closing
+    } else {
+        Decoded::Other
     }
 }
 

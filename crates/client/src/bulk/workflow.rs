@@ -108,6 +108,7 @@ impl Run<'_> {
     /// Starts a phase: tells the observer and opens its span.
     pub(super) fn begin(&mut self, phase: Phase, week: Option<&str>, detail: &str) {
         self.end_phase();
+        pacer_crashpoint::hit(&format!("bulk.{}", phase.as_str()));
         self.progress.phase(phase, detail);
         let now = self.started.elapsed();
         self.outcome.phases.push(PhaseSpan {
@@ -450,6 +451,7 @@ impl Run<'_> {
                 .upload_url(unit, &week, &schedule.id, encoded.data.len() as u64)
                 .await?;
             self.api().put_upload(&target, encoded.data.clone()).await?;
+            pacer_crashpoint::hit("bulk.uploaded");
             self.record(Step::UpdateSending {
                 week: &week,
                 schedule_id: &schedule.id,
@@ -463,7 +465,10 @@ impl Run<'_> {
                 .update(unit, &week, &schedule.id, &target.upload_key)
                 .await?
             {
-                UpdateAnswer::Accepted { operation_id } => break (target, operation_id),
+                UpdateAnswer::Accepted { operation_id } => {
+                    pacer_crashpoint::hit("bulk.accepted");
+                    break (target, operation_id);
+                }
                 UpdateAnswer::Conflict { message } => {
                     self.end_update(&week, &target.upload_key, "NotApplied", &message)?;
                     outcome.status = "Conflict".into();

@@ -167,6 +167,7 @@ impl Executor {
                     Err(err) => return (Err(err), None),
                 };
                 let url = format!("{}{path}", self.api_base);
+                pacer_crashpoint::hit("request");
                 let result = self
                     .http
                     .send(call.method.clone(), &url, call.body.clone(), Some(&token))

@@ -524,6 +524,7 @@ impl Executor {
                     let (token, result) = match (token, url) {
                         (Ok(token), Ok(url)) => {
                             let body = Some(work.job.body.clone());
+                            pacer_crashpoint::hit("request");
                             let result = http.send_url(method, url, body, Some(&token)).await;
                             (Some(token), result)
                         }

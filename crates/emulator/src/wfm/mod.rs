@@ -13,7 +13,7 @@ pub mod routes;
 pub mod schedules;
 pub mod transfer;
 mod update;
-mod upload;
+pub(crate) mod upload;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 

@@ -18,8 +18,8 @@ use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
 use super::{Outcome, authenticate, judge_exit, open_journal, publish, run_exit, say};
 use crate::exit::Exit;
-use crate::input::{Input, Item, Validation};
 use crate::report::{JtlWriter, Report};
+use pacer_input::{Input, Item, Validation};
 
 /// The input's schedules, merged per agent and week, and the rows each came from.
 struct Wanted {

@@ -14,8 +14,8 @@ use pacer_client::{HttpClient, HttpConfig, TokenConfig, TokenManager};
 use pacer_journal::{Journal, RunSpec};
 
 use crate::exit::Exit;
-use crate::input::{Input, Item, Validation};
 use crate::report::Report;
+use pacer_input::{Input, Item, Validation};
 pub use settings::{ApplyArgs, ApplySettings, DeadlinePolicy, Display};
 
 /// Runs `pacer apply` from its arguments.

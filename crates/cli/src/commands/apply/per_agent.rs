@@ -15,8 +15,8 @@ use super::{
     publish, run_exit, say,
 };
 use crate::exit::{self, Exit};
-use crate::input::{Input, Item, Validation};
 use crate::report::{JtlWriter, Report};
+use pacer_input::{Input, Item, Validation};
 
 /// Runs the per-agent path of a validated input until done or `shutdown` completes.
 pub async fn execute(
@@ -222,6 +222,7 @@ async fn send(
             }
         }
     });
+    pacer_crashpoint::hit("per-agent.start");
     let summary = executor.run(jobs, &mut observer, shutdown).await;
     observer.finish();
     if let Some(mut jtl) = observer.take_jtl() {

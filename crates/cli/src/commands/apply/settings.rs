@@ -16,9 +16,9 @@ use pacer_client::{
 use pacer_core::limiter::{Algorithm, LimitSpec};
 
 use crate::exit::Exit;
-use crate::input::Format;
 use crate::thresholds::Threshold;
 use pacer_emulator::units::{Rate, parse_duration};
+use pacer_input::Format;
 
 /// Arguments of `pacer apply`.
 #[derive(Debug, Args)]

@@ -1,0 +1,10 @@
+//! cargo-fuzz target `notification`: see `pacer_fuzz`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    (pacer_fuzz::TARGETS
+        .iter()
+        .find(|target| target.name == "notification")
+        .expect("a known target")
+        .run)(data)
+});
