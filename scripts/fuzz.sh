@@ -6,6 +6,7 @@
 # fuzz/regressions/<target>/, where `cargo test -p pacer-fuzz` replays it on stable).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 3600     # each target until 10 million runs (or an hour)
 #
 # Prints one line per target: executions, executions per second, corpus size; exits 1 when any
 # target crashed.
@@ -36,7 +37,7 @@ for target in "${targets[@]}"; do
   log="target/fuzz/$target.log"
   set +e
   (cd fuzz && cargo +nightly fuzz run "${flags[@]}" "$target" "../$work" "corpus/$target" -- \
-    -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=1024 -timeout=10 \
+    -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -print_final_stats=1 -rss_limit_mb=1024 -timeout=10 \
     -artifact_prefix="artifacts/$target/") >"$log" 2>&1
   code=$?
   set -e

@@ -29,10 +29,7 @@ fn armed() -> Option<&'static Armed> {
     ARMED
         .get_or_init(|| {
             let value = std::env::var(ENV).ok()?;
-            let (name, at) = match value.split_once('@') {
-                Some((name, at)) => (name, at.parse().ok()?),
-                None => (value.as_str(), 1),
-            };
+            let (name, at) = parse(&value)?;
             Some(Armed {
                 name: name.to_string(),
                 at,
@@ -53,5 +50,29 @@ pub fn hit(name: &str) {
         unsafe {
             libc::kill(libc::getpid(), libc::SIGKILL);
         }
+    }
+}
+
+/// Reads `NAME` or `NAME@N` (N from 1); anything else arms nothing.
+fn parse(value: &str) -> Option<(&str, u64)> {
+    let (name, at) = match value.split_once('@') {
+        Some((name, at)) => (name, at.parse().ok().filter(|&n| n > 0)?),
+        None => (value, 1),
+    };
+    (!name.is_empty()).then_some((name, at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn a_point_is_named_alone_or_with_the_hit_that_kills() {
+        assert_eq!(parse("journal.batch"), Some(("journal.batch", 1)));
+        assert_eq!(parse("request@250"), Some(("request", 250)));
+        assert_eq!(parse("request@0"), None);
+        assert_eq!(parse("request@x"), None);
+        assert_eq!(parse("@3"), None);
+        assert_eq!(parse(""), None);
     }
 }

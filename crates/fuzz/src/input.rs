@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pacer_input::{Format, Input, Item};
 
-/// The input as a CSV file.
+/// The input as a CSV file, read as `pacer apply` reads it for either path.
 pub fn run_csv(data: &[u8]) {
-    check(data, Format::Csv, false);
-    check(data, Format::Csv, true);
+    // Repeated agents allowed (the schedule update's reading) on inputs of odd length: each
+    // check costs several passes, and the fuzzer varies the length freely.
+    check(data, Format::Csv, data.len() % 2 == 1);
 }
 
 /// The input as a JSON Lines file.

@@ -1,4 +1,4 @@
-//! The schedule upload, both ends: what the client builds the emulator reads back the same
+//! The schedule upload, both ends: the JSON the client builds the emulator reads back the same
 //! (agents, shifts and activities, in order), and any bytes the storage is handed read or refuse
 //! without panic.
 
@@ -11,17 +11,18 @@ use pacer_genesys::wfm::{
 
 use crate::draw::Draw;
 
-/// Agents drawn from the bytes, encoded by the client, inflated and read by the emulator.
+/// Agents drawn from the bytes, written as the client writes an upload, read by the emulator.
 pub fn run_roundtrip(data: &[u8]) {
     let mut draw = Draw::new(data);
     let version = u64::from(draw.u32());
     let mut entries = Vec::new();
-    while !draw.is_empty() && entries.len() < 64 {
+    while !draw.is_empty() && entries.len() < 16 {
         entries.push(agent(&mut draw));
     }
-    let part = upload::encode(version, &entries);
-    assert!(part.json_bytes > 0, "an upload is never empty");
-    let text = uploads::inflate(&part.data).expect("the client's gzip inflates");
+    // The JSON the client builds is what the emulator reads. Its gzip (flate2's, a few hundred
+    // kilobytes of compressor state a time) is left to the unit tests and to `upload_reader`,
+    // which fuzzes inflating: here it would cut the executions fifty-fold.
+    let text = upload::json(version, &entries);
     let mut read = 0;
     let head = uploads::read(&text, |i, agent| {
         let sent = &entries[i];
@@ -53,9 +54,6 @@ pub fn run_roundtrip(data: &[u8]) {
     assert_eq!(head.version, version);
     assert_eq!(head.agents, entries.len());
     assert_eq!(read, entries.len());
-    let parts = upload::split(&entries, 1 + u64::from(draw.u16()));
-    let covered: usize = parts.iter().map(|range| range.len()).sum();
-    assert_eq!(covered, entries.len(), "the parts cover every agent once");
 }
 
 /// Any bytes handed to the storage: gzip when they say so, else read as the inflated text.

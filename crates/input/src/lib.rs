@@ -312,11 +312,15 @@ impl Input {
             path: self.path.clone(),
             source,
         })?;
+        // A small file gets a small buffer: 256 KiB for each of several passes costs more than
+        // reading a file of a few rows.
+        let size = file.metadata().map_or(u64::MAX, |m| m.len());
+        let capacity = size.saturating_add(1).clamp(8 * 1024, 256 * 1024) as usize;
         let file = HashingFile {
             file,
             hasher: Hasher::new(),
         };
-        let reader = BufReader::with_capacity(256 * 1024, file);
+        let reader = BufReader::with_capacity(capacity, file);
         Ok(match self.format {
             Format::Csv => Records::Csv {
                 reader: csv::ReaderBuilder::new()

@@ -114,7 +114,10 @@ fn secrets_and_tokens_stay_out_of_every_output_of_both_paths() {
         }
         args.extend(extra.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (code, stdout, stderr) = run(pacer(&emu.base, &args), &dir.0);
+        // pacer has no log levels; RUST_LOG is set in case a dependency ever reads it.
+        let mut command = pacer(&emu.base, &args);
+        command.env("RUST_LOG", "trace");
+        let (code, stdout, stderr) = run(command, &dir.0);
         assert_eq!(code, 0, "{name}: {stderr}");
         texts.push((format!("{name} stdout"), stdout));
         texts.push((format!("{name} stderr"), stderr));

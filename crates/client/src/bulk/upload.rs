@@ -19,14 +19,7 @@ pub struct Part {
 
 /// The gzip JSON of `entries` against schedule version `version`.
 pub fn encode(version: u64, entries: &[BuUpdateAgentScheduleUploadSchema]) -> Part {
-    let schema = UpdateScheduleUploadSchema {
-        metadata: VersionedMetadata::version(version),
-        agent_schedules: entries.to_vec(),
-        description: None,
-        published: None,
-    };
-    // The wire types serialize infallibly, and writing to a Vec cannot fail.
-    let json = serde_json::to_vec(&schema).unwrap_or_default();
+    let json = json(version, entries);
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let _ = encoder.write_all(&json);
     let data = encoder.finish().unwrap_or_default();
@@ -34,6 +27,18 @@ pub fn encode(version: u64, entries: &[BuUpdateAgentScheduleUploadSchema]) -> Pa
         data: Bytes::from(data),
         json_bytes: json.len(),
     }
+}
+
+/// The upload's JSON (`UpdateScheduleUploadSchema`) before compression.
+pub fn json(version: u64, entries: &[BuUpdateAgentScheduleUploadSchema]) -> Vec<u8> {
+    let schema = UpdateScheduleUploadSchema {
+        metadata: VersionedMetadata::version(version),
+        agent_schedules: entries.to_vec(),
+        description: None,
+        published: None,
+    };
+    // The wire types serialize infallibly, and writing to a Vec cannot fail.
+    serde_json::to_vec(&schema).unwrap_or_default()
 }
 
 /// Splits `entries` into the fewest halves whose gzip stays within `max_bytes`; the version of
