@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tests, on a fresh machine: installs what they need that cargo does not fetch (the official
 # Genesys Cloud Python SDK, a client nobody here wrote, which one test drives against the
-# emulator; and Debian's Chromium, in which one test opens an HTML report), then runs
+# emulator; Debian's Chromium, in which one test opens an HTML report; and Debian's redis-server,
+# which the coordinator's tests start), then runs
 # `cargo test --workspace`. Extra arguments go to cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +13,18 @@ if ! python3 -c 'import PureCloudPlatformClientV2' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "purecloudplatformclientv2==$SDK_VERSION"
 fi
 
-if ! command -v chromium >/dev/null; then
+# Debian packages the tests start themselves: Chromium (one test opens an HTML report in it) and
+# redis-server (the coordinator's tests each start their own on a free loopback port).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing chromium (Debian's package)"
+    echo "== installing ${missing[*]} (Debian's packages)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "scripts/test.sh: chromium is missing; install Debian's chromium package (as root)" >&2
+    echo "scripts/test.sh: missing ${missing[*]}; install Debian's packages (as root)" >&2
     exit 1
   fi
 fi

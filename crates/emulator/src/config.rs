@@ -28,6 +28,8 @@ pub const PLATFORM_NAMESPACE: &str = "platform.api";
 pub const MINT_LIMIT_KEY: &str = "oauth.client.token.creation.rate.per.minute";
 /// The namespace of the token-minting limit (the emulator's choice).
 pub const MINT_NAMESPACE: &str = "oauth";
+/// The organization-wide limit's key (`--org-rate`).
+pub const ORG_LIMIT_KEY: &str = "org.api.rate.per.minute";
 /// The demo client's id, printed at start.
 pub const DEMO_CLIENT_ID: &str = "pacer-demo";
 /// The demo client's secret, printed at start.
@@ -588,6 +590,8 @@ pub struct Overrides {
     pub latency: Option<Latency>,
     /// Removes every limiter (and the minting limit): the "limits off" mode used in benchmarks.
     pub no_limits: bool,
+    /// Adds (or replaces) the organization-wide limit shared by every token, after `no_limits`.
+    pub org_rate: Option<Rate>,
     pub error_rates: Vec<ErrorFault>,
     pub reset_rate: Option<Probability>,
     pub maintenance: Vec<Maintenance>,
@@ -650,6 +654,22 @@ impl Overrides {
         if self.no_limits {
             config.limiters.clear();
             config.oauth.mint_limit = None;
+        }
+        if let Some(rate) = self.org_rate {
+            config.limiters.retain(|l| l.key != ORG_LIMIT_KEY);
+            config.limiters.push(LimiterConfig {
+                key: ORG_LIMIT_KEY.into(),
+                namespace: PLATFORM_NAMESPACE.into(),
+                scope: Scope::Organization,
+                spec: LimitSpec {
+                    algorithm: Algorithm::FixedWindow,
+                    limit: rate.limit,
+                    window: rate.window,
+                    burst: rate.limit,
+                },
+                routes: vec![RoutePattern::all()],
+                advertise: true,
+            });
         }
         if let Some(latency) = self.latency {
             config.faults.latency = latency;

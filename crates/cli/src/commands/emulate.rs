@@ -44,9 +44,13 @@ pub struct EmulateArgs {
     /// Added latency: fixed (`40ms`) or uniform (`20ms..80ms`).
     #[arg(long, value_name = "MIN..MAX")]
     pub latency: Option<Latency>,
-    /// Turns every rate limit off (for benchmarks).
+    /// Turns every rate limit off (for benchmarks); `--org-rate` may then add the org-wide one.
     #[arg(long)]
     pub no_limits: bool,
+    /// An organization-wide limit shared by every token, e.g. `600/min`: a layer above the
+    /// per-token one, answering 429 in the profile's style and listed by the limits API.
+    #[arg(long, value_name = "N/PERIOD")]
+    pub org_rate: Option<Rate>,
     /// Seed for agent ids, tokens and faults, so that a run can be replayed [default: 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -100,6 +104,7 @@ impl EmulateArgs {
             algorithm: self.algorithm,
             latency: self.latency,
             no_limits: self.no_limits,
+            org_rate: self.org_rate,
             error_rates: self.error_rates,
             reset_rate: self.reset_rate,
             maintenance: self.maintenance,

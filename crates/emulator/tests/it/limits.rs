@@ -311,3 +311,28 @@ async fn concurrency_limits_requests_in_flight_and_releases_them() {
         "the slot was released"
     );
 }
+
+#[tokio::test]
+async fn org_rate_adds_a_limit_every_token_shares_and_the_limits_api_lists_it() {
+    let mut config = Config::profile(Profile::Genesys);
+    pacer_emulator::Overrides {
+        no_limits: true,
+        org_rate: Some("3/min".parse().unwrap()),
+        ..pacer_emulator::Overrides::default()
+    }
+    .apply(&mut config)
+    .unwrap();
+    let emu = start_manual(config).await;
+    let (a, b) = (emu.token().await, emu.token().await);
+    assert_eq!(burst(&emu, &a, 2).await, [200, 200]);
+    let listed = emu
+        .get(Some(&b), "/api/v2/organizations/limits/namespaces/platform.api")
+        .await;
+    assert_eq!(listed.status, 200, "the third request of the minute");
+    assert_eq!(listed.body["entities"][0]["key"], "org.api.rate.per.minute");
+    assert_eq!(listed.body["entities"][0]["value"], 3);
+    let answer = emu.get(Some(&b), "/api/v2/users").await;
+    assert_eq!(answer.status, 429, "another token, the same budget");
+    assert_eq!(answer.body["limit"]["key"], "org.api.rate.per.minute");
+    assert_eq!(answer.body["code"], "too.many.requests.retry.after");
+}
