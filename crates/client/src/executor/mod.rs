@@ -27,8 +27,12 @@ use tokio::time::Instant;
 use url::Url;
 
 mod call;
+mod shared;
+mod source;
 
 pub use call::{Call, Called, Target};
+pub use shared::{Admission, SharedBudget, SharedFuture};
+pub use source::{IterSource, JobSource, Next, Wake};
 
 use crate::error::Result;
 use crate::http::{HttpClient, Response};
@@ -246,6 +250,8 @@ pub struct Executor {
     call_rng: Rng,
     /// Every workflow call attempt not yet taken by the caller.
     call_records: Vec<RequestRecord>,
+    /// A budget shared with other runners, consulted before each request leaves.
+    shared: Option<std::sync::Arc<dyn SharedBudget>>,
 }
 
 impl Executor {
@@ -289,7 +295,15 @@ impl Executor {
             pacer,
             token_scopes,
             endpoint,
+            shared: None,
         }
+    }
+
+    /// Makes every request of [`Executor::run`] wait for `budget`'s admission too, and tells it
+    /// every answer.
+    pub fn with_shared_budget(mut self, budget: std::sync::Arc<dyn SharedBudget>) -> Self {
+        self.shared = Some(budget);
+        self
     }
 
     /// The pacer, for planning before the run.
@@ -414,8 +428,22 @@ impl Executor {
         I: IntoIterator<Item = Job>,
         S: Future<Output = ()>,
     {
+        let mut source = IterSource(jobs.into_iter());
+        self.run_source(&mut source, observer, shutdown).await
+    }
+
+    /// Like [`Executor::run`], pulling jobs from `source`, which may have none for a while.
+    pub async fn run_source<S>(
+        &mut self,
+        jobs: &mut dyn JobSource,
+        observer: &mut dyn Observer,
+        shutdown: S,
+    ) -> Summary
+    where
+        S: Future<Output = ()>,
+    {
         let start = Instant::now();
-        let mut jobs = jobs.into_iter();
+        let mut source_later = false;
         let mut input_done = false;
         let mut policy = RetryPolicy::new(self.config.retry.clone());
         let mut rng = Rng::new(self.config.seed);
@@ -448,7 +476,9 @@ impl Executor {
                         work
                     } else if let Some(work) = retries.pop_due(now) {
                         work
-                    } else if let Some(job) = next_job(&mut jobs, &mut input_done, &mut progress) {
+                    } else if let Some(job) =
+                        next_job(jobs, &mut input_done, &mut source_later, &mut progress)
+                    {
                         Work {
                             job,
                             attempts: Attempts::default(),
@@ -501,6 +531,7 @@ impl Executor {
                 let in_flight = progress.in_flight;
                 let http = self.http.clone();
                 let tokens = self.tokens.clone();
+                let shared = self.shared.clone();
                 let method = self.config.method.clone();
                 let url = match &self.base_url {
                     Ok(base) => Ok(request_url(
@@ -518,6 +549,9 @@ impl Executor {
                     Err(_) => self.api_base.clone(),
                 };
                 tasks.spawn(async move {
+                    if let Some(shared) = &shared {
+                        shared::admitted(shared.as_ref(), deadline).await;
+                    }
                     let started_unix_ms = unix_ms(SystemTime::now());
                     let begun = Instant::now();
                     let token = tokens.get(index).await;
@@ -587,6 +621,7 @@ impl Executor {
                     }
                 }
                 _ = tokio::time::sleep_until(sleep_until), if !stopping => {}
+                _ = jobs.changed(), if source_later && !stopping && held.is_none() => {}
                 _ = &mut shutdown, if !stopping => {
                     stopping = true;
                     interrupted = true;
@@ -680,6 +715,9 @@ impl Executor {
                     progress.throttled += 1;
                 }
                 let signals = signals_of(response);
+                if let Some(shared) = &self.shared {
+                    shared.observe(response.status, &signals);
+                }
                 self.pacer
                     .complete(permit, now, Feedback::Response(&signals));
                 (
@@ -841,19 +879,25 @@ impl RetryQueue {
 }
 
 fn next_job(
-    jobs: &mut impl Iterator<Item = Job>,
+    jobs: &mut dyn JobSource,
     input_done: &mut bool,
+    later: &mut bool,
     progress: &mut Progress,
 ) -> Option<Job> {
+    *later = false;
     if *input_done {
         return None;
     }
     match jobs.next() {
-        Some(job) => {
+        Next::Job(job) => {
             progress.items_started += 1;
             Some(job)
         }
-        None => {
+        Next::Later => {
+            *later = true;
+            None
+        }
+        Next::Done => {
             *input_done = true;
             None
         }
