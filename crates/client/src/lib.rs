@@ -26,8 +26,8 @@ pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION,
 pub use endpoints::{EndpointOptions, Endpoints};
 pub use error::{Error, Result, TransportKind};
 pub use executor::{
-    Call, Called, Event, Executor, ExecutorConfig, Job, Observer, Progress, RequestRecord, Summary,
-    Target,
+    Admission, Call, Called, Event, Executor, ExecutorConfig, IterSource, Job, JobSource, Next,
+    Observer, Progress, RequestRecord, SharedBudget, SharedFuture, Summary, Target, Wake,
 };
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
 pub use token::{BearerToken, Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

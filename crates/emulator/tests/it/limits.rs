@@ -326,7 +326,10 @@ async fn org_rate_adds_a_limit_every_token_shares_and_the_limits_api_lists_it() 
     let (a, b) = (emu.token().await, emu.token().await);
     assert_eq!(burst(&emu, &a, 2).await, [200, 200]);
     let listed = emu
-        .get(Some(&b), "/api/v2/organizations/limits/namespaces/platform.api")
+        .get(
+            Some(&b),
+            "/api/v2/organizations/limits/namespaces/platform.api",
+        )
         .await;
     assert_eq!(listed.status, 200, "the third request of the minute");
     assert_eq!(listed.body["entities"][0]["key"], "org.api.rate.per.minute");
