@@ -518,8 +518,13 @@ fn parse_body(body: &[u8]) -> Option<ThrottleBody> {
     })
 }
 
-/// The seconds in `... Retry the request in [42] seconds`, or in `... after 42 second(s)`.
+/// The seconds in `... Retry the request in [42] seconds`, or in `... after 42 second(s)`,
+/// capped at a year like every other delay.
 fn message_seconds(message: &str) -> Option<u64> {
+    message_seconds_uncapped(message).map(|secs| secs.min(MAX_DELAY_SECS as u64))
+}
+
+fn message_seconds_uncapped(message: &str) -> Option<u64> {
     if let Some(open) = message.find('[') {
         let rest = &message[open + 1..];
         if let Some(close) = rest.find(']')
@@ -551,6 +556,17 @@ mod tests {
 
     fn secs(s: u64) -> Option<Duration> {
         Some(Duration::from_secs(s))
+    }
+
+    #[test]
+    fn a_wait_in_the_message_is_capped_at_a_year_like_the_headers() {
+        // Found by the `signals` fuzz target: the wait hint passed a year.
+        let body = r#"{"message":"Retry the request in [088888888888888888] seconds"}"#;
+        let signals = parse_h(429, &[], body);
+        assert_eq!(
+            signals.wait_hint(),
+            Some(Duration::from_secs(MAX_DELAY_SECS as u64))
+        );
     }
 
     #[test]

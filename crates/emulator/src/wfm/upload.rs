@@ -142,10 +142,20 @@ where
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut head = Head::default();
         let mut version = None;
+        let mut agents_seen = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match &*key {
-                "metadata" => version = Some(map.next_value::<Version>()?.version),
+                "metadata" => {
+                    if version.is_some() {
+                        return Err(de::Error::duplicate_field("metadata"));
+                    }
+                    version = Some(map.next_value::<Version>()?.version);
+                }
                 "agentSchedules" => {
+                    // A second list would hand agents over again from index 0.
+                    if std::mem::replace(&mut agents_seen, true) {
+                        return Err(de::Error::duplicate_field("agentSchedules"));
+                    }
                     head.agents = map.next_value_seed(AgentsSeed {
                         on_agent: &mut *self.on_agent,
                     })?;
@@ -205,6 +215,26 @@ mod tests {
         BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
         UpdateScheduleUploadSchema, VersionedMetadata,
     };
+
+    #[test]
+    fn a_second_list_of_agents_or_metadata_is_refused() {
+        // Found by the `upload_reader` fuzz target: a repeated key handed agents over again.
+        let twice = br#"{"metadata":{"version":3},"agentSchedules":[{"userId":"a"}],"agentSchedules":[{"userId":"b"}]}"#;
+        let mut seen = Vec::new();
+        let err = read(twice, |i, _| {
+            seen.push(i);
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.contains("duplicate field `agentSchedules`"), "{err}");
+        assert_eq!(seen, [0]);
+        let err = read(
+            br#"{"metadata":{"version":3},"metadata":{"version":4}}"#,
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(err.contains("duplicate field `metadata`"), "{err}");
+    }
 
     #[test]
     fn what_the_wire_types_write_reads_back_borrowed() {
