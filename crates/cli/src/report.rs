@@ -67,6 +67,10 @@ pub struct Report {
     /// the run took the business unit's bulk path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk: Option<serde_json::Value>,
+    /// The whole run's figures and this runner's, when it was one of several runners sharing a
+    /// queue and a budget (`--coordinator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinator: Option<serde_json::Value>,
     /// Every failed item with its reason, in line order.
     pub failed_items: Vec<FailedItem>,
 }
@@ -468,6 +472,7 @@ mod tests {
             latency: None,
             thresholds: Vec::new(),
             bulk: None,
+            coordinator: None,
             failed_items: vec![
                 FailedItem {
                     line: 7,

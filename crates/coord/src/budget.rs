@@ -105,6 +105,14 @@ impl Coordinator {
         Some(60e6 / interval as f64 / runners)
     }
 
+    /// The strictest shared limit in requests per second, as the server counts it (without the
+    /// margin kept in reserve); `None` when none is known.
+    pub fn shared_rate_per_sec(&self) -> Option<f64> {
+        let interval = self.strictest()?;
+        let margin = self.inner.options.margin.clamp(0.0, 0.5);
+        Some(1e6 / interval as f64 / (1.0 - margin))
+    }
+
     fn strictest(&self) -> Option<u64> {
         self.inner
             .known

@@ -1,4 +1,5 @@
-//! `pacer status`: summarises a run from its journal, finished or not, without changing it.
+//! `pacer status`: summarises a run from its journal, or a coordinated run from Redis (items per
+//! state, runners alive with their rates, the shared budget), finished or not, without changing it.
 
 use std::path::PathBuf;
 
@@ -11,8 +12,16 @@ use crate::exit::{self, Exit};
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The run's journal (by default `<input>.pacer.sqlite` next to the input).
-    #[arg(long, value_name = "FILE")]
-    pub journal: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "run")]
+    pub journal: Option<PathBuf>,
+
+    /// A coordinated run's Redis (`redis://HOST:PORT[/DB]`) [env: PACER_COORDINATOR].
+    #[arg(long, value_name = "URL", requires = "run")]
+    pub coordinator: Option<String>,
+
+    /// The coordinated run to show (with --coordinator or PACER_COORDINATOR).
+    #[arg(long, value_name = "NAME", conflicts_with = "journal")]
+    pub run: Option<String>,
 
     /// Print the summary as one JSON object.
     #[arg(long)]
@@ -26,7 +35,11 @@ pub struct StatusArgs {
 /// Prints the summary; the exit code says how the run stands: 0 all done, 3 some failed, 5 not
 /// finished yet.
 pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
-    let journal = Journal::open_existing(&args.journal).map_err(|err| match err {
+    if let Some(run) = &args.run {
+        return coordinated(&args, run);
+    }
+    let path = args.journal.clone().unwrap_or_default();
+    let journal = Journal::open_existing(&path).map_err(|err| match err {
         pacer_journal::Error::Missing { .. } | pacer_journal::Error::NotAJournal { .. } => {
             Exit::usage(err)
         }
@@ -46,7 +59,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
     };
     if args.json {
         let value = serde_json::json!({
-            "journal": args.journal.display().to_string(),
+            "journal": path.display().to_string(),
             "state": state,
             "input": run.input_path,
             "method": run.method,
@@ -123,6 +136,51 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(if counts.remaining() > 0 {
+        exit::UNFINISHED
+    } else if counts.failed > 0 {
+        exit::ITEMS_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// The whole of a coordinated run, as Redis holds it.
+fn coordinated(args: &StatusArgs, run: &str) -> anyhow::Result<u8> {
+    let env = std::env::var(crate::commands::apply::ENV_COORDINATOR).ok();
+    let url = args.coordinator.clone().or(env).ok_or_else(|| {
+        Exit::usage(format!(
+            "--run needs the coordinator: pass --coordinator URL or set {}",
+            crate::commands::apply::ENV_COORDINATOR
+        ))
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let status = runtime
+        .block_on(pacer_coord::status(&url, run))
+        .map_err(Exit::usage)?;
+    let counts = status.counts;
+    if args.json {
+        let value = serde_json::json!({
+            "run": status.run,
+            "coordinator": status.url,
+            "state": if !counts.finished() { "unfinished" } else if counts.failed > 0 { "finished with failures" } else { "finished" },
+            "items_total": counts.total,
+            "items_done": counts.done,
+            "items_failed": counts.failed,
+            "items_leased": counts.leased,
+            "items_remaining": counts.remaining(),
+            "runners": status.runners.iter().map(|r| serde_json::json!({
+                "name": r.name, "alive": r.alive, "seen_ms_ago": r.seen_ms_ago, "figures": r.figures,
+            })).collect::<Vec<_>>(),
+            "shared_limits": status.limits.iter().map(|(name, value)| serde_json::json!({"name": name, "value": value})).collect::<Vec<_>>(),
+            "gate_ms": status.gate_ms,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{status}");
+    }
+    Ok(if !counts.finished() {
         exit::UNFINISHED
     } else if counts.failed > 0 {
         exit::ITEMS_FAILED

@@ -4,6 +4,7 @@
 mod apply;
 mod bad_input;
 mod bulk;
+mod coordinated;
 mod fault_matrix;
 mod html;
 mod kill_matrix;

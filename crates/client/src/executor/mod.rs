@@ -252,6 +252,8 @@ pub struct Executor {
     call_records: Vec<RequestRecord>,
     /// A budget shared with other runners, consulted before each request leaves.
     shared: Option<std::sync::Arc<dyn SharedBudget>>,
+    /// Every limit the limits API listed (key, value), once read.
+    listed_limits: Vec<(String, u64)>,
 }
 
 impl Executor {
@@ -296,7 +298,13 @@ impl Executor {
             token_scopes,
             endpoint,
             shared: None,
+            listed_limits: Vec::new(),
         }
+    }
+
+    /// Every limit the limits API listed (key and value), after [`Executor::read_org_limits`].
+    pub fn listed_limits(&self) -> &[(String, u64)] {
+        &self.listed_limits
     }
 
     /// Makes every request of [`Executor::run`] wait for `budget`'s admission too, and tells it
@@ -403,9 +411,17 @@ impl Executor {
             }
         };
         let signals = signals_of(&response);
-        let value = (response.status == 200)
+        let limits = (response.status == 200)
             .then(|| serde_json::from_slice::<pacer_genesys::OrgLimits>(&response.body).ok())
-            .flatten()
+            .flatten();
+        if let Some(limits) = &limits {
+            self.listed_limits = limits
+                .entities
+                .iter()
+                .map(|e| (e.key.clone(), e.value))
+                .collect();
+        }
+        let value = limits
             .and_then(|limits| limits.value_of("client.credentials.token.rate.per.minute"))
             .and_then(|v| u32::try_from(v).ok())
             .filter(|v| *v > 0);

@@ -487,6 +487,7 @@ fn finish(settings: &ApplySettings, run: &Finished<'_>, journal: Option<&Journal
         path_template: format!("businessunit {}", outcome.unit_name),
         latency: latencies.summary(),
         bulk: Some(bulk_json(outcome)),
+        coordinator: None,
         ..Report::default()
     };
     if let Err(err) = publish(settings, &mut report, journal, &timeline) {

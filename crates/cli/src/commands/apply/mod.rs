@@ -2,6 +2,9 @@
 //! deadline, then pushes every pending row through the executor and reports what happened.
 
 mod bulk;
+mod coordinated;
+
+pub use coordinated::ENV_COORDINATOR;
 mod early_stop;
 mod observer;
 mod per_agent;

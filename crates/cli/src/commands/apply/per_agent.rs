@@ -9,6 +9,9 @@ use pacer_core::pacer::PacerConfig;
 use pacer_core::retry::RetryConfig;
 use pacer_journal::{Counts, Journal, OpenKind, RunSpec};
 
+use pacer_coord::{Coordinator, QueueSource, RunCounts};
+
+use super::coordinated;
 use super::observer::ApplyObserver;
 use super::{
     ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, judge_exit, open_journal,
@@ -27,23 +30,49 @@ pub async fn execute(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<Outcome> {
     let say = |text: &str| say(settings.display, text);
+    // Redis first: a coordinator that cannot be reached stops the run before anything is opened.
+    let coordinator = match &settings.coord {
+        Some(coord) => Some(coordinated::connect(coord, settings.display).await?),
+        None => None,
+    };
     let journal = journal(settings, &input, &validation, &say)?;
     let before = journal.counts()?;
+    if let Some(coordinator) = &coordinator {
+        coordinated::join(coordinator, &input, &validation, &say).await?;
+    }
+    let _keeper = coordinator.as_ref().map(Coordinator::spawn_keeper);
     let (http, tokens) = authenticate(settings, &say).await?;
     let mut executor = engine(settings, http, &tokens, &before, &say).await;
+    if let Some(coordinator) = &coordinator {
+        coordinated::declare(coordinator, &executor, &say).await;
+        executor = executor.with_shared_budget(coordinated::budget(coordinator));
+    }
     plan_or_refuse(settings, &executor, before.remaining(), &say)?;
-    let sent = send(
-        settings,
-        &journal,
-        &input,
-        &validation,
-        &mut executor,
-        &before,
-        shutdown,
-    )
-    .await?;
+    let items = Items {
+        input: &input,
+        validation: &validation,
+        coordinator: coordinator.as_ref(),
+    };
+    let sent = send(settings, &journal, items, &mut executor, &before, shutdown).await?;
     tokens.wait_for_renewals().await;
-    let ideal = executor.ideal(before.remaining(), sent.summary.progress.elapsed);
+    let mut ideal = executor.ideal(before.remaining(), sent.summary.progress.elapsed);
+    let run = match &coordinator {
+        Some(coordinator) => Some(RunWide {
+            counts: coordinated::finish(coordinator, &say).await,
+            coordinator: coordinator.clone(),
+        }),
+        None => None,
+    };
+    if let Some(RunWide {
+        coordinator,
+        counts: Some(counts),
+    }) = &run
+    {
+        // The whole run's ideal: every item at the shared limit (when one is known).
+        ideal = coordinator
+            .shared_rate_per_sec()
+            .map(|rate| Duration::from_secs_f64(counts.total as f64 / rate));
+    }
     report_and_exit(
         settings,
         &journal,
@@ -51,7 +80,15 @@ pub async fn execute(
         ideal,
         tokens.tokens_minted(),
         started,
+        run.as_ref(),
     )
+}
+
+/// A coordinated run's whole figures, read from Redis at the end.
+struct RunWide {
+    coordinator: Coordinator,
+    /// `None` when Redis was away at the end.
+    counts: Option<RunCounts>,
 }
 
 /// The journal: a new run, or the same input resumed, said so.
@@ -168,13 +205,19 @@ struct Sent {
     timeline: crate::timeline::Timeline,
 }
 
+/// Where a run's items come from: the input, reread, or the run's shared queue.
+struct Items<'a> {
+    input: &'a Input,
+    validation: &'a Validation,
+    coordinator: Option<&'a Coordinator>,
+}
+
 /// The run: the input is reread and merged with the journal's pending items, so memory stays
-/// constant whatever the input's size.
+/// constant whatever the input's size; a coordinated runner takes its items from the queue.
 async fn send(
     settings: &ApplySettings,
     journal: &Journal,
-    input: &Input,
-    validation: &Validation,
+    items: Items<'_>,
     executor: &mut Executor,
     before: &Counts,
     shutdown: impl std::future::Future<Output = ()>,
@@ -194,36 +237,34 @@ async fn send(
         settings.deadline,
     );
     let read_error: RefCell<Option<anyhow::Error>> = RefCell::new(None);
-    let mut cursor = journal.pending();
-    let rows = input.rows(validation).map_err(Exit::usage)?;
-    let jobs = rows.map_while(|item| match item {
-        Ok(item) => Some(item),
-        Err(err) => {
-            read_error
-                .borrow_mut()
-                .get_or_insert(anyhow::anyhow!(err.to_string()));
-            None
+    let summary = match items.coordinator {
+        Some(coordinator) => {
+            // The queue hands out items leased to this runner, a few ahead of need.
+            // Eight is enough to keep a runner busy at any shared rate, and few enough that a
+            // runner that dies leaves little for the others to reclaim.
+            let prefetch = (settings.max_in_flight as usize).clamp(1, 8);
+            let mut source = QueueSource::start(coordinator.clone(), prefetch, MAX_RUN_TIME);
+            let mut acking = coordinated::AckingObserver {
+                inner: &mut observer,
+                coordinator: coordinator.clone(),
+            };
+            executor
+                .run_source(&mut source, &mut acking, shutdown)
+                .await
         }
-    });
-    let jobs = jobs.filter_map(|item| {
-        let Item::Valid(row) = item else { return None };
-        match cursor.take_line(row.line) {
-            Ok(Some(_)) => Some(Job {
-                line: row.line,
-                user_id: row.user_id,
-                body: row.body.into(),
-            }),
-            Ok(None) => None,
-            Err(err) => {
-                read_error
-                    .borrow_mut()
-                    .get_or_insert(anyhow::Error::new(err));
-                None
-            }
+        None => {
+            send_input(
+                journal,
+                items.input,
+                items.validation,
+                executor,
+                &mut observer,
+                &read_error,
+                shutdown,
+            )
+            .await?
         }
-    });
-    pacer_crashpoint::hit("per-agent.start");
-    let summary = executor.run(jobs, &mut observer, shutdown).await;
+    };
     observer.finish();
     if let Some(mut jtl) = observer.take_jtl() {
         jtl.flush()?;
@@ -253,6 +294,51 @@ async fn send(
     })
 }
 
+/// The bound of a coordinated runner's wait for the queue: the executor's own bound.
+const MAX_RUN_TIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Sends the input's rows still pending in the journal (a run without a coordinator).
+async fn send_input(
+    journal: &Journal,
+    input: &Input,
+    validation: &Validation,
+    executor: &mut Executor,
+    observer: &mut ApplyObserver<'_>,
+    read_error: &RefCell<Option<anyhow::Error>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Summary> {
+    let mut cursor = journal.pending();
+    let rows = input.rows(validation).map_err(Exit::usage)?;
+    let jobs = rows.map_while(|item| match item {
+        Ok(item) => Some(item),
+        Err(err) => {
+            read_error
+                .borrow_mut()
+                .get_or_insert(anyhow::anyhow!(err.to_string()));
+            None
+        }
+    });
+    let jobs = jobs.filter_map(|item| {
+        let Item::Valid(row) = item else { return None };
+        match cursor.take_line(row.line) {
+            Ok(Some(_)) => Some(Job {
+                line: row.line,
+                user_id: row.user_id,
+                body: row.body.into(),
+            }),
+            Ok(None) => None,
+            Err(err) => {
+                read_error
+                    .borrow_mut()
+                    .get_or_insert(anyhow::Error::new(err));
+                None
+            }
+        }
+    });
+    pacer_crashpoint::hit("per-agent.start");
+    Ok(executor.run(jobs, observer, shutdown).await)
+}
+
 /// The report and the summary, and the exit code they call for.
 fn report_and_exit(
     settings: &ApplySettings,
@@ -261,9 +347,23 @@ fn report_and_exit(
     ideal: Option<Duration>,
     tokens_minted: u64,
     started: Instant,
+    run: Option<&RunWide>,
 ) -> anyhow::Result<Outcome> {
     let summary = &sent.summary;
-    let counts = journal.counts()?;
+    let mut counts = journal.counts()?;
+    let written_here = counts.done;
+    if let Some(RunWide {
+        counts: Some(whole),
+        ..
+    }) = run
+    {
+        // The run's outcome is the whole queue's; this runner's own part is in `coordinator`.
+        counts.total = whole.total + counts.skipped;
+        counts.done = whole.done;
+        counts.failed = whole.failed;
+        counts.in_flight = 0;
+        counts.pending = whole.remaining();
+    }
     let elapsed = started.elapsed();
     let mut report = Report {
         items_total: counts.total,
@@ -293,6 +393,8 @@ fn report_and_exit(
         latency: sent.latency,
         thresholds: Vec::new(),
         bulk: None,
+        coordinator: run
+            .map(|run| coordinated::section(&run.coordinator, run.counts.as_ref(), written_here)),
         failed_items: Vec::new(),
     };
     publish(settings, &mut report, Some(journal), &sent.timeline)?;
@@ -317,12 +419,18 @@ fn report_and_exit(
             ),
         );
     }
-    let code = run_exit(
-        summary.stopped_early.is_some(),
-        summary.interrupted,
-        counts.failed > 0,
-        report.met_deadline,
-    );
+    // A coordinated runner whose queue is not finished (Redis away at the end) is unfinished.
+    let unfinished = run.is_some_and(|run| run.counts.is_none_or(|c| !c.finished()));
+    let code = if unfinished && !summary.interrupted && summary.stopped_early.is_none() {
+        exit::UNFINISHED
+    } else {
+        run_exit(
+            summary.stopped_early.is_some(),
+            summary.interrupted,
+            counts.failed > 0,
+            report.met_deadline,
+        )
+    };
     let exit_code = judge_exit(settings, &report, code);
     Ok(Outcome { report, exit_code })
 }

@@ -208,6 +208,9 @@ pub struct ApplyArgs {
     /// Check and plan everything, print the plan, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub coord: super::coordinated::CoordArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -299,6 +302,8 @@ pub struct ApplySettings {
     /// Why the run takes the path it takes, said at its start.
     pub path_reason: String,
     pub dry_run: bool,
+    /// `Some` when the run is one of several runners sharing a queue and a budget.
+    pub coord: Option<super::coordinated::CoordSettings>,
 }
 
 impl ApplySettings {
@@ -391,11 +396,22 @@ impl ApplySettings {
         };
 
         let (bulk, path_reason) = choose_path(&args)?;
+        let coord = args.coord.resolve()?;
+        if coord.is_some() && bulk.is_some() {
+            return Err(Exit::usage(
+                "--coordinator: the schedule update sends one request per week and unit; run it from one runner (or pass --mode per-agent)",
+            ));
+        }
+        if coord.is_some() && args.dry_run {
+            return Err(Exit::usage(
+                "--dry-run: a coordinated run cannot be rehearsed; run it without --coordinator",
+            ));
+        }
         let thresholds = crate::thresholds::parse_all(&args.thresholds)?;
-        let journal = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| pacer_journal::default_path(&args.input));
+        let journal = args.journal.clone().unwrap_or_else(|| match &coord {
+            Some(coord) => super::coordinated::default_journal(&args.input, &coord.options),
+            None => pacer_journal::default_path(&args.input),
+        });
         let rejects = args.rejects.clone().unwrap_or_else(|| {
             let mut name = args
                 .input
@@ -444,6 +460,7 @@ impl ApplySettings {
             bulk,
             path_reason,
             dry_run: args.dry_run,
+            coord,
         })
     }
 
@@ -490,6 +507,7 @@ impl ApplySettings {
             bulk: None,
             path_reason: "per-agent path: the seed thread's route".into(),
             dry_run: false,
+            coord: None,
             input,
         })
     }
