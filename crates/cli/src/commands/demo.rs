@@ -1,5 +1,6 @@
 //! `pacer demo`: the embedded emulator, 500 agents, and `pacer apply` next to the thread's approach,
-//! then the same number of agents through a business unit's schedule update.
+//! then the same number of agents through a business unit's schedule update. With `--runners N`,
+//! several runners with and without the coordinator instead (`runners.rs`).
 //!
 //! pacer and the thread's approach run at the same time against one emulator, each with its own
 //! token and its own agents: the seed profile's limit is per token, so neither slows the other,
@@ -24,9 +25,10 @@ use crate::exit::Exit;
 /// Arguments of `pacer demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Agents whose schedules pacer assigns (the thread's approach gets as many others).
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=50_000))]
-    pub agents: u32,
+    /// Agents whose schedules pacer assigns (the thread's approach gets as many others)
+    /// [default: 500; with --runners, 1000].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    pub agents: Option<u32>,
 
     /// Skip the thread's approach: run pacer alone.
     #[arg(long)]
@@ -44,14 +46,24 @@ pub struct DemoArgs {
     /// demo's folder).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Instead: N runners against one organization-wide limit (600/min), first each alone with a
+    /// slice of the input, then all sharing one queue and budget through a local redis-server.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=16))]
+    pub runners: Option<u32>,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let deadline = pacer_emulator::units::parse_duration(&args.deadline)
         .map_err(|reason| Exit::usage(format!("--deadline: {reason}")))?;
     let (dir, runtime) = folder_and_runtime(args.dir, "pacer-demo")?;
+    if let Some(runners) = args.runners {
+        let agents = args.agents.unwrap_or(1000);
+        return runtime.block_on(super::runners::side_by_side(runners, agents, &dir));
+    }
+    let agents = args.agents.unwrap_or(500);
     let html = args.html.unwrap_or_else(|| dir.join("report.html"));
-    runtime.block_on(demo(args.agents, !args.no_baseline, dir, deadline, html))
+    runtime.block_on(demo(agents, !args.no_baseline, dir, deadline, html))
 }
 
 async fn demo(

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod demo;
 pub mod emulate;
 mod rehearse;
+mod runners;
 pub mod simulate;
 pub mod status;
 

@@ -4,7 +4,7 @@
 mod bulk;
 mod coordinated;
 
-pub use coordinated::ENV_COORDINATOR;
+pub use coordinated::{CoordSettings, ENV_COORDINATOR, default_journal as coordinated_journal};
 mod early_stop;
 mod observer;
 mod per_agent;
@@ -185,7 +185,7 @@ pub async fn execute(
 
 /// Prints a line for people, unless the output is JSON events.
 fn say(display: Display, text: &str) {
-    if display != Display::Json {
+    if matches!(display, Display::Bar | Display::Lines) {
         eprintln!("{text}");
     }
 }

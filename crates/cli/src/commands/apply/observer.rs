@@ -263,6 +263,7 @@ impl Observer for ApplyObserver<'_> {
                     );
                 }
             }
+            Display::Quiet => {}
             Display::Json => {
                 let due = self
                     .last_line

@@ -403,7 +403,7 @@ fn report_and_exit(
             "{}",
             serde_json::json!({"event": "summary", "report": report})
         );
-    } else {
+    } else if settings.display != Display::Quiet {
         eprintln!("{}", report.summary());
     }
     if let Some(reason) = &summary.stopped_early {

@@ -267,6 +267,8 @@ pub enum Display {
     Lines,
     /// One JSON event per line on standard output.
     Json,
+    /// Nothing while running (runs that `demo` starts side by side and sums up itself).
+    Quiet,
 }
 
 /// Everything `pacer apply` needs, checked.
