@@ -14,6 +14,10 @@ use crate::{Coordinator, scripts};
 /// How long the gate closes after a 429 that names no wait.
 const DEFAULT_GATE: Duration = Duration::from_secs(1);
 
+/// While no shared limit is known, how long an open gate is trusted without asking again: a 429
+/// another runner meets reaches this one within this time.
+pub(crate) const OPEN_FOR: Duration = Duration::from_millis(50);
+
 /// A limit every runner shares: an organization-wide or per-endpoint limit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedLimit {
@@ -125,6 +129,20 @@ impl Coordinator {
 
     async fn admit_shared(&self) -> Admission {
         let inner = &self.inner;
+        let nothing_known = inner
+            .known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if nothing_known
+            && inner
+                .open_seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|at| at.elapsed() < OPEN_FOR)
+        {
+            return Admission::Go;
+        }
         let answer: Result<(i64, i64)> = inner
             .link
             .eval(
@@ -136,6 +154,10 @@ impl Coordinator {
         match answer {
             Ok((1, _)) => {
                 *inner.fallback.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                if nothing_known {
+                    *inner.open_seen.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(tokio::time::Instant::now());
+                }
                 Admission::Go
             }
             Ok((_, wait_us)) => Admission::Wait(Duration::from_micros(wait_us.max(1) as u64)),
@@ -187,6 +209,7 @@ impl Coordinator {
     /// Closes the shared gate for `wait`, and shares `learned`.
     async fn throttled(&self, wait: Duration, learned: Option<SharedLimit>) {
         let inner = &self.inner;
+        *inner.open_seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let _: Result<i64> = inner
             .link
             .eval(

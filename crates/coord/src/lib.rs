@@ -96,6 +96,11 @@ pub(crate) struct Inner {
     alive: AtomicU32,
     /// The local budget used while Redis is away.
     fallback: Mutex<Option<budget::Fallback>>,
+    /// When the gate was last seen open with no shared limit known: admissions within
+    /// [`budget::OPEN_FOR`] of it need no round trip.
+    open_seen: Mutex<Option<tokio::time::Instant>>,
+    /// When this runner last looked for items of silent runners.
+    last_reclaim: Mutex<Option<tokio::time::Instant>>,
     /// Items this runner holds: line to stream entry id.
     leases: Mutex<HashMap<u64, String>>,
     /// Acknowledgements not yet written to Redis.
@@ -125,6 +130,8 @@ impl Coordinator {
                 known: Mutex::new(Vec::new()),
                 alive: AtomicU32::new(1),
                 fallback: Mutex::new(None),
+                open_seen: Mutex::new(None),
+                last_reclaim: Mutex::new(None),
                 leases: Mutex::new(HashMap::new()),
                 acks: Mutex::new(Vec::new()),
                 flush: Notify::new(),

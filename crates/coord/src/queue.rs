@@ -159,49 +159,79 @@ impl Coordinator {
         })
     }
 
-    /// Takes up to `max` items: first those leased to a runner silent past the lease, then new
-    /// ones. Each is leased to this runner until acknowledged.
+    /// Takes up to `max` items: first those leased to a runner silent past the lease (looked
+    /// for at most every quarter lease, or when nothing new is left), then new ones. Each is
+    /// leased to this runner until acknowledged.
     pub async fn take(&self, max: usize) -> Result<Vec<(String, QueueItem)>> {
+        let due = {
+            let mut last = self
+                .inner
+                .last_reclaim
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let due = last.is_none_or(|at| at.elapsed() >= self.inner.options.lease / 4);
+            if due {
+                *last = Some(tokio::time::Instant::now());
+            }
+            due
+        };
+        let mut taken = if due {
+            self.reclaim(max).await?
+        } else {
+            Vec::new()
+        };
+        if taken.len() < max {
+            taken.extend(self.read_new(max - taken.len()).await?);
+        }
+        if taken.is_empty() && !due {
+            taken = self.reclaim(max).await?;
+        }
+        let mut leases = self.inner.leases.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, item) in &taken {
+            leases.insert(item.line, id.clone());
+        }
+        Ok(taken)
+    }
+
+    /// Items leased to a runner silent past the lease, claimed for this one (XAUTOCLAIM).
+    async fn reclaim(&self, max: usize) -> Result<Vec<(String, QueueItem)>> {
         let inner = &self.inner;
-        let keys = &inner.keys;
         let mut claim = redis::cmd("XAUTOCLAIM");
         claim
-            .arg(&keys.items)
+            .arg(&inner.keys.items)
             .arg(GROUP)
             .arg(&inner.options.runner)
             .arg(inner.options.lease.as_millis() as u64)
             .arg("0-0")
             .arg("COUNT")
             .arg(max);
-        let reply: Value = inner.link.query(&claim).await?;
-        let mut taken = match &reply {
-            Value::Array(parts) if parts.len() >= 2 => entries(&parts[1])?,
-            other => return Err(Error::Reply(format!("XAUTOCLAIM answered {other:?}"))),
-        };
-        if taken.len() < max {
-            let mut read = redis::cmd("XREADGROUP");
-            read.arg("GROUP")
-                .arg(GROUP)
-                .arg(&inner.options.runner)
-                .arg("COUNT")
-                .arg(max - taken.len())
-                .arg("STREAMS")
-                .arg(&keys.items)
-                .arg(">");
-            let reply: Value = inner.link.query(&read).await?;
-            if let Value::Array(streams) = &reply {
-                for stream in streams {
-                    if let Value::Array(pair) = stream
-                        && pair.len() == 2
-                    {
-                        taken.extend(entries(&pair[1])?);
-                    }
+        match inner.link.query::<Value>(&claim).await? {
+            Value::Array(parts) if parts.len() >= 2 => entries(&parts[1]),
+            other => Err(Error::Reply(format!("XAUTOCLAIM answered {other:?}"))),
+        }
+    }
+
+    /// Items no runner has had yet (XREADGROUP `>`).
+    async fn read_new(&self, max: usize) -> Result<Vec<(String, QueueItem)>> {
+        let inner = &self.inner;
+        let mut read = redis::cmd("XREADGROUP");
+        read.arg("GROUP")
+            .arg(GROUP)
+            .arg(&inner.options.runner)
+            .arg("COUNT")
+            .arg(max)
+            .arg("STREAMS")
+            .arg(&inner.keys.items)
+            .arg(">");
+        let mut taken = Vec::new();
+        if let Value::Array(streams) = inner.link.query::<Value>(&read).await? {
+            for stream in streams {
+                if let Value::Array(pair) = stream
+                    && pair.len() == 2
+                {
+                    taken.extend(entries(&pair[1])?);
                 }
             }
-        }
-        let mut leases = inner.leases.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, item) in &taken {
-            leases.insert(item.line, id.clone());
         }
         Ok(taken)
     }
