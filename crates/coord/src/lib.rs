@@ -110,6 +110,8 @@ pub(crate) struct Inner {
     /// What this runner reports of itself.
     sent: AtomicU64,
     written: AtomicU64,
+    /// This runner has finished its part.
+    finished: std::sync::atomic::AtomicBool,
     started: tokio::time::Instant,
 }
 
@@ -137,6 +139,7 @@ impl Coordinator {
                 flush: Notify::new(),
                 sent: AtomicU64::new(0),
                 written: AtomicU64::new(0),
+                finished: std::sync::atomic::AtomicBool::new(false),
                 started: tokio::time::Instant::now(),
             }),
         };
@@ -203,6 +206,12 @@ impl Coordinator {
         self.inner.sent.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Says that this runner has finished its part (shown by `status` instead of "gone").
+    pub async fn finished(&self) {
+        self.inner.finished.store(true, Ordering::Relaxed);
+        let _ = self.heartbeat().await;
+    }
+
     async fn heartbeat(&self) -> Result<()> {
         let inner = &self.inner;
         let elapsed = inner.started.elapsed().as_secs_f64().max(1.0);
@@ -213,6 +222,7 @@ impl Coordinator {
             "rate_per_min": (written as f64 / elapsed * 60.0).round(),
             "held": inner.leases.lock().unwrap_or_else(|e| e.into_inner()).len(),
             "fallback": !inner.link.is_online(),
+            "finished": inner.finished.load(Ordering::Relaxed),
         });
         let alive: u32 = inner
             .link

@@ -98,7 +98,13 @@ impl fmt::Display for RunStatus {
                 f,
                 "    {:<20} {:<5} seen {:>6.1} s ago  sent {}  written {}  {}/min{}",
                 r.name,
-                if r.alive { "alive" } else { "gone" },
+                if get("finished") == serde_json::Value::Bool(true) {
+                    "done"
+                } else if r.alive {
+                    "alive"
+                } else {
+                    "gone"
+                },
                 r.seen_ms_ago as f64 / 1000.0,
                 get("sent"),
                 get("written"),

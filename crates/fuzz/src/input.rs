@@ -49,9 +49,11 @@ fn check(data: &[u8], format: Format, repeats: bool) {
         match item.expect("the same bytes") {
             Item::Valid(row) => {
                 valid += 1;
-                let body: serde_json::Value =
+                // JSON by its grammar, where numbers have no bound (`1e400` is JSON, and the
+                // body is sent as written): a raw value, not a `Value` of f64s.
+                let body: &serde_json::value::RawValue =
                     serde_json::from_slice(&row.body).expect("a valid row's body is JSON");
-                assert!(body.is_object(), "a body is an object: {body}");
+                assert!(body.get().starts_with('{'), "a body is an object: {body}");
                 assert!(row.line >= 1 && row.line <= lines);
             }
             Item::Invalid { .. } => invalid += 1,

@@ -292,6 +292,7 @@ pub async fn finish(coordinator: &Coordinator, say: &dyn Fn(&str)) -> Option<Run
         if coordinator.flush_acks().await.is_ok()
             && let Ok(counts) = coordinator.counts().await
         {
+            coordinator.finished().await;
             return Some(counts);
         }
         if tokio::time::Instant::now() >= until {
