@@ -34,28 +34,38 @@ fn input(dir: &Dir, emu: &Emu, agents: u32) -> std::path::PathBuf {
     dir.write("in.csv", &csv_for(&ids))
 }
 
-/// Starts runner `name` of run `run`.
+/// The command of runner `name` of run `run`, with a lease of 2 s.
+fn runner_command(
+    emu: &Emu,
+    redis: &LocalRedis,
+    file: &std::path::Path,
+    run: &str,
+    name: &str,
+) -> std::process::Command {
+    let url = redis.url();
+    let args = [
+        "apply",
+        file.to_str().unwrap(),
+        "--coordinator",
+        &url,
+        "--run",
+        run,
+        "--runner",
+        name,
+        "--lease",
+        "2s",
+    ];
+    pacer(&emu.base, &args)
+}
+
+/// Starts runner `name` of run `run`, with its events on standard output.
 fn runner(emu: &Emu, redis: &LocalRedis, file: &std::path::Path, run: &str, name: &str) -> Child {
-    pacer(
-        &emu.base,
-        &[
-            "apply",
-            file.to_str().unwrap(),
-            "--coordinator",
-            &redis.url(),
-            "--run",
-            run,
-            "--runner",
-            name,
-            "--lease",
-            "2s",
-            "--json",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap()
+    runner_command(emu, redis, file, run, name)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Waits for a runner; its exit code and everything it printed.
@@ -119,21 +129,7 @@ fn a_killed_runners_items_are_finished_by_the_others_after_its_lease() {
     let started = std::time::Instant::now();
     let survivor = runner(&emu, &redis, &file, "kill", "survivor");
     // The other runner dies by SIGKILL as its 20th request is about to leave.
-    let mut command = pacer(
-        &emu.base,
-        &[
-            "apply",
-            file.to_str().unwrap(),
-            "--coordinator",
-            &redis.url(),
-            "--run",
-            "kill",
-            "--runner",
-            "killed",
-            "--lease",
-            "2s",
-        ],
-    );
+    let mut command = runner_command(&emu, &redis, &file, "kill", "killed");
     command.env(pacer_crashpoint::ENV, "request@20");
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let killed = command.status().unwrap();
