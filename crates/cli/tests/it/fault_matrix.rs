@@ -22,7 +22,16 @@ struct Case {
     /// Whether every agent must be written (else every agent must be reported failed).
     written: bool,
     /// Whether the fault happened at all during the run (else the case proves nothing).
-    happened: fn(&StatsReport, f64) -> bool,
+    happened: fn(&Observed) -> bool,
+    /// Closes every notification socket this long after its channel is made.
+    socket_lifetime: Option<Duration>,
+}
+
+/// What a case's `happened` looks at.
+struct Observed {
+    stats: StatsReport,
+    report: serde_json::Value,
+    seconds: f64,
 }
 
 /// What one case measured.
@@ -52,6 +61,9 @@ fn emulator(case: &Case) -> Emu {
     .apply(&mut config)
     .unwrap();
     case.faults.apply(&mut config).unwrap();
+    if let Some(lifetime) = case.socket_lifetime {
+        config.wfm.channel_lifetime = lifetime;
+    }
     Emu::with_config(config)
 }
 
@@ -102,10 +114,17 @@ fn measure(case: &Case) -> Figures {
         code,
         seconds,
     };
+    let observed = Observed {
+        stats,
+        report,
+        seconds,
+    };
     assert!(
-        (case.happened)(&stats, seconds),
-        "{}: the fault never happened: {stats:?}",
-        case.name
+        (case.happened)(&observed),
+        "{}: the fault never happened: {:?} {}",
+        case.name,
+        observed.stats,
+        observed.report
     );
     assert_eq!(figures.code, case.code, "{}: {stderr}", case.name);
     assert_eq!(figures.lost, 0, "{}: {stderr}", case.name);
@@ -136,8 +155,9 @@ fn cases() -> Vec<Case> {
         code,
         written,
         happened,
+        socket_lifetime: None,
     };
-    let injected: fn(&StatsReport, f64) -> bool = |s, _| s.faults_injected > 0;
+    let injected: fn(&Observed) -> bool = |o| o.stats.faults_injected > 0;
     vec![
         case(
             "5% 500 and 503",
@@ -159,7 +179,7 @@ fn cases() -> Vec<Case> {
             },
             0,
             true,
-            |s, _| s.connections_reset > 0,
+            |o| o.stats.connections_reset > 0,
         ),
         case(
             "maintenance 3 s",
@@ -181,7 +201,7 @@ fn cases() -> Vec<Case> {
             },
             0,
             true,
-            |s, _| s.tokens_minted >= 2,
+            |o| o.stats.tokens_minted >= 2,
         ),
         case(
             "2 s latency",
@@ -192,7 +212,7 @@ fn cases() -> Vec<Case> {
             },
             0,
             true,
-            |_, seconds| seconds >= 2.0,
+            |o| o.seconds >= 2.0,
         ),
         case(
             "bulk: 20% 503",
@@ -206,7 +226,7 @@ fn cases() -> Vec<Case> {
             injected,
         ),
         case(
-            "bulk: socket dropped",
+            "bulk: notifications lost",
             true,
             Overrides {
                 drop_notifications: Some("1".parse().unwrap()),
@@ -214,7 +234,7 @@ fn cases() -> Vec<Case> {
             },
             0,
             true,
-            |s, _| s.notifications_dropped > 0,
+            |o| o.stats.notifications_dropped > 0,
         ),
         case(
             "bulk: update Error",
@@ -225,8 +245,19 @@ fn cases() -> Vec<Case> {
             },
             3,
             false,
-            |s, _| s.updates_failed > 0,
+            |o| o.stats.updates_failed > 0,
         ),
+        Case {
+            socket_lifetime: Some(Duration::from_millis(200)),
+            ..case(
+                "bulk: socket closed",
+                true,
+                Overrides::default(),
+                0,
+                true,
+                |o| o.report["bulk"]["weeks"][0]["uploads"][0]["learned_by"] == "polling",
+            )
+        },
     ]
 }
 

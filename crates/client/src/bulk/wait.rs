@@ -1,5 +1,8 @@
 //! Waiting for an update's end: the notification socket opened once, its events, polling the
-//! schedule's version while it is down, and finishing an update a killed run left.
+//! schedule's version while it is down (and once as it comes back, and now and then while it is
+//! up: an event sent while it was down is gone), and finishing an update a killed run left.
+
+use std::time::Duration;
 
 use pacer_genesys::wfm::OperationStatus;
 use tokio::time::Instant;
@@ -9,6 +12,9 @@ use super::socket::{self, SocketEvent};
 use super::workflow::{Ended, Run};
 use super::{Pending, Phase, Step};
 use crate::error::Result;
+
+/// How often the schedule is polled while the socket is up: a net for an event lost anyway.
+const POLL_WHILE_LISTENING: Duration = Duration::from_secs(30);
 
 impl Run<'_> {
     /// Opens the notification socket on the unit's schedules topic, once.
@@ -47,6 +53,15 @@ impl Run<'_> {
     ) -> Result<Ended> {
         let deadline = Instant::now() + self.settings.wait_limit;
         let poll = self.settings.poll_every;
+        // Notifications come at most once: an event sent while the socket was down is gone. So
+        // the schedule is polled while the socket is down, once as soon as it is back, and now
+        // and then while it is up.
+        let mut next_poll = Instant::now()
+            + if self.socket.is_some() && !self.socket_down && !always_poll {
+                POLL_WHILE_LISTENING
+            } else {
+                poll
+            };
         loop {
             let listening = self.socket.is_some() && !self.socket_down && !always_poll;
             let event = async {
@@ -66,9 +81,15 @@ impl Run<'_> {
                         });
                     }
                     Some(SocketEvent::Schedule(_)) => {}
-                    Some(SocketEvent::Up) => self.socket_down = false,
+                    Some(SocketEvent::Up) => {
+                        if self.socket_down {
+                            next_poll = Instant::now();
+                        }
+                        self.socket_down = false;
+                    }
                     Some(SocketEvent::Down { reason, gave_up }) => {
                         self.socket_down = true;
+                        next_poll = next_poll.min(Instant::now() + poll);
                         self.outcome.socket_drops += 1;
                         self.progress.phase(Phase::Wait, &format!("the notification socket is down ({reason}); polling the schedule"));
                         if gave_up {
@@ -78,9 +99,11 @@ impl Run<'_> {
                     None => {
                         self.socket = None;
                         self.socket_down = true;
+                        next_poll = next_poll.min(Instant::now() + poll);
                     }
                 },
-                () = tokio::time::sleep(poll), if !listening => {
+                () = tokio::time::sleep_until(next_poll) => {
+                    next_poll = Instant::now() + if listening { POLL_WHILE_LISTENING } else { poll };
                     let now = self.api().schedule(unit, week, schedule).await?;
                     if now.metadata.version > base_version {
                         self.outcome.polled = true;

@@ -215,6 +215,28 @@ async fn dropped_notifications_end_by_polling() {
 }
 
 #[tokio::test]
+async fn an_event_lost_while_the_socket_was_down_is_found_as_soon_as_it_is_back() {
+    // Regression: the socket came back (2 s of backoff) before the first poll, the event had
+    // gone with the dropped socket, and the run listened until its wait limit.
+    let emu = emulator(20, |o| o.drop_notifications = Some(Probability(1.0))).await;
+    let wanted = desired(&emu, 5, 9);
+    let slow_polls = BulkSettings {
+        poll_every: Duration::from_secs(60),
+        wait_limit: Duration::from_secs(30),
+        ..BulkSettings::new("North")
+    };
+    let started = std::time::Instant::now();
+    let outcome = apply(&emu, &slow_polls, &wanted, &mut Memory::default()).await;
+    assert_eq!(states(&outcome), ["written"]);
+    assert_eq!(outcome.weeks[0].parts[0].learned_by, "polling");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn failed_operations_fail_their_agents() {
     let emu = emulator(20, |o| o.bulk_error_rate = Some(Probability(1.0))).await;
     let wanted = desired(&emu, 4, 9);
