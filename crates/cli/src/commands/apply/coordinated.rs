@@ -240,6 +240,17 @@ pub async fn declare(coordinator: &Coordinator, executor: &Executor, say: &dyn F
     for limit in coordinator.known_limits() {
         say(&format!("shared budget: {limit}"));
     }
+    if let (Some(rate), Ok(counts)) = (
+        coordinator.shared_rate_per_sec(),
+        coordinator.counts().await,
+    ) {
+        say(&format!(
+            "plan: the run's {} items left need at least {:.0} s at the shared limit ({:.0}/min), whatever the runners",
+            counts.remaining(),
+            counts.remaining() as f64 / rate,
+            rate * 60.0
+        ));
+    }
 }
 
 /// The run's observer, acknowledging each item to the queue once it is journaled done (after its
