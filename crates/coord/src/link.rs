@@ -38,6 +38,8 @@ pub(crate) struct Link {
     last_error: Mutex<String>,
     notices: Option<UnboundedSender<Notice>>,
     round_trips: AtomicU64,
+    /// When Redis was last reached after being away (or first).
+    online_since: Mutex<Instant>,
 }
 
 impl Link {
@@ -70,12 +72,21 @@ impl Link {
             last_error: Mutex::new(String::new()),
             notices,
             round_trips: AtomicU64::new(1),
+            online_since: Mutex::new(Instant::now()),
         })
     }
 
     /// Whether the last command reached Redis.
     pub fn is_online(&self) -> bool {
         self.online.load(Ordering::Relaxed)
+    }
+
+    /// How long Redis has answered since it was last away (or since the start).
+    pub fn online_for(&self) -> std::time::Duration {
+        self.online_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
     }
 
     /// Round trips to Redis so far.
@@ -198,10 +209,11 @@ impl Link {
     }
 
     fn mark_online(&self) {
-        if !self.online.swap(true, Ordering::Relaxed)
-            && let Some(notices) = &self.notices
-        {
-            let _ = notices.send(Notice::Back);
+        if !self.online.swap(true, Ordering::Relaxed) {
+            *self.online_since.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+            if let Some(notices) = &self.notices {
+                let _ = notices.send(Notice::Back);
+            }
         }
     }
 

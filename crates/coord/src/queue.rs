@@ -193,9 +193,14 @@ impl Coordinator {
         Ok(taken)
     }
 
-    /// Items leased to a runner silent past the lease, claimed for this one (XAUTOCLAIM).
+    /// Items leased to a runner silent past the lease, claimed for this one (XAUTOCLAIM). Not
+    /// within a lease of Redis coming back: the other runners could not renew their leases while
+    /// it was away, and must have the time to.
     async fn reclaim(&self, max: usize) -> Result<Vec<(String, QueueItem)>> {
         let inner = &self.inner;
+        if inner.link.online_for() < inner.options.lease {
+            return Ok(Vec::new());
+        }
         let mut claim = redis::cmd("XAUTOCLAIM");
         claim
             .arg(&inner.keys.items)
