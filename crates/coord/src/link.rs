@@ -120,16 +120,30 @@ impl Link {
         let mut cmd = redis::cmd("EVALSHA");
         cmd.arg(&script.hash).arg(keys.len()).arg(keys).arg(args);
         match self.query(&cmd).await {
-            Err(Error::Redis(err))
-                if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-            {
-                let mut load = redis::cmd("SCRIPT");
-                load.arg("LOAD").arg(script.source);
-                let _: String = self.query(&load).await?;
+            Err(err) if is_no_script(&err) => {
+                self.load(script).await?;
                 self.query(&cmd).await
             }
             other => other,
         }
+    }
+
+    /// Like [`Link::pipe`], for a pipeline of EVALSHA calls of `script`: loads it once when Redis
+    /// does not know it yet, then sends the pipeline again.
+    pub async fn pipe_script<T: FromRedisValue>(&self, script: &Lua, pipe: &Pipeline) -> Result<T> {
+        match self.pipe(pipe).await {
+            Err(err) if is_no_script(&err) => {
+                self.load(script).await?;
+                self.pipe(pipe).await
+            }
+            other => other,
+        }
+    }
+
+    async fn load(&self, script: &Lua) -> Result<()> {
+        let mut load = redis::cmd("SCRIPT");
+        load.arg("LOAD").arg(script.source);
+        self.query::<String>(&load).await.map(|_| ())
     }
 
     async fn conn(&self) -> Result<MultiplexedConnection> {
@@ -225,6 +239,12 @@ impl Link {
             let _ = notices.send(Notice::Lost { reason });
         }
     }
+}
+
+/// Whether Redis refused an EVALSHA for a script it does not hold.
+fn is_no_script(err: &Error) -> bool {
+    matches!(err, Error::Redis(err)
+        if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
 }
 
 /// Whether `err` says the connection is gone (rather than Redis refusing a command).

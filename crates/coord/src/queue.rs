@@ -315,20 +315,7 @@ impl Coordinator {
                 .arg(detail)
                 .ignore();
         }
-        let result = match inner.link.pipe::<()>(&pipe).await {
-            Err(Error::Redis(err))
-                if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-            {
-                let mut load = redis::cmd("SCRIPT");
-                load.arg("LOAD").arg(scripts::ACK.source);
-                let loaded: Result<String> = inner.link.query(&load).await;
-                match loaded {
-                    Ok(_) => inner.link.pipe::<()>(&pipe).await,
-                    Err(err) => Err(err),
-                }
-            }
-            other => other,
-        };
+        let result = inner.link.pipe_script::<()>(&scripts::ACK, &pipe).await;
         if result.is_err() {
             // Kept for the next flush, in front of any newer ones.
             let mut waiting = inner.acks.lock().unwrap_or_else(|e| e.into_inner());

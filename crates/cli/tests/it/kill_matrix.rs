@@ -7,7 +7,7 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile};
+use pacer_emulator::{Config, Overrides, Profile, StatsReport};
 
 use crate::support::{Dir, Emu, csv_for, pacer, run};
 
@@ -25,6 +25,30 @@ struct Row {
     doubled: u64,
     updates: u64,
     code: i32,
+}
+
+impl Row {
+    /// The figures of a kill at `point`, from the emulator's counters before and after the rerun.
+    fn new(
+        path: &'static str,
+        point: &'static str,
+        before: &StatsReport,
+        after: &StatsReport,
+        in_flight: u64,
+        code: i32,
+    ) -> Row {
+        Row {
+            path,
+            point,
+            requests_before: before.requests_total,
+            written_before: before.users_written,
+            in_flight,
+            written: after.users_written,
+            doubled: after.writes_total - after.users_written,
+            updates: after.updates_started,
+            code,
+        }
+    }
 }
 
 fn emulator(profile: Profile, agents: u32) -> Emu {
@@ -75,17 +99,7 @@ fn per_agent(point: &'static str) -> Row {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let in_flight = report["items_possibly_sent_twice"].as_u64().unwrap();
-    let row = Row {
-        path: "per agent",
-        point,
-        requests_before: before.requests_total,
-        written_before: before.users_written,
-        in_flight,
-        written: after.users_written,
-        doubled: after.writes_total - after.users_written,
-        updates: 0,
-        code,
-    };
+    let row = Row::new("per agent", point, &before, &after, in_flight, code);
     assert_eq!(code, 0, "killed at {point}: {stderr}");
     assert_eq!(
         row.written,
@@ -117,17 +131,7 @@ fn bulk(point: &'static str) -> Row {
     let before = emu.stats();
     let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
     let after = emu.stats();
-    let row = Row {
-        path: "bulk",
-        point,
-        requests_before: before.requests_total,
-        written_before: before.users_written,
-        in_flight: 0,
-        written: after.users_written,
-        doubled: after.writes_total - after.users_written,
-        updates: after.updates_started,
-        code,
-    };
+    let row = Row::new("bulk", point, &before, &after, 0, code);
     assert_eq!(code, 0, "killed at {point}: {stderr}");
     assert_eq!(
         row.written,
