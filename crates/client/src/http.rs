@@ -23,10 +23,10 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::bearer::BearerToken;
 use crate::credentials::Credentials;
 use crate::endpoints::{check_scheme, is_loopback_host};
 use crate::error::{Error, Result, TransportKind};
-use crate::token::BearerToken;
 
 /// The header that carries Genesys Cloud's correlation id on every response.
 pub const CORRELATION_HEADER: &str = "inin-correlation-id";

@@ -8,10 +8,11 @@
 //!   credentials, reused, renewed ahead of expiry in the background, re-minted once on a 401.
 //! - [`HttpClient::send`]: one request in, a [`Response`] (status, headers, body, latency,
 //!   correlation id) or an [`Error::Transport`] classified by [`TransportKind`] out.
-//!
-//! The pacing executor that drives these through the engine is not here yet.
+//! - [`Executor`]: drives the pacing engine over a stream of jobs through these, and
+//!   [`bulk`] the business unit's schedule update through the executor's calls.
 
 pub mod baseline;
+mod bearer;
 pub mod bulk;
 mod credentials;
 mod endpoints;
@@ -22,6 +23,7 @@ mod token;
 
 pub use ::http::Method;
 pub use ::http::header::{HeaderMap, HeaderName};
+pub use bearer::BearerToken;
 pub use credentials::{Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, Secret};
 pub use endpoints::{EndpointOptions, Endpoints};
 pub use error::{Error, Result, TransportKind};
@@ -30,4 +32,4 @@ pub use executor::{
     Observer, Progress, RequestRecord, SharedBudget, SharedFuture, Summary, Target, Wake,
 };
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
-pub use token::{BearerToken, Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};
+pub use token::{Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

@@ -14,44 +14,10 @@ use http::header::{HeaderValue, RETRY_AFTER};
 use pacer_genesys::{OAuthError, TokenResponse};
 use tokio::time::Instant;
 
+use crate::bearer::BearerToken;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::HttpClient;
-
-/// A bearer token from the pool: its slot index (one budget per index) and generation.
-#[derive(Clone)]
-pub struct BearerToken {
-    index: usize,
-    generation: u64,
-    header: HeaderValue,
-}
-
-impl BearerToken {
-    /// The pool slot this token belongs to: the pacer keeps one budget per index.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-
-    /// 1 for the slot's first token, then one more for each renewal or re-authentication.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
-    /// `Bearer <token>`, marked sensitive so that http never prints it.
-    pub fn header_value(&self) -> &HeaderValue {
-        &self.header
-    }
-}
-
-impl fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BearerToken")
-            .field("index", &self.index)
-            .field("generation", &self.generation)
-            .field("value", &"[redacted]")
-            .finish()
-    }
-}
 
 /// The time source of the token manager: [`TokioClock`] in a run, a manual clock in tests.
 pub trait Clock: Send + Sync + 'static {
@@ -461,20 +427,5 @@ mod tests {
         assert_eq!(renewal_delay(s(300)), s(150));
         assert_eq!(expiry_margin(s(300)), s(30));
         assert_eq!(expiry_margin(s(60)), s(6));
-    }
-
-    #[test]
-    fn bearer_tokens_never_print_their_value() {
-        let mut header = HeaderValue::from_static("Bearer abc.def");
-        header.set_sensitive(true);
-        let token = BearerToken {
-            index: 2,
-            generation: 1,
-            header,
-        };
-        let text = format!("{token:?}");
-        assert!(!text.contains("abc.def"), "{text}");
-        assert!(text.contains("index: 2"), "{text}");
-        assert!(!format!("{:?}", token.header_value()).contains("abc.def"));
     }
 }

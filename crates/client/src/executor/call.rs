@@ -10,7 +10,9 @@ use pacer_core::pacer::{Acquire, Feedback, Route};
 use pacer_core::retry::{Attempts, Verdict};
 use tokio::time::Instant;
 
-use super::{Executor, RequestRecord, signals_of, unix_ms};
+use super::Executor;
+use super::events::RequestRecord;
+use super::request::{signals_of, unix_ms};
 use crate::error::Result;
 use crate::http::Response;
 
@@ -159,7 +161,7 @@ impl Executor {
     async fn send_call(
         &self,
         call: &Call,
-    ) -> (Result<Response>, Option<crate::token::BearerToken>) {
+    ) -> (Result<Response>, Option<crate::bearer::BearerToken>) {
         match &call.target {
             Target::Api(path) => {
                 let token = match self.tokens.get(0).await {
