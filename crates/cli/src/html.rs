@@ -389,7 +389,7 @@ pub struct Section {
 pub fn render_strategies(
     title: &str,
     sections: &[Section],
-    thresholds: &[crate::thresholds::Judged],
+    thresholds: &[crate::report::Judged],
 ) -> anyhow::Result<String> {
     let mut page = String::with_capacity(64 * 1024);
     let _ = write!(

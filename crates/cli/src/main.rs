@@ -14,8 +14,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::args::{Args, Command};
+
 fn main() -> ExitCode {
-    let args = match args::Args::try_parse() {
+    let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {
             // Clap prints help and version to stdout with success, and usage errors with exit 2.
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    match commands::run(args) {
+    match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("pacer: error: {err}");
@@ -36,5 +38,18 @@ fn main() -> ExitCode {
             }
             ExitCode::from(exit::code_for(&err))
         }
+    }
+}
+
+/// Runs the chosen command and returns its exit code.
+fn run(args: Args) -> anyhow::Result<u8> {
+    use commands::{apply, compare, demo, emulate, simulate, status};
+    match args.command {
+        Command::Apply(args) => apply::run(*args),
+        Command::Compare(args) => compare::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Emulate(args) => emulate::run(*args),
+        Command::Status(args) => status::run(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }

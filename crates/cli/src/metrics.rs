@@ -7,14 +7,33 @@ use crate::report::Report;
 
 /// The exposition text of a report.
 pub fn prometheus(report: &Report) -> String {
-    let mut out = String::with_capacity(2048);
-    let mut family = |name: &str, kind: &str, help: &str, samples: &[(String, f64)]| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    let mut out = Exposition(String::with_capacity(2048));
+    counts(&mut out, report);
+    times(&mut out, report);
+    thresholds(&mut out, report);
+    out.0
+}
+
+/// The text format being written: one family after another.
+struct Exposition(String);
+
+impl Exposition {
+    /// One metric family: its help, its type, and its samples (labels, value).
+    fn family(&mut self, name: &str, kind: &str, help: &str, samples: &[(String, f64)]) {
+        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
         for (labels, value) in samples {
-            let _ = writeln!(out, "{name}{labels} {value}");
+            let _ = writeln!(self.0, "{name}{labels} {value}");
         }
-    };
-    let one = |v: f64| vec![(String::new(), v)];
+    }
+}
+
+/// A family's one sample without labels.
+fn one(value: f64) -> Vec<(String, f64)> {
+    vec![(String::new(), value)]
+}
+
+/// Items by state, requests, answers by status, transport errors, 429s and retries.
+fn counts(out: &mut Exposition, report: &Report) {
     let items = [
         ("done", report.items_succeeded),
         ("failed", report.items_failed),
@@ -25,13 +44,13 @@ pub fn prometheus(report: &Report) -> String {
         .iter()
         .map(|(state, n)| (format!("{{state=\"{state}\"}}"), *n as f64))
         .collect();
-    family(
+    out.family(
         "pacer_items",
         "gauge",
         "Items of the input by state.",
         &items,
     );
-    family(
+    out.family(
         "pacer_requests_total",
         "counter",
         "HTTP requests sent, retries included.",
@@ -42,7 +61,7 @@ pub fn prometheus(report: &Report) -> String {
         .iter()
         .map(|(status, n)| (format!("{{status=\"{status}\"}}"), *n as f64))
         .collect();
-    family(
+    out.family(
         "pacer_responses_total",
         "counter",
         "Answers by HTTP status.",
@@ -53,32 +72,36 @@ pub fn prometheus(report: &Report) -> String {
         .iter()
         .map(|(kind, n)| (format!("{{kind=\"{}\"}}", escape(kind)), *n as f64))
         .collect();
-    family(
+    out.family(
         "pacer_transport_errors_total",
         "counter",
         "Requests without an answer, by kind.",
         &transport,
     );
-    family(
+    out.family(
         "pacer_throttled_total",
         "counter",
         "429 answers.",
         &one(report.throttled as f64),
     );
-    family(
+    out.family(
         "pacer_retries_total",
         "counter",
         "Requests that retried an earlier attempt.",
         &one(report.retries as f64),
     );
-    family(
+}
+
+/// The run's wall time, the server's ideal and the latency quantiles.
+fn times(out: &mut Exposition, report: &Report) {
+    out.family(
         "pacer_elapsed_seconds",
         "gauge",
         "The run's wall time.",
         &one(report.elapsed_s),
     );
     if let Some(ideal) = report.ideal_s {
-        family(
+        out.family(
             "pacer_ideal_seconds",
             "gauge",
             "The server's earliest possible time for the run.",
@@ -96,19 +119,23 @@ pub fn prometheus(report: &Report) -> String {
             .iter()
             .map(|(q, v)| (format!("{{quantile=\"{q}\"}}"), *v))
             .collect();
-        family(
+        out.family(
             "pacer_latency_seconds",
             "gauge",
             "Time to the response's headers, by quantile (1 is the largest).",
             &samples,
         );
-        family(
+        out.family(
             "pacer_latency_samples",
             "gauge",
             "Requests the latency quantiles count.",
             &one(latency.count as f64),
         );
     }
+}
+
+/// Each `--threshold`, passed (1) or failed (0).
+fn thresholds(out: &mut Exposition, report: &Report) {
     let judged: Vec<(String, f64)> = report
         .thresholds
         .iter()
@@ -119,13 +146,12 @@ pub fn prometheus(report: &Report) -> String {
             )
         })
         .collect();
-    family(
+    out.family(
         "pacer_threshold_passed",
         "gauge",
         "1 for a --threshold that passed, 0 for one that failed.",
         &judged,
     );
-    out
 }
 
 /// Escapes a label value: backslash, double quote and newline.
@@ -155,7 +181,7 @@ mod tests {
                 p99_s: 0.2,
                 max_s: 0.3,
             }),
-            thresholds: vec![crate::thresholds::Judged {
+            thresholds: vec![crate::report::Judged {
                 threshold: "failed==0".into(),
                 value: Some(1.0),
                 passed: false,

@@ -7,6 +7,7 @@
 //! generator (`jmeter -g FILE.jtl -o DIR`) and other JTL readers accept it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -62,7 +63,7 @@ pub struct Report {
     pub latency: Option<Latency>,
     /// Every `--threshold`, judged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub thresholds: Vec<crate::thresholds::Judged>,
+    pub thresholds: Vec<Judged>,
     /// The schedule update's own figures (phases, uploads, operations, agents verified), when
     /// the run took the business unit's bulk path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +117,35 @@ pub fn failed_items(
             }
         }
     })
+}
+
+/// How a `--threshold` was judged (see `thresholds`, which judges it): part of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judged {
+    pub threshold: String,
+    /// The metric's value; `None` when the run does not know it (no latency, no ideal).
+    pub value: Option<f64>,
+    pub passed: bool,
+}
+
+impl fmt::Display for Judged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self.value.map_or_else(
+            || "unknown".to_string(),
+            |v| {
+                format!("{v:.4}")
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string()
+            },
+        );
+        write!(
+            f,
+            "threshold {} {}: {value}",
+            self.threshold,
+            if self.passed { "passed" } else { "FAILED" }
+        )
+    }
 }
 
 impl Report {

@@ -1,11 +1,9 @@
 //! Thresholds as k6 has them (`--threshold 'throttled_rate<0.01'`): a metric of the run's report,
 //! an operator and a value; each is judged passed or failed at the end of the run.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-use crate::report::Report;
+use crate::report::{Judged, Report};
 
 /// The metrics a threshold may name, with what each means (the README lists the same).
 pub const METRICS: &[(&str, &str)] = &[
@@ -139,35 +137,6 @@ fn parse_value(text: &str) -> Option<f64> {
     pacer_emulator::units::parse_duration(text)
         .ok()
         .map(|d| d.as_secs_f64())
-}
-
-/// How a threshold was judged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Judged {
-    pub threshold: String,
-    /// The metric's value; `None` when the run does not know it (no latency, no ideal).
-    pub value: Option<f64>,
-    pub passed: bool,
-}
-
-impl fmt::Display for Judged {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = self.value.map_or_else(
-            || "unknown".to_string(),
-            |v| {
-                format!("{v:.4}")
-                    .trim_end_matches('0')
-                    .trim_end_matches('.')
-                    .to_string()
-            },
-        );
-        write!(
-            f,
-            "threshold {} {}: {value}",
-            self.threshold,
-            if self.passed { "passed" } else { "FAILED" }
-        )
-    }
 }
 
 /// The value of `metric` in `report`.

@@ -53,6 +53,24 @@ pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
             ));
         }
     }
+    let user_id = json_user_id(&map, &mut problems);
+    let id = parse_uuid(&user_id);
+    let body = json_body(&mut map, &mut problems);
+    let body = if problems.is_empty() { body } else { None };
+    Checked {
+        user_id,
+        id,
+        body,
+        problems,
+    }
+}
+
+/// The line's userId, trimmed; a missing one, or one that is not a string or not a UUID, is a
+/// problem.
+fn json_user_id(
+    map: &serde_json::Map<String, Value>,
+    problems: &mut Vec<(Column, String)>,
+) -> String {
     let user_id = match map.get("userId") {
         Some(Value::String(s)) => s.trim().to_string(),
         Some(_) => {
@@ -67,13 +85,21 @@ pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
             String::new()
         }
     };
-    let id = parse_uuid(&user_id);
     if matches!(map.get("userId"), Some(Value::String(_)))
         && let Some(reason) = user_id_problem(&user_id)
     {
         problems.push((Column::Field("userId".into()), reason));
     }
-    let body = match (map.remove("schedule"), map.remove("body")) {
+    user_id
+}
+
+/// The request body: the schedule, checked by its rules, or any other route's body (checked only
+/// as a JSON object); one of the two, never both.
+fn json_body(
+    map: &mut serde_json::Map<String, Value>,
+    problems: &mut Vec<(Column, String)>,
+) -> Option<Vec<u8>> {
+    match (map.remove("schedule"), map.remove("body")) {
         (None, None) => {
             problems.push((
                 Column::Field("schedule".into()),
@@ -110,13 +136,6 @@ pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
                 }
             }
         }
-    };
-    let body = if problems.is_empty() { body } else { None };
-    Checked {
-        user_id,
-        id,
-        body,
-        problems,
     }
 }
 

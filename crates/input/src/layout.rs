@@ -42,6 +42,52 @@ pub(super) const CSV_COLUMNS: &[&str] = &[
 /// Works out the layout from the header row, or lists every problem with it.
 pub(super) fn csv_layout(header: &csv::ByteRecord) -> Result<Layout, Vec<(Column, String)>> {
     let mut problems = Vec::new();
+    let found = known_columns(header, &mut problems);
+    let width = header.len();
+    let user = found.get("userId").copied();
+    if user.is_none() {
+        let names: Vec<String> = header
+            .iter()
+            .map(|raw| String::from_utf8_lossy(raw).into_owned())
+            .collect();
+        problems.push((
+            Column::Index(1),
+            format!(
+                "the header has no userId column (it has: {})",
+                names.join(", ")
+            ),
+        ));
+    }
+    let schedule = found.get("schedule").copied();
+    check_shape(&found, width, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let user = user.expect("checked above");
+    Ok(match schedule {
+        Some(schedule) => Layout::CsvJson {
+            width,
+            user,
+            schedule,
+        },
+        None => Layout::CsvShift {
+            width,
+            user,
+            week_date: found["weekDate"],
+            start_date: found["startDate"],
+            length: found["lengthMinutes"],
+            code: found.get("activityCodeId").copied(),
+            description: found.get("description").copied(),
+        },
+    })
+}
+
+/// Each known column's index; a name that is not UTF-8, unknown (with a hint when only its case
+/// is wrong) or repeated is a problem.
+fn known_columns(
+    header: &csv::ByteRecord,
+    problems: &mut Vec<(Column, String)>,
+) -> HashMap<&'static str, usize> {
     let mut found: HashMap<&'static str, usize> = HashMap::new();
     for (i, raw) in header.iter().enumerate() {
         let column = Column::Index(i as u64 + 1);
@@ -77,21 +123,16 @@ pub(super) fn csv_layout(header: &csv::ByteRecord) -> Result<Layout, Vec<(Column
             }
         }
     }
-    let width = header.len();
-    let user = found.get("userId").copied();
-    if user.is_none() {
-        let names: Vec<String> = header
-            .iter()
-            .map(|raw| String::from_utf8_lossy(raw).into_owned())
-            .collect();
-        problems.push((
-            Column::Index(1),
-            format!(
-                "the header has no userId column (it has: {})",
-                names.join(", ")
-            ),
-        ));
-    }
+    found
+}
+
+/// The schedule's shape: a schedule column (JSON) or the shift columns, one of the two, and the
+/// shift columns complete.
+fn check_shape(
+    found: &HashMap<&'static str, usize>,
+    width: usize,
+    problems: &mut Vec<(Column, String)>,
+) {
     let shift_columns = [
         "weekDate",
         "startDate",
@@ -100,8 +141,7 @@ pub(super) fn csv_layout(header: &csv::ByteRecord) -> Result<Layout, Vec<(Column
         "description",
     ];
     let has_shift = shift_columns.iter().any(|name| found.contains_key(name));
-    let schedule = found.get("schedule").copied();
-    match (schedule, has_shift) {
+    match (found.get("schedule").copied(), has_shift) {
         (Some(at), true) => problems.push((
             Column::Index(at as u64 + 1),
             "use either a schedule column (JSON) or shift columns, not both".into(),
@@ -130,26 +170,6 @@ pub(super) fn csv_layout(header: &csv::ByteRecord) -> Result<Layout, Vec<(Column
         }
         (Some(_), false) => {}
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let user = user.expect("checked above");
-    Ok(match schedule {
-        Some(schedule) => Layout::CsvJson {
-            width,
-            user,
-            schedule,
-        },
-        None => Layout::CsvShift {
-            width,
-            user,
-            week_date: found["weekDate"],
-            start_date: found["startDate"],
-            length: found["lengthMinutes"],
-            code: found.get("activityCodeId").copied(),
-            description: found.get("description").copied(),
-        },
-    })
 }
 
 /// What checking one row found.
@@ -202,103 +222,120 @@ impl Layout {
     pub(super) fn check(&self, record: &Record) -> Checked {
         match (&record.row, self) {
             (RawRow::Line(bytes), Layout::JsonLines) => check_json_line(bytes),
-            (
-                RawRow::Csv(fields),
-                Layout::CsvJson {
-                    width,
-                    user,
-                    schedule,
-                },
-            ) => check_csv(fields, *width, *user, |cells, problems| {
-                let at = Column::Index(*schedule as u64 + 1);
-                let cell = cells[*schedule];
-                match pacer_genesys::parse_schedule(cell.as_bytes()) {
-                    Ok(_) => Some(cell.as_bytes().to_vec()),
-                    Err(err)
-                        if err.path == "body" && err.reason.starts_with("is not valid JSON") =>
-                    {
-                        problems.push((
-                            at,
-                            format!(
-                                "bad JSON in the schedule cell: {}",
-                                json_reason(&err.reason)
-                            ),
-                        ));
-                        None
-                    }
-                    Err(err) => {
-                        problems.push((at, format!("schedule {}", schedule_reason(&err))));
-                        None
-                    }
-                }
-            }),
-            (
-                RawRow::Csv(fields),
-                Layout::CsvShift {
-                    width,
-                    user,
-                    week_date,
-                    start_date,
-                    length,
-                    code,
-                    description,
-                },
-            ) => check_csv(fields, *width, *user, |cells, problems| {
-                let length_minutes = match cells[*length].parse::<u32>() {
-                    Ok(n) => n,
-                    Err(_) => {
-                        problems.push((
-                            Column::Index(*length as u64 + 1),
-                            format!(
-                                "lengthMinutes must be a whole number 1..1440, got `{}`",
-                                cells[*length]
-                            ),
-                        ));
-                        return None;
-                    }
-                };
-                let start = cells[*start_date].to_string();
-                let activities = match code {
-                    Some(code) => vec![Activity {
-                        start_date: start.clone(),
-                        length_minutes,
-                        activity_code_id: cells[*code].to_string(),
-                        description: description
-                            .map(|d| cells[d])
-                            .filter(|d| !d.is_empty())
-                            .map(str::to_string),
-                    }],
-                    None => Vec::new(),
-                };
-                let schedule = Schedule {
-                    week_date: cells[*week_date].to_string(),
-                    shifts: vec![Shift {
-                        start_date: start,
-                        length_minutes,
-                        activities,
-                    }],
-                    metadata: None,
-                };
-                match schedule.validate() {
-                    Ok(()) => Some(serde_json::to_vec(&schedule).expect("a schedule serializes")),
-                    Err(err) => {
-                        let field = err.path.rsplit('.').next().unwrap_or_default();
-                        let index = match field {
-                            "weekDate" => *week_date,
-                            "startDate" => *start_date,
-                            "lengthMinutes" => *length,
-                            "activityCodeId" => code.unwrap_or(*user),
-                            _ => *user,
-                        };
-                        problems.push((
-                            Column::Index(index as u64 + 1),
-                            format!("{field} {}", err.reason),
-                        ));
-                        None
-                    }
-                }
-            }),
+            (RawRow::Csv(fields), Layout::CsvJson { width, user, .. })
+            | (RawRow::Csv(fields), Layout::CsvShift { width, user, .. }) => {
+                check_csv(fields, *width, *user, |cells, problems| {
+                    self.body(cells, problems)
+                })
+            }
             _ => unreachable!("records match the layout of their format"),
+        }
+    }
+
+    /// The request body of a CSV row's cells: its schedule cell as written, or the schedule its
+    /// shift cells make; `None` with the problems found.
+    fn body(&self, cells: &[&str], problems: &mut Vec<(Column, String)>) -> Option<Vec<u8>> {
+        match self {
+            Layout::JsonLines => unreachable!("a JSON line has no cells"),
+            Layout::CsvJson { schedule, .. } => schedule_cell(cells, *schedule, problems),
+            Layout::CsvShift { .. } => self.shift_cells(cells, problems),
+        }
+    }
+
+    /// The one-shift schedule of a row of shift columns, checked by the schedule's own rules;
+    /// each problem is put on the column it comes from.
+    fn shift_cells(&self, cells: &[&str], problems: &mut Vec<(Column, String)>) -> Option<Vec<u8>> {
+        let Layout::CsvShift {
+            user,
+            week_date,
+            start_date,
+            length,
+            code,
+            description,
+            ..
+        } = self
+        else {
+            unreachable!("only a layout of shift columns has shift cells");
+        };
+        let length_minutes = match cells[*length].parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                problems.push((
+                    Column::Index(*length as u64 + 1),
+                    format!(
+                        "lengthMinutes must be a whole number 1..1440, got `{}`",
+                        cells[*length]
+                    ),
+                ));
+                return None;
+            }
+        };
+        let start = cells[*start_date].to_string();
+        let activities = match code {
+            Some(code) => vec![Activity {
+                start_date: start.clone(),
+                length_minutes,
+                activity_code_id: cells[*code].to_string(),
+                description: description
+                    .map(|d| cells[d])
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+            }],
+            None => Vec::new(),
+        };
+        let schedule = Schedule {
+            week_date: cells[*week_date].to_string(),
+            shifts: vec![Shift {
+                start_date: start,
+                length_minutes,
+                activities,
+            }],
+            metadata: None,
+        };
+        match schedule.validate() {
+            Ok(()) => Some(serde_json::to_vec(&schedule).expect("a schedule serializes")),
+            Err(err) => {
+                let field = err.path.rsplit('.').next().unwrap_or_default();
+                let index = match field {
+                    "weekDate" => *week_date,
+                    "startDate" => *start_date,
+                    "lengthMinutes" => *length,
+                    "activityCodeId" => code.unwrap_or(*user),
+                    _ => *user,
+                };
+                problems.push((
+                    Column::Index(index as u64 + 1),
+                    format!("{field} {}", err.reason),
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// A schedule cell (JSON) as written, once it parses as a valid schedule.
+fn schedule_cell(
+    cells: &[&str],
+    schedule: usize,
+    problems: &mut Vec<(Column, String)>,
+) -> Option<Vec<u8>> {
+    let at = Column::Index(schedule as u64 + 1);
+    let cell = cells[schedule];
+    match pacer_genesys::parse_schedule(cell.as_bytes()) {
+        Ok(_) => Some(cell.as_bytes().to_vec()),
+        Err(err) if err.path == "body" && err.reason.starts_with("is not valid JSON") => {
+            problems.push((
+                at,
+                format!(
+                    "bad JSON in the schedule cell: {}",
+                    json_reason(&err.reason)
+                ),
+            ));
+            None
+        }
+        Err(err) => {
+            problems.push((at, format!("schedule {}", schedule_reason(&err))));
+            None
         }
     }
 }

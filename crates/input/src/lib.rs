@@ -33,7 +33,6 @@
 //! Schedules are checked by `pacer_genesys::parse_schedule`'s rules, the same the emulator
 //! applies; userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
 
-use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -66,6 +65,7 @@ mod layout;
 mod records;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use checks::*;
 pub use findings::{Column, Finding, InputError, Validation};
@@ -129,137 +129,6 @@ impl Input {
     pub fn allowing_repeated_agents(mut self) -> Input {
         self.repeats = true;
         self
-    }
-
-    /// The first pass: reports every finding to `report` (in line order, then duplicates) and
-    /// returns the counts that decide whether the run may start.
-    pub fn validate(&self, report: &mut dyn FnMut(&Finding)) -> Result<Validation, InputError> {
-        let mut records = self.records()?;
-        let mut findings = 0u64;
-        let mut emit = |finding: Finding| {
-            findings += 1;
-            report(&finding);
-        };
-        let layout = match self.layout(&mut records)? {
-            Ok(layout) => layout,
-            Err(fatal) => {
-                for finding in fatal {
-                    emit(finding);
-                }
-                let fingerprint = records.fingerprint();
-                return Ok(Validation {
-                    rows_total: 0,
-                    rows_valid: 0,
-                    rows_invalid: 0,
-                    findings,
-                    fatal: true,
-                    fingerprint,
-                    layout: Layout::JsonLines,
-                    duplicates: HashSet::new(),
-                });
-            }
-        };
-        let mut ids: Vec<u128> = Vec::new();
-        let mut rows_total = 0u64;
-        let mut rows_invalid = 0u64;
-        while let Some(record) = records.next()? {
-            rows_total += 1;
-            let checked = layout.check(&record);
-            if let Some(id) = checked.id {
-                ids.push(id);
-            }
-            if !checked.problems.is_empty() {
-                rows_invalid += 1;
-                for (column, reason) in checked.problems {
-                    emit(Finding {
-                        file: self.display.clone(),
-                        line: record.line,
-                        column,
-                        reason,
-                    });
-                }
-            }
-        }
-        let fingerprint = records.fingerprint();
-        if rows_total == 0 {
-            let reason = match self.format {
-                Format::Csv => "the file has a header but no rows",
-                Format::JsonLines => "the file is empty",
-            };
-            emit(Finding {
-                file: self.display.clone(),
-                line: 1,
-                column: Column::Index(1),
-                reason: reason.into(),
-            });
-            return Ok(Validation {
-                rows_total,
-                rows_valid: 0,
-                rows_invalid: 0,
-                findings,
-                fatal: true,
-                fingerprint,
-                layout,
-                duplicates: HashSet::new(),
-            });
-        }
-
-        ids.sort_unstable();
-        let duplicates: HashSet<u128> = if self.repeats {
-            HashSet::new()
-        } else {
-            ids.windows(2)
-                .filter(|w| w[0] == w[1])
-                .map(|w| w[0])
-                .collect()
-        };
-        drop(ids);
-
-        if !duplicates.is_empty() {
-            // Reread the file to name the lines of each duplicate agent.
-            let mut records = self.records()?;
-            self.skip_header(&mut records)?;
-            let mut first_line: HashMap<u128, u64> = HashMap::new();
-            while let Some(record) = records.next()? {
-                let checked = layout.check(&record);
-                let Some(id) = checked.id.filter(|id| duplicates.contains(id)) else {
-                    continue;
-                };
-                match first_line.get(&id) {
-                    None => {
-                        first_line.insert(id, record.line);
-                        if checked.problems.is_empty() {
-                            rows_invalid += 1;
-                        }
-                    }
-                    Some(first) => {
-                        if checked.problems.is_empty() {
-                            rows_invalid += 1;
-                        }
-                        emit(Finding {
-                            file: self.display.clone(),
-                            line: record.line,
-                            column: layout.user_column(),
-                            reason: format!(
-                                "duplicate agent {}: also on line {first}; each agent may appear once",
-                                checked.user_id
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-
-        Ok(Validation {
-            rows_total,
-            rows_valid: rows_total - rows_invalid,
-            rows_invalid,
-            findings,
-            fatal: false,
-            fingerprint,
-            layout,
-            duplicates,
-        })
     }
 
     /// The second pass: every data row in file order, valid or not.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use pacer_client::baseline::{BaselineConfig, BaselineSummary, Wait};
+use pacer_core::limiter::LimitSpec;
 use pacer_emulator::units::Rate;
 use pacer_emulator::{Config, Overrides, Profile};
 
@@ -19,6 +20,7 @@ use super::rehearse::{
 };
 use crate::exit::{self, Exit};
 use crate::html::{Section, StrategyRow, render_strategies};
+use crate::report::Judged;
 use crate::thresholds::Threshold;
 
 /// Arguments of `pacer compare`.
@@ -95,32 +97,7 @@ async fn compare(
 ) -> anyhow::Result<u8> {
     let n = args.agents;
     let k = args.speed;
-    let scripts: [(&str, BaselineConfig); 4] = [
-        (
-            "JMeter, 50 threads, no retry",
-            BaselineConfig {
-                max_tries: 1,
-                ..BaselineConfig::default()
-            },
-        ),
-        ("Retry-After + jitter, 5 tries", BaselineConfig::default()),
-        (
-            "exponential backoff, 5 tries",
-            BaselineConfig {
-                wait: Wait::Exponential {
-                    base: Duration::from_secs(1),
-                },
-                ..BaselineConfig::default()
-            },
-        ),
-        (
-            "fixed 2 s pause, 5 tries",
-            BaselineConfig {
-                wait: Wait::Fixed(Duration::from_secs(2)),
-                ..BaselineConfig::default()
-            },
-        ),
-    ];
+    let scripts = scripts();
     let mut emulators: Vec<Running> = Vec::new();
     for _ in 0..scripts.len() + 2 {
         emulators.push(start_emulator(config(n, k)?).await?);
@@ -165,9 +142,52 @@ async fn compare(
     }
     rows.push(row("pacer, per agent", &row_of(&pacer)));
     rows.push(row("pacer, business unit's update", &row_of(&update)));
+    print_table(&rows, ideal);
+    let judged = &pacer.report.thresholds;
+    write_report(args, &rows, ideal, judged)?;
+    write_html(args, &rows, ideal, spec, judged)?;
+    Ok(if pacer.report.thresholds.iter().any(|j| !j.passed) {
+        exit::THRESHOLD_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// The usual scripts, by name: the thread's JMeter test and three copy-pasted retry loops.
+fn scripts() -> [(&'static str, BaselineConfig); 4] {
+    [
+        (
+            "JMeter, 50 threads, no retry",
+            BaselineConfig {
+                max_tries: 1,
+                ..BaselineConfig::default()
+            },
+        ),
+        ("Retry-After + jitter, 5 tries", BaselineConfig::default()),
+        (
+            "exponential backoff, 5 tries",
+            BaselineConfig {
+                wait: Wait::Exponential {
+                    base: Duration::from_secs(1),
+                },
+                ..BaselineConfig::default()
+            },
+        ),
+        (
+            "fixed 2 s pause, 5 tries",
+            BaselineConfig {
+                wait: Wait::Fixed(Duration::from_secs(2)),
+                ..BaselineConfig::default()
+            },
+        ),
+    ]
+}
+
+/// The table of every strategy, then the server's bound.
+fn print_table(rows: &[StrategyRow], ideal: f64) {
     println!();
     print_header();
-    for row in &rows {
+    for row in rows {
         let summary = BaselineSummary {
             elapsed: Duration::from_secs_f64(row.elapsed_s),
             requests: row.requests,
@@ -178,25 +198,42 @@ async fn compare(
         print_row(&row.strategy, &summary);
     }
     println!("{:<40} {:>8.1}s", "ideal (server's bound)", ideal);
-    if let Some(path) = &args.report {
-        let value = serde_json::json!({"speed": k, "agents": n, "ideal_s": ideal, "strategies": rows,
-            "thresholds": pacer.report.thresholds});
-        std::fs::write(path, serde_json::to_vec_pretty(&value)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if let Some(path) = &args.html {
-        let title = format!("pacer compare: {n} agents each, seed profile at {k}x");
-        let sections = [Section {
-            title: format!("{} per minute per token, burst {}", spec.limit, spec.burst),
-            rows: rows.clone(),
-            ideal_s: ideal,
-        }];
-        let page = render_strategies(&title, &sections, &pacer.report.thresholds)?;
-        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(if pacer.report.thresholds.iter().any(|j| !j.passed) {
-        exit::THRESHOLD_FAILED
-    } else {
-        exit::OK
-    })
+}
+
+/// The JSON report (`--report`): every strategy's row and pacer's judged thresholds.
+fn write_report(
+    args: &CompareArgs,
+    rows: &[StrategyRow],
+    ideal: f64,
+    judged: &[Judged],
+) -> anyhow::Result<()> {
+    let Some(path) = &args.report else {
+        return Ok(());
+    };
+    let value = serde_json::json!({"speed": args.speed, "agents": args.agents, "ideal_s": ideal,
+        "strategies": rows, "thresholds": judged});
+    std::fs::write(path, serde_json::to_vec_pretty(&value)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The HTML page (`--html`).
+fn write_html(
+    args: &CompareArgs,
+    rows: &[StrategyRow],
+    ideal: f64,
+    spec: LimitSpec,
+    judged: &[Judged],
+) -> anyhow::Result<()> {
+    let Some(path) = &args.html else {
+        return Ok(());
+    };
+    let (n, k) = (args.agents, args.speed);
+    let title = format!("pacer compare: {n} agents each, seed profile at {k}x");
+    let sections = [Section {
+        title: format!("{} per minute per token, burst {}", spec.limit, spec.burst),
+        rows: rows.to_vec(),
+        ideal_s: ideal,
+    }];
+    let page = render_strategies(&title, &sections, judged)?;
+    std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -7,18 +7,18 @@
 //! and the emulator's counters tell their writes apart by agent.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
 use pacer_client::baseline::{BaselineConfig, BaselineSummary};
-use pacer_emulator::{Config, Profile};
+use pacer_emulator::{Config, Profile, StatsReport};
 
-use super::apply::{self, ApplySettings, Display};
+use super::apply::{self, ApplySettings, Display, Outcome};
 use super::rehearse::{
-    folder_and_runtime, print_header, print_row, row_of, start_emulator, thread_run, today,
-    write_seed_csv, write_week_csv,
+    Running, folder_and_runtime, print_header, print_row, row_of, start_emulator, thread_run,
+    today, write_seed_csv, write_week_csv,
 };
 use crate::exit::Exit;
 
@@ -79,7 +79,58 @@ async fn demo(
     let emulator = start_emulator(config).await?;
     // The input: agents 0..n for pacer, n..2n for the thread's approach.
     let input = write_seed_csv(&dir.join("agents.csv"), &emulator.state, 0..agents)?;
-    // The server's bound comes from the emulator's own token limiter: (N - burst) / rate.
+    let ideal = announce(agents, baseline, &emulator, &input)?;
+
+    let client = emulator.state.config().oauth.clients[0].clone();
+    let report = dir.join("report.json");
+    let settings = ApplySettings {
+        deadline: Some(deadline),
+        report: Some(report.clone()),
+        jtl: Some(dir.join("requests.jtl")),
+        html: Some(html.clone()),
+        display: if std::io::stderr().is_terminal() {
+            Display::Bar
+        } else {
+            Display::Lines
+        },
+        ..ApplySettings::for_emulator(&emulator.base, &client, input)?
+    };
+    let per_agent = apply::execute(&settings, async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    let (outcome, baseline) = if baseline {
+        let thread = thread_run(&emulator, agents..agents * 2, BaselineConfig::default());
+        let (outcome, thread) = tokio::join!(per_agent, thread);
+        (outcome?, Some(thread?))
+    } else {
+        (per_agent.await?, None)
+    };
+    let stats = emulator.state.stats();
+    drop(emulator);
+
+    eprintln!(
+        "\nnow the real Genesys Cloud path: {agents} agents through the business unit's schedule update, on an emulator of the genesys profile"
+    );
+    let bulk = bulk_path(agents, &dir).await?;
+
+    print_results(&outcome, baseline.as_ref(), &bulk, ideal, &stats);
+    println!(
+        "files: {} (report), {} (HTML report), {} (JMeter results)",
+        report.display(),
+        html.display(),
+        dir.join("requests.jtl").display()
+    );
+    Ok(outcome.exit_code)
+}
+
+/// Says what the demo runs against and what the server's limit allows at best; returns that
+/// bound, from the emulator's own token limiter: (N - burst) / rate.
+fn announce(
+    agents: u32,
+    baseline: bool,
+    emulator: &Running,
+    input: &Path,
+) -> anyhow::Result<Duration> {
     let spec = emulator
         .state
         .config()
@@ -114,46 +165,24 @@ async fn demo(
         spec.burst,
         spec.rate_per_sec()
     );
+    Ok(ideal)
+}
 
-    let client = emulator.state.config().oauth.clients[0].clone();
-    let report = dir.join("report.json");
-    let settings = ApplySettings {
-        deadline: Some(deadline),
-        report: Some(report.clone()),
-        jtl: Some(dir.join("requests.jtl")),
-        html: Some(html.clone()),
-        display: if std::io::stderr().is_terminal() {
-            Display::Bar
-        } else {
-            Display::Lines
-        },
-        ..ApplySettings::for_emulator(&emulator.base, &client, input)?
-    };
-    let per_agent = apply::execute(&settings, async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    let (outcome, baseline) = if baseline {
-        let thread = thread_run(&emulator, agents..agents * 2, BaselineConfig::default());
-        let (outcome, thread) = tokio::join!(per_agent, thread);
-        (outcome?, Some(thread?))
-    } else {
-        (per_agent.await?, None)
-    };
-    let stats = emulator.state.stats();
-    drop(emulator);
-
-    eprintln!(
-        "\nnow the real Genesys Cloud path: {agents} agents through the business unit's schedule update, on an emulator of the genesys profile"
-    );
-    let bulk = bulk_path(agents, &dir).await?;
-
+/// The three runs side by side, the server's bound, and what the emulator counted.
+fn print_results(
+    outcome: &Outcome,
+    baseline: Option<&BaselineSummary>,
+    bulk: &BaselineSummary,
+    ideal: Duration,
+    stats: &StatsReport,
+) {
     println!();
     print_header();
-    print_row("pacer, per agent (seed route)", &row_of(&outcome));
-    if let Some(b) = &baseline {
+    print_row("pacer, per agent (seed route)", &row_of(outcome));
+    if let Some(b) = baseline {
         print_row("thread's approach (50 threads)", b);
     }
-    print_row("pacer, business unit's update", &bulk);
+    print_row("pacer, business unit's update", bulk);
     println!(
         "{:<40} {:>8.0}s",
         "ideal (server's bound)",
@@ -165,13 +194,6 @@ async fn demo(
         stats.max_writes_per_user,
         stats.throttled_by_limit.values().sum::<u64>()
     );
-    println!(
-        "files: {} (report), {} (HTML report), {} (JMeter results)",
-        report.display(),
-        html.display(),
-        dir.join("requests.jtl").display()
-    );
-    Ok(outcome.exit_code)
 }
 
 /// The same number of agents written through the business unit's schedule update, on an

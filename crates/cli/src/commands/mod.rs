@@ -1,4 +1,5 @@
-//! One module per verb: each resolves its arguments into settings, then runs.
+//! One module per verb: each resolves its arguments into settings, then runs. The binary's `main`
+//! chooses the verb; nothing here imports the argument parser's top level.
 
 pub mod apply;
 pub mod compare;
@@ -8,17 +9,3 @@ mod rehearse;
 mod runners;
 pub mod simulate;
 pub mod status;
-
-use crate::args::{Args, Command};
-
-/// Runs the chosen command and returns its exit code.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    match args.command {
-        Command::Apply(args) => apply::run(*args),
-        Command::Compare(args) => compare::run(args),
-        Command::Demo(args) => demo::run(args),
-        Command::Emulate(args) => emulate::run(*args),
-        Command::Status(args) => status::run(args),
-        Command::Simulate(args) => simulate::run(args),
-    }
-}

@@ -1,10 +1,11 @@
 //! `pacer status`: summarises a run from its journal, or a coordinated run from Redis (items per
 //! state, runners alive with their rates, the shared budget), finished or not, without changing it.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use pacer_journal::Journal;
+use pacer_journal::{Counts, FailedItem, Journal, RunInfo, UpdateRecord};
 
 use crate::exit::{self, Exit};
 
@@ -45,96 +46,13 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let run = journal.run()?;
-    let counts = journal.counts()?;
-    let statuses = journal.status_counts()?;
-    let failed = journal.failed_page(0, args.failed)?;
-    let updates = journal.updates()?;
-    let state = if counts.remaining() > 0 {
-        "unfinished"
-    } else if counts.failed > 0 {
-        "finished with failures"
-    } else {
-        "finished"
-    };
+    let snapshot = Snapshot::read(&journal, args.failed)?;
     if args.json {
-        let value = serde_json::json!({
-            "journal": path.display().to_string(),
-            "state": state,
-            "input": run.input_path,
-            "method": run.method,
-            "path_template": run.path_template,
-            "counts": counts,
-            "last_status": statuses,
-            "created_unix_ms": run.created_unix_ms,
-            "updated_unix_ms": run.updated_unix_ms,
-            "updates": updates.iter().map(|u| serde_json::json!({
-                "week": u.week, "schedule_id": u.schedule_id, "agents": u.agents,
-                "base_version": u.base_version, "operation_id": u.operation_id,
-                "status": u.status, "message": u.message,
-            })).collect::<Vec<_>>(),
-            "failed_items": failed.iter().map(|f| serde_json::json!({
-                "line": f.line, "user_id": f.user_id, "status": f.status, "reason": f.reason,
-                "attempts": f.attempts, "correlation_id": f.correlation_id,
-            })).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        print_json(&path, &snapshot)?;
     } else {
-        println!(
-            "run of {} {} over {}: {state}",
-            run.method, run.path_template, run.input_path
-        );
-        println!(
-            "{} items: {} done, {} failed, {} skipped, {} pending, {} in flight when last stopped",
-            counts.total,
-            counts.done,
-            counts.failed,
-            counts.skipped,
-            counts.pending,
-            counts.in_flight
-        );
-        for update in &updates {
-            println!(
-                "schedule update of the week of {}: {} agents, operation {}: {}{}",
-                update.week,
-                update.agents,
-                update.operation_id.as_deref().unwrap_or("not accepted yet"),
-                match update.status.as_str() {
-                    "sending" =>
-                        "sent when the run stopped; the next run finds out whether it landed",
-                    "accepted" => "processing when the run stopped; the next run waits for its end",
-                    other => other,
-                },
-                update
-                    .message
-                    .as_deref()
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            );
-        }
-        if !statuses.is_empty() {
-            let text: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
-            println!("last status per item: {}", text.join(", "));
-        }
-        for item in &failed {
-            println!(
-                "  line {} {}: {}{}",
-                item.line,
-                item.user_id,
-                item.status.map(|s| format!("{s} ")).unwrap_or_default(),
-                item.reason
-            );
-        }
-        if counts.failed as usize > failed.len() {
-            println!(
-                "  ... and {} more failed items",
-                counts.failed as usize - failed.len()
-            );
-        }
-        if counts.remaining() > 0 {
-            println!("run the same `pacer apply` command again to finish it");
-        }
+        print_text(&snapshot);
     }
+    let counts = &snapshot.counts;
     Ok(if counts.remaining() > 0 {
         exit::UNFINISHED
     } else if counts.failed > 0 {
@@ -142,6 +60,140 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// What the journal says of its run.
+struct Snapshot {
+    run: RunInfo,
+    counts: Counts,
+    /// Items per last HTTP status.
+    statuses: BTreeMap<u16, u64>,
+    /// The first failed items, at most as many as asked.
+    failed: Vec<FailedItem>,
+    updates: Vec<UpdateRecord>,
+}
+
+impl Snapshot {
+    fn read(journal: &Journal, failed: usize) -> anyhow::Result<Snapshot> {
+        Ok(Snapshot {
+            run: journal.run()?,
+            counts: journal.counts()?,
+            statuses: journal.status_counts()?,
+            failed: journal.failed_page(0, failed)?,
+            updates: journal.updates()?,
+        })
+    }
+
+    /// The run's state in words.
+    fn state(&self) -> &'static str {
+        if self.counts.remaining() > 0 {
+            "unfinished"
+        } else if self.counts.failed > 0 {
+            "finished with failures"
+        } else {
+            "finished"
+        }
+    }
+}
+
+/// The summary as one JSON object.
+fn print_json(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
+    let Snapshot {
+        run,
+        counts,
+        statuses,
+        failed,
+        updates,
+    } = snapshot;
+    let value = serde_json::json!({
+        "journal": path.display().to_string(),
+        "state": snapshot.state(),
+        "input": run.input_path,
+        "method": run.method,
+        "path_template": run.path_template,
+        "counts": counts,
+        "last_status": statuses,
+        "created_unix_ms": run.created_unix_ms,
+        "updated_unix_ms": run.updated_unix_ms,
+        "updates": updates.iter().map(|u| serde_json::json!({
+            "week": u.week, "schedule_id": u.schedule_id, "agents": u.agents,
+            "base_version": u.base_version, "operation_id": u.operation_id,
+            "status": u.status, "message": u.message,
+        })).collect::<Vec<_>>(),
+        "failed_items": failed.iter().map(|f| serde_json::json!({
+            "line": f.line, "user_id": f.user_id, "status": f.status, "reason": f.reason,
+            "attempts": f.attempts, "correlation_id": f.correlation_id,
+        })).collect::<Vec<_>>(),
+    });
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
+}
+
+/// The summary in a few lines: the run, its counts, its schedule updates, its failed items.
+fn print_text(snapshot: &Snapshot) {
+    let Snapshot {
+        run,
+        counts,
+        statuses,
+        failed,
+        updates,
+    } = snapshot;
+    println!(
+        "run of {} {} over {}: {}",
+        run.method,
+        run.path_template,
+        run.input_path,
+        snapshot.state()
+    );
+    println!(
+        "{} items: {} done, {} failed, {} skipped, {} pending, {} in flight when last stopped",
+        counts.total, counts.done, counts.failed, counts.skipped, counts.pending, counts.in_flight
+    );
+    for update in updates {
+        print_update(update);
+    }
+    if !statuses.is_empty() {
+        let text: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+        println!("last status per item: {}", text.join(", "));
+    }
+    for item in failed {
+        println!(
+            "  line {} {}: {}{}",
+            item.line,
+            item.user_id,
+            item.status.map(|s| format!("{s} ")).unwrap_or_default(),
+            item.reason
+        );
+    }
+    if counts.failed as usize > failed.len() {
+        println!(
+            "  ... and {} more failed items",
+            counts.failed as usize - failed.len()
+        );
+    }
+    if counts.remaining() > 0 {
+        println!("run the same `pacer apply` command again to finish it");
+    }
+}
+
+/// One schedule update's line: its week, agents, operation and how it stands.
+fn print_update(update: &UpdateRecord) {
+    println!(
+        "schedule update of the week of {}: {} agents, operation {}: {}{}",
+        update.week,
+        update.agents,
+        update.operation_id.as_deref().unwrap_or("not accepted yet"),
+        match update.status.as_str() {
+            "sending" => "sent when the run stopped; the next run finds out whether it landed",
+            "accepted" => "processing when the run stopped; the next run waits for its end",
+            other => other,
+        },
+        update
+            .message
+            .as_deref()
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default()
+    );
 }
 
 /// The whole of a coordinated run, as Redis holds it.

@@ -1,6 +1,7 @@
 //! `pacer apply`: validates the whole input, opens the journal, authenticates, plans against the
 //! deadline, then pushes every pending row through the executor and reports what happened.
 
+mod args;
 mod bulk;
 mod coordinated;
 
@@ -18,8 +19,9 @@ use pacer_journal::{Journal, RunSpec};
 
 use crate::exit::Exit;
 use crate::report::Report;
+pub use args::{ApplyArgs, DeadlinePolicy};
 use pacer_input::{Input, Item, Validation};
-pub use settings::{ApplyArgs, ApplySettings, DeadlinePolicy, Display};
+pub use settings::{ApplySettings, Display};
 
 /// Runs `pacer apply` from its arguments.
 pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {

@@ -1,4 +1,4 @@
-//! `pacer apply`'s arguments as clap parses them, and the settings they resolve to.
+//! The settings `pacer apply`'s arguments resolve to, and the choice of its path.
 //!
 //! Resolution reads the environment (`GENESYSCLOUD_*`) and the secret's source, checks every
 //! value, and fails with a usage error (exit 2) before anything is opened or sent.
@@ -7,7 +7,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
 use pacer_client::bulk::OnConflict;
 use pacer_client::{
     Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints, Method,
@@ -15,216 +14,11 @@ use pacer_client::{
 };
 use pacer_core::limiter::{Algorithm, LimitSpec};
 
+use super::args::{ApplyArgs, DeadlinePolicy, FormatArg, ModeArg, OnConflictArg, WindowArg};
 use crate::exit::Exit;
 use crate::thresholds::Threshold;
 use pacer_emulator::units::{Rate, parse_duration};
 use pacer_input::Format;
-
-/// Arguments of `pacer apply`.
-#[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// The input: CSV with a header row (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`).
-    pub input: PathBuf,
-
-    /// The input's format, when its extension does not say.
-    #[arg(long, value_enum)]
-    pub format: Option<FormatArg>,
-
-    /// The API base URL (an emulator, say); overrides the region.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// The login base URL, when it cannot be derived from the API URL (`api.` becomes `login.`).
-    #[arg(long, value_name = "URL")]
-    pub login_url: Option<String>,
-
-    /// A region name (us-east-1) or domain (mypurecloud.com) [env: GENESYSCLOUD_REGION].
-    #[arg(long)]
-    pub region: Option<String>,
-
-    /// The OAuth client id [env: GENESYSCLOUD_OAUTHCLIENT_ID]. The secret is never a flag: it
-    /// comes from GENESYSCLOUD_OAUTHCLIENT_SECRET, --client-secret-file or --client-secret-stdin.
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-
-    /// Read the client secret from the first line of this file.
-    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
-    pub client_secret_file: Option<PathBuf>,
-
-    /// Read the client secret from the first line of standard input.
-    #[arg(long)]
-    pub client_secret_stdin: bool,
-
-    /// Tokens to mint from the one client, each with its own per-token budget. Organization-wide
-    /// limits still apply to all of them together.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
-    pub tokens: u32,
-
-    /// Allow plain http to hosts that are not loopback.
-    #[arg(long)]
-    pub allow_insecure_http: bool,
-
-    /// The HTTP method of each request.
-    #[arg(long, default_value = "PUT")]
-    pub method: String,
-
-    /// The request path; `{userId}` is replaced by each row's agent.
-    #[arg(long, default_value = "/api/v2/wfm/usersettings/{userId}/schedule")]
-    pub path: String,
-
-    /// The per-token limit, when you know it, e.g. `300/min`: it outranks what pacer learns.
-    #[arg(long, value_name = "N/UNIT")]
-    pub rate: Option<String>,
-
-    /// The burst the declared limit allows (a token bucket's capacity). Without it a token
-    /// bucket allows 20 ms of its rate at once, at least one send: evenly spaced sends at a few a
-    /// second.
-    #[arg(long, requires = "rate")]
-    pub burst: Option<u32>,
-
-    /// The shape of the declared limit's window.
-    #[arg(long, value_enum, requires = "rate", default_value = "token-bucket")]
-    pub window: WindowArg,
-
-    /// The most requests in flight at once, per token.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub max_in_flight: u32,
-
-    /// The longest single wait a throttle may impose; a longer Retry-After parks the item.
-    #[arg(long, default_value = "180s", value_name = "DURATION")]
-    pub max_wait: String,
-
-    /// The longest one request may take.
-    #[arg(long, default_value = "60s", value_name = "DURATION")]
-    pub timeout: String,
-
-    /// The run journal; by default `<input>.pacer.sqlite` next to the input.
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
-
-    /// Discard the journal's earlier run (even of another input) and start over.
-    #[arg(long)]
-    pub restart: bool,
-
-    /// Send the valid rows and skip the invalid ones (listed in the rejects file).
-    #[arg(long)]
-    pub skip_invalid: bool,
-
-    /// Where `--skip-invalid` writes the rejected rows; by default `<input>.rejects.csv`.
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    pub rejects: Option<PathBuf>,
-
-    /// The time the run must finish in, e.g. `5m`.
-    #[arg(long, value_name = "DURATION")]
-    pub deadline: Option<String>,
-
-    /// What to do when the plan says the deadline cannot be met.
-    #[arg(long, value_enum, default_value = "warn", requires = "deadline")]
-    pub deadline_policy: DeadlinePolicy,
-
-    /// Write the JSON report here.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-
-    /// Write one line per request here, in JMeter's CSV result format.
-    #[arg(long, value_name = "FILE")]
-    pub jtl: Option<PathBuf>,
-
-    /// Write a self-contained HTML report here: the summary, charts over time, the data as JSON.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-
-    /// Write the run's figures here as Prometheus text, for people who scrape.
-    #[arg(long, value_name = "FILE")]
-    pub metrics: Option<PathBuf>,
-
-    /// A pass or fail judgement of the run, as k6 has them: `METRIC OP VALUE`, e.g.
-    /// `throttled_rate<0.01`, `elapsed<5m`, `p99_latency<2s`, `failed==0`; repeatable. A failed
-    /// one exits 6 (README lists the metrics).
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<String>,
-
-    /// Print one JSON event per line on standard output, for machines.
-    #[arg(long)]
-    pub json: bool,
-
-    /// No progress bar, even on a terminal: plain periodic lines instead.
-    #[arg(long)]
-    pub no_progress: bool,
-
-    /// Seeds the retry jitter, so that a run's timing can be replayed.
-    #[arg(long, default_value_t = 0x7061_6365)]
-    pub seed: u64,
-
-    /// Write the schedules through this business unit's schedule update (its name or id): the
-    /// way Genesys Cloud changes schedules, a handful of requests for thousands of agents.
-    #[arg(
-        long,
-        value_name = "NAME|ID",
-        help_heading = "Business unit schedule update"
-    )]
-    pub business_unit: Option<String>,
-
-    /// `auto`: the schedule update when --business-unit is given, else one request per row;
-    /// `bulk` or `per-agent` to choose.
-    #[arg(
-        long,
-        value_enum,
-        default_value = "auto",
-        help_heading = "Business unit schedule update"
-    )]
-    pub mode: ModeArg,
-
-    /// Only this week (its first day, YYYY-MM-DD): rows of other weeks are refused.
-    #[arg(
-        long,
-        value_name = "DATE",
-        help_heading = "Business unit schedule update"
-    )]
-    pub week: Option<String>,
-
-    /// The schedule to write, by id; else the week's published schedule.
-    #[arg(
-        long,
-        value_name = "ID",
-        help_heading = "Business unit schedule update"
-    )]
-    pub schedule: Option<String>,
-
-    /// Create a blank schedule for a week that has none.
-    #[arg(long, help_heading = "Business unit schedule update")]
-    pub create_schedule: bool,
-
-    /// When another editor changed the schedule or an agent since it was read: read again and
-    /// send once more (`retry`), or stop and say what changed (`abort`).
-    #[arg(
-        long,
-        value_enum,
-        default_value = "retry",
-        help_heading = "Business unit schedule update"
-    )]
-    pub on_conflict: OnConflictArg,
-
-    /// Check and plan everything, print the plan, and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    #[command(flatten)]
-    pub coord: super::coordinated::CoordArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    Auto,
-    Bulk,
-    PerAgent,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnConflictArg {
-    Retry,
-    Abort,
-}
 
 /// The schedule update's settings, when the run takes that path.
 #[derive(Debug, Clone)]
@@ -234,28 +28,6 @@ pub struct BulkOptions {
     pub schedule: Option<String>,
     pub create_schedule: bool,
     pub on_conflict: OnConflict,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Csv,
-    Jsonl,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WindowArg {
-    TokenBucket,
-    FixedWindow,
-    SlidingWindow,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeadlinePolicy {
-    /// Say so and run anyway.
-    Warn,
-    /// Refuse to start (exit 4).
-    Abort,
 }
 
 /// How progress is shown.
@@ -311,125 +83,27 @@ pub struct ApplySettings {
 impl ApplySettings {
     /// Resolves the arguments against the environment.
     pub fn resolve(args: ApplyArgs) -> anyhow::Result<ApplySettings> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let region = args.region.clone().or_else(|| env(ENV_REGION));
-        let endpoints = Endpoints::resolve(&EndpointOptions {
-            region: region.as_deref(),
-            api_url: args.api_url.as_deref(),
-            login_url: args.login_url.as_deref(),
-            allow_insecure_http: args.allow_insecure_http,
-        })
-        .map_err(Exit::usage)?;
-
-        let client_id = args
-            .client_id
-            .clone()
-            .or_else(|| env(ENV_CLIENT_ID))
-            .ok_or_else(|| {
-                Exit::usage(format!(
-                    "no OAuth client id: pass --client-id or set {ENV_CLIENT_ID}"
-                ))
-            })?;
-        let secret = if let Some(file) = &args.client_secret_file {
-            Secret::from_file(file).map_err(Exit::usage)?
-        } else if args.client_secret_stdin {
-            Secret::from_reader(std::io::stdin().lock(), "standard input").map_err(Exit::usage)?
-        } else {
-            Secret::from_env(ENV_CLIENT_SECRET).ok_or_else(|| {
-                Exit::usage(format!(
-                    "no OAuth client secret: set {ENV_CLIENT_SECRET}, or pass --client-secret-file FILE or --client-secret-stdin"
-                ))
-            })?
-        };
-
-        let method: Method = args.method.to_ascii_uppercase().parse().map_err(|_| {
-            Exit::usage(format!("--method: `{}` is not an HTTP method", args.method))
-        })?;
-        if !args.path.starts_with('/') || !args.path.contains("{userId}") {
-            return Err(Exit::usage(format!(
-                "--path: `{}` must start with / and contain {{userId}}",
-                args.path
-            )));
-        }
-
-        let declared = match &args.rate {
-            None => None,
-            Some(text) => {
-                let Rate { limit, window } = text
-                    .parse()
-                    .map_err(|reason| Exit::usage(format!("--rate: {reason}")))?;
-                let algorithm = match args.window {
-                    WindowArg::TokenBucket => Algorithm::TokenBucket,
-                    WindowArg::FixedWindow => Algorithm::FixedWindow,
-                    WindowArg::SlidingWindow => Algorithm::SlidingWindow,
-                };
-                let burst = args
-                    .burst
-                    .unwrap_or_else(|| default_burst(algorithm, limit, window));
-                let spec = LimitSpec {
-                    algorithm,
-                    limit,
-                    window,
-                    burst,
-                };
-                spec.validate()
-                    .map_err(|err| Exit::usage(format!("--rate/--burst: {err}")))?;
-                Some(spec)
-            }
-        };
-
-        let duration = |flag: &str, text: &str| {
-            parse_duration(text).map_err(|reason| Exit::usage(format!("--{flag}: {reason}")))
-        };
-        let max_wait = duration("max-wait", &args.max_wait)?;
-        let timeout = duration("timeout", &args.timeout)?;
-        if timeout.is_zero() {
-            return Err(Exit::usage("--timeout: must be longer than zero"));
-        }
-        let deadline = match &args.deadline {
-            Some(text) => {
-                let deadline = duration("deadline", text)?;
-                if deadline.is_zero() {
-                    return Err(Exit::usage("--deadline: must be longer than zero"));
-                }
-                Some(deadline)
-            }
-            None => None,
-        };
-
+        let endpoints = endpoints(&args)?;
+        let credentials = credentials(&args)?;
+        let method = route(&args)?;
+        let declared = declared_limit(&args)?;
+        let Timing {
+            max_wait,
+            timeout,
+            deadline,
+        } = timing(&args)?;
         let (bulk, path_reason) = choose_path(&args)?;
-        let coord = args.coord.resolve()?;
-        if coord.is_some() && bulk.is_some() {
-            return Err(Exit::usage(
-                "--coordinator: the schedule update sends one request per week and unit; run it from one runner (or pass --mode per-agent)",
-            ));
-        }
-        if coord.is_some() && args.dry_run {
-            return Err(Exit::usage(
-                "--dry-run: a coordinated run cannot be rehearsed; run it without --coordinator",
-            ));
-        }
+        let coord = coordination(&args, bulk.is_some())?;
         let thresholds = crate::thresholds::parse_all(&args.thresholds)?;
         let journal = args.journal.clone().unwrap_or_else(|| match &coord {
             Some(coord) => super::coordinated::default_journal(&args.input, &coord.options),
             None => pacer_journal::default_path(&args.input),
         });
-        let rejects = args.rejects.clone().unwrap_or_else(|| {
-            let mut name = args
-                .input
-                .file_name()
-                .map(|n| n.to_os_string())
-                .unwrap_or_default();
-            name.push(".rejects.csv");
-            args.input.with_file_name(name)
-        });
-        let display = if args.json {
-            Display::Json
-        } else if !args.no_progress && std::io::stderr().is_terminal() {
-            Display::Bar
-        } else {
-            Display::Lines
-        };
+        let rejects = args
+            .rejects
+            .clone()
+            .unwrap_or_else(|| default_rejects(&args.input));
+        let display = display(&args);
         Ok(ApplySettings {
             input: args.input,
             format: args.format.map(|f| match f {
@@ -437,7 +111,7 @@ impl ApplySettings {
                 FormatArg::Jsonl => Format::JsonLines,
             }),
             endpoints,
-            credentials: Credentials::new(client_id, secret),
+            credentials,
             tokens: args.tokens,
             allow_insecure_http: args.allow_insecure_http,
             method,
@@ -545,6 +219,165 @@ impl ApplySettings {
             "deadline_policy": self.deadline_policy,
             "skip_invalid": self.skip_invalid,
         })
+    }
+}
+
+/// The API's and the login's URLs, from the flags or the region (flag, then environment).
+fn endpoints(args: &ApplyArgs) -> anyhow::Result<Endpoints> {
+    let region = args.region.clone().or_else(|| env(ENV_REGION));
+    Endpoints::resolve(&EndpointOptions {
+        region: region.as_deref(),
+        api_url: args.api_url.as_deref(),
+        login_url: args.login_url.as_deref(),
+        allow_insecure_http: args.allow_insecure_http,
+    })
+    .map_err(Exit::usage)
+}
+
+/// The OAuth client: its id from the flag or the environment, its secret from a file, standard
+/// input or the environment (never a flag's value).
+fn credentials(args: &ApplyArgs) -> anyhow::Result<Credentials> {
+    let client_id = args
+        .client_id
+        .clone()
+        .or_else(|| env(ENV_CLIENT_ID))
+        .ok_or_else(|| {
+            Exit::usage(format!(
+                "no OAuth client id: pass --client-id or set {ENV_CLIENT_ID}"
+            ))
+        })?;
+    let secret = if let Some(file) = &args.client_secret_file {
+        Secret::from_file(file).map_err(Exit::usage)?
+    } else if args.client_secret_stdin {
+        Secret::from_reader(std::io::stdin().lock(), "standard input").map_err(Exit::usage)?
+    } else {
+        Secret::from_env(ENV_CLIENT_SECRET).ok_or_else(|| {
+            Exit::usage(format!(
+                "no OAuth client secret: set {ENV_CLIENT_SECRET}, or pass --client-secret-file FILE or --client-secret-stdin"
+            ))
+        })?
+    };
+    Ok(Credentials::new(client_id, secret))
+}
+
+/// An environment variable's value, when it is set to something other than blanks.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The per-agent request's method, once its path is checked.
+fn route(args: &ApplyArgs) -> anyhow::Result<Method> {
+    let method: Method =
+        args.method.to_ascii_uppercase().parse().map_err(|_| {
+            Exit::usage(format!("--method: `{}` is not an HTTP method", args.method))
+        })?;
+    if !args.path.starts_with('/') || !args.path.contains("{userId}") {
+        return Err(Exit::usage(format!(
+            "--path: `{}` must start with / and contain {{userId}}",
+            args.path
+        )));
+    }
+    Ok(method)
+}
+
+/// The limit per token the user declared with `--rate`, `--window` and `--burst`.
+fn declared_limit(args: &ApplyArgs) -> anyhow::Result<Option<LimitSpec>> {
+    let Some(text) = &args.rate else {
+        return Ok(None);
+    };
+    let Rate { limit, window } = text
+        .parse()
+        .map_err(|reason| Exit::usage(format!("--rate: {reason}")))?;
+    let algorithm = match args.window {
+        WindowArg::TokenBucket => Algorithm::TokenBucket,
+        WindowArg::FixedWindow => Algorithm::FixedWindow,
+        WindowArg::SlidingWindow => Algorithm::SlidingWindow,
+    };
+    let burst = args
+        .burst
+        .unwrap_or_else(|| default_burst(algorithm, limit, window));
+    let spec = LimitSpec {
+        algorithm,
+        limit,
+        window,
+        burst,
+    };
+    spec.validate()
+        .map_err(|err| Exit::usage(format!("--rate/--burst: {err}")))?;
+    Ok(Some(spec))
+}
+
+/// The run's durations, checked.
+struct Timing {
+    max_wait: Duration,
+    timeout: Duration,
+    deadline: Option<Duration>,
+}
+
+/// Reads `--max-wait`, `--timeout` and `--deadline`; the last two must be longer than zero.
+fn timing(args: &ApplyArgs) -> anyhow::Result<Timing> {
+    let duration = |flag: &str, text: &str| {
+        parse_duration(text).map_err(|reason| Exit::usage(format!("--{flag}: {reason}")))
+    };
+    let max_wait = duration("max-wait", &args.max_wait)?;
+    let timeout = duration("timeout", &args.timeout)?;
+    if timeout.is_zero() {
+        return Err(Exit::usage("--timeout: must be longer than zero"));
+    }
+    let deadline = match &args.deadline {
+        Some(text) => {
+            let deadline = duration("deadline", text)?;
+            if deadline.is_zero() {
+                return Err(Exit::usage("--deadline: must be longer than zero"));
+            }
+            Some(deadline)
+        }
+        None => None,
+    };
+    Ok(Timing {
+        max_wait,
+        timeout,
+        deadline,
+    })
+}
+
+/// The coordinator's settings, refused with the schedule update and with `--dry-run`.
+fn coordination(
+    args: &ApplyArgs,
+    bulk: bool,
+) -> anyhow::Result<Option<super::coordinated::CoordSettings>> {
+    let coord = args.coord.resolve()?;
+    if coord.is_some() && bulk {
+        return Err(Exit::usage(
+            "--coordinator: the schedule update sends one request per week and unit; run it from one runner (or pass --mode per-agent)",
+        ));
+    }
+    if coord.is_some() && args.dry_run {
+        return Err(Exit::usage(
+            "--dry-run: a coordinated run cannot be rehearsed; run it without --coordinator",
+        ));
+    }
+    Ok(coord)
+}
+
+/// The rejects file beside the input: `INPUT.rejects.csv`.
+fn default_rejects(input: &std::path::Path) -> PathBuf {
+    let mut name = input
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".rejects.csv");
+    input.with_file_name(name)
+}
+
+/// JSON events when asked, a live bar on a terminal, plain lines otherwise.
+fn display(args: &ApplyArgs) -> Display {
+    if args.json {
+        Display::Json
+    } else if !args.no_progress && std::io::stderr().is_terminal() {
+        Display::Bar
+    } else {
+        Display::Lines
     }
 }
 

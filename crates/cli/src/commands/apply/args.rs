@@ -1,0 +1,234 @@
+//! `pacer apply`'s arguments as clap parses them: the first of two stages (arguments, then the
+//! settings in `settings.rs`).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Arguments of `pacer apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The input: CSV with a header row (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`).
+    pub input: PathBuf,
+
+    /// The input's format, when its extension does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// The API base URL (an emulator, say); overrides the region.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// The login base URL, when it cannot be derived from the API URL (`api.` becomes `login.`).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+
+    /// A region name (us-east-1) or domain (mypurecloud.com) [env: GENESYSCLOUD_REGION].
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// The OAuth client id [env: GENESYSCLOUD_OAUTHCLIENT_ID]. The secret is never a flag: it
+    /// comes from GENESYSCLOUD_OAUTHCLIENT_SECRET, --client-secret-file or --client-secret-stdin.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Read the client secret from the first line of standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+
+    /// Tokens to mint from the one client, each with its own per-token budget. Organization-wide
+    /// limits still apply to all of them together.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub tokens: u32,
+
+    /// Allow plain http to hosts that are not loopback.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
+    /// The HTTP method of each request.
+    #[arg(long, default_value = "PUT")]
+    pub method: String,
+
+    /// The request path; `{userId}` is replaced by each row's agent.
+    #[arg(long, default_value = "/api/v2/wfm/usersettings/{userId}/schedule")]
+    pub path: String,
+
+    /// The per-token limit, when you know it, e.g. `300/min`: it outranks what pacer learns.
+    #[arg(long, value_name = "N/UNIT")]
+    pub rate: Option<String>,
+
+    /// The burst the declared limit allows (a token bucket's capacity). Without it a token
+    /// bucket allows 20 ms of its rate at once, at least one send: evenly spaced sends at a few a
+    /// second.
+    #[arg(long, requires = "rate")]
+    pub burst: Option<u32>,
+
+    /// The shape of the declared limit's window.
+    #[arg(long, value_enum, requires = "rate", default_value = "token-bucket")]
+    pub window: WindowArg,
+
+    /// The most requests in flight at once, per token.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_in_flight: u32,
+
+    /// The longest single wait a throttle may impose; a longer Retry-After parks the item.
+    #[arg(long, default_value = "180s", value_name = "DURATION")]
+    pub max_wait: String,
+
+    /// The longest one request may take.
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// The run journal; by default `<input>.pacer.sqlite` next to the input.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Discard the journal's earlier run (even of another input) and start over.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Send the valid rows and skip the invalid ones (listed in the rejects file).
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Where `--skip-invalid` writes the rejected rows; by default `<input>.rejects.csv`.
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+
+    /// The time the run must finish in, e.g. `5m`.
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+
+    /// What to do when the plan says the deadline cannot be met.
+    #[arg(long, value_enum, default_value = "warn", requires = "deadline")]
+    pub deadline_policy: DeadlinePolicy,
+
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Write one line per request here, in JMeter's CSV result format.
+    #[arg(long, value_name = "FILE")]
+    pub jtl: Option<PathBuf>,
+
+    /// Write a self-contained HTML report here: the summary, charts over time, the data as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Write the run's figures here as Prometheus text, for people who scrape.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+
+    /// A pass or fail judgement of the run, as k6 has them: `METRIC OP VALUE`, e.g.
+    /// `throttled_rate<0.01`, `elapsed<5m`, `p99_latency<2s`, `failed==0`; repeatable. A failed
+    /// one exits 6 (README lists the metrics).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+
+    /// Print one JSON event per line on standard output, for machines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar, even on a terminal: plain periodic lines instead.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Seeds the retry jitter, so that a run's timing can be replayed.
+    #[arg(long, default_value_t = 0x7061_6365)]
+    pub seed: u64,
+
+    /// Write the schedules through this business unit's schedule update (its name or id): the
+    /// way Genesys Cloud changes schedules, a handful of requests for thousands of agents.
+    #[arg(
+        long,
+        value_name = "NAME|ID",
+        help_heading = "Business unit schedule update"
+    )]
+    pub business_unit: Option<String>,
+
+    /// `auto`: the schedule update when --business-unit is given, else one request per row;
+    /// `bulk` or `per-agent` to choose.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        help_heading = "Business unit schedule update"
+    )]
+    pub mode: ModeArg,
+
+    /// Only this week (its first day, YYYY-MM-DD): rows of other weeks are refused.
+    #[arg(
+        long,
+        value_name = "DATE",
+        help_heading = "Business unit schedule update"
+    )]
+    pub week: Option<String>,
+
+    /// The schedule to write, by id; else the week's published schedule.
+    #[arg(
+        long,
+        value_name = "ID",
+        help_heading = "Business unit schedule update"
+    )]
+    pub schedule: Option<String>,
+
+    /// Create a blank schedule for a week that has none.
+    #[arg(long, help_heading = "Business unit schedule update")]
+    pub create_schedule: bool,
+
+    /// When another editor changed the schedule or an agent since it was read: read again and
+    /// send once more (`retry`), or stop and say what changed (`abort`).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "retry",
+        help_heading = "Business unit schedule update"
+    )]
+    pub on_conflict: OnConflictArg,
+
+    /// Check and plan everything, print the plan, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub coord: super::coordinated::CoordArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Auto,
+    Bulk,
+    PerAgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflictArg {
+    Retry,
+    Abort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowArg {
+    TokenBucket,
+    FixedWindow,
+    SlidingWindow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeadlinePolicy {
+    /// Say so and run anyway.
+    Warn,
+    /// Refuse to start (exit 4).
+    Abort,
+}
