@@ -437,57 +437,27 @@ impl Run<'_> {
             learned_by: String::new(),
             message: None,
         };
-        // A key that expired between its upload and the update is replaced, once.
-        let mut tries = 0;
-        let (target, operation_id) = loop {
-            tries += 1;
-            self.begin(
-                Phase::Upload,
-                Some(&week),
-                &format!("{} agents, {} bytes", part.len(), encoded.data.len()),
-            );
-            let target = self
-                .api()
-                .upload_url(unit, &week, &schedule.id, encoded.data.len() as u64)
-                .await?;
-            self.api().put_upload(&target, encoded.data.clone()).await?;
-            pacer_crashpoint::hit("bulk.uploaded");
-            self.record(Step::UpdateSending {
-                week: &week,
-                schedule_id: &schedule.id,
-                key: &target.upload_key,
+        let submitted = self
+            .submit(
+                unit,
+                &week,
+                &schedule.id,
                 base_version,
-                agents: part.len(),
-            })?;
-            self.begin(Phase::Update, Some(&week), "asking for the update");
-            match self
-                .api()
-                .update(unit, &week, &schedule.id, &target.upload_key)
-                .await?
-            {
-                UpdateAnswer::Accepted { operation_id } => {
-                    pacer_crashpoint::hit("bulk.accepted");
-                    break (target, operation_id);
-                }
-                UpdateAnswer::Conflict { message } => {
-                    self.end_update(&week, &target.upload_key, "NotApplied", &message)?;
-                    outcome.status = "Conflict".into();
-                    outcome.message = Some(message.clone());
-                    return Ok((outcome, Some(message)));
-                }
-                UpdateAnswer::KeyRefused { message } => {
-                    self.end_update(&week, &target.upload_key, "NotApplied", &message)?;
-                    if tries >= 2 || !message.contains("expired") {
-                        return Err(Error::Workflow(format!(
-                            "the update of the week of {week} was refused: {message}"
-                        )));
-                    }
-                }
+                &encoded,
+                part.len(),
+            )
+            .await?;
+        let (key, operation_id) = match submitted {
+            Submitted::Accepted { key, operation_id } => (key, operation_id),
+            Submitted::Conflict { message } => {
+                outcome.status = "Conflict".into();
+                outcome.message = Some(message.clone());
+                return Ok((outcome, Some(message)));
             }
         };
         self.record(Step::UpdateAccepted {
             week: &week,
-            key: &target.upload_key,
+            key: &key,
             operation_id: &operation_id,
         })?;
         self.begin(
@@ -506,7 +476,7 @@ impl Run<'_> {
             )
             .await?;
         let message = ended.message.clone().unwrap_or_default();
-        self.end_update(&week, &target.upload_key, &ended.status, &message)?;
+        self.end_update(&week, &key, &ended.status, &message)?;
         let stale =
             ended.status == "Error" && (message.contains("stale") || message.contains("modified"));
         if let (Some(version), Some(schedule)) = (ended.version, state.schedule.as_mut()) {
@@ -517,6 +487,67 @@ impl Run<'_> {
         outcome.learned_by = ended.learned_by.to_string();
         outcome.message = ended.message;
         Ok((outcome, stale.then_some(message)))
+    }
+
+    /// Uploads a part and asks for its update, journaling its key before the update leaves; a
+    /// key that expired between its upload and the update is replaced, once.
+    async fn submit(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+        schedule_id: &str,
+        base_version: u64,
+        encoded: &upload::Part,
+        agents: usize,
+    ) -> Result<Submitted> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            self.begin(
+                Phase::Upload,
+                Some(week),
+                &format!("{} agents, {} bytes", agents, encoded.data.len()),
+            );
+            let target = self
+                .api()
+                .upload_url(unit, week, schedule_id, encoded.data.len() as u64)
+                .await?;
+            self.api().put_upload(&target, encoded.data.clone()).await?;
+            pacer_crashpoint::hit("bulk.uploaded");
+            self.record(Step::UpdateSending {
+                week,
+                schedule_id,
+                key: &target.upload_key,
+                base_version,
+                agents,
+            })?;
+            self.begin(Phase::Update, Some(week), "asking for the update");
+            match self
+                .api()
+                .update(unit, week, schedule_id, &target.upload_key)
+                .await?
+            {
+                UpdateAnswer::Accepted { operation_id } => {
+                    pacer_crashpoint::hit("bulk.accepted");
+                    return Ok(Submitted::Accepted {
+                        key: target.upload_key,
+                        operation_id,
+                    });
+                }
+                UpdateAnswer::Conflict { message } => {
+                    self.end_update(week, &target.upload_key, "NotApplied", &message)?;
+                    return Ok(Submitted::Conflict { message });
+                }
+                UpdateAnswer::KeyRefused { message } => {
+                    self.end_update(week, &target.upload_key, "NotApplied", &message)?;
+                    if tries >= 2 || !message.contains("expired") {
+                        return Err(Error::Workflow(format!(
+                            "the update of the week of {week} was refused: {message}"
+                        )));
+                    }
+                }
+            }
+        }
     }
 
     pub(super) fn end_update(
@@ -575,4 +606,12 @@ impl Run<'_> {
         }
         Ok(fresh)
     }
+}
+
+/// How the server took a part's update.
+enum Submitted {
+    /// Accepted: the update runs as this operation, from the upload at this key.
+    Accepted { key: String, operation_id: String },
+    /// Refused because the schedule or an agent changed since it was read.
+    Conflict { message: String },
 }
