@@ -10,7 +10,8 @@
 #               config file (`seed_routes = true`, since the real API has no per-agent write route
 #               in the emulator): elapsed / ideal (60 s), 429s.
 #   throughput  limits off, 100,000 agents: apply's items per second next to wrk's requests per
-#               second against the same emulator at the same concurrency (64), in one run.
+#               second against the same emulator at the same concurrency (64), in one run. Set
+#               BASELINE_PACER to another build of pacer to run it first in each mode, side by side.
 #   memory      limits off, a 1,000,000-row input: apply's peak resident memory.
 #   report      limits off, a 1,000,000-row input, run twice side by side: plainly, then with
 #               --report --html --metrics; the files' sizes and the CPU seconds of each run. Set
@@ -139,22 +140,29 @@ LUA
     local wrk_rps
     wrk_rps="$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$WORK/wrk.txt")"
     # Twice: learning the (absent) limit from nothing, as against an unknown server, and with the
-    # limit declared, as when the organization's limits API or the user gives it.
-    local mode
+    # limit declared, as when the organization's limits API or the user gives it. With
+    # BASELINE_PACER set, that build runs first in each mode, against the same emulator, for a
+    # ratio measured side by side.
+    local mode label binary
+    local builds=("this build=$PACER")
+    [ -n "${BASELINE_PACER:-}" ] && builds=("baseline build=$BASELINE_PACER" "${builds[@]}")
     for mode in discovered declared; do
-        local extra=()
-        [ "$mode" = declared ] && extra=(--rate 1000000/s --burst 1000)
-        "$PACER" apply "$WORK/all.jsonl" --api-url "$BASE" --max-in-flight "$connections" --no-progress \
-            --journal "$WORK/$mode.sqlite" --report "$WORK/$mode.json" "${extra[@]}" 2>"$WORK/$mode.err" || { cat "$WORK/$mode.err" >&2; exit 1; }
-        python3 - "$wrk_rps" "$WORK/$mode.json" "$mode" <<'PY'
+        for build in "${builds[@]}"; do
+            label="${build%%=*}" binary="${build#*=}"
+            local extra=()
+            [ "$mode" = declared ] && extra=(--rate 1000000/s --burst 1000)
+            "$binary" apply "$WORK/all.jsonl" --api-url "$BASE" --max-in-flight "$connections" --no-progress \
+                --restart --journal "$WORK/$mode.sqlite" --report "$WORK/$mode.json" "${extra[@]}" 2>"$WORK/$mode.err" || { cat "$WORK/$mode.err" >&2; exit 1; }
+            python3 - "$wrk_rps" "$WORK/$mode.json" "$mode" "$label" <<'PY'
 import json, sys
-wrk, report, mode = float(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
+wrk, report, mode, label = float(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
 whole = report["items_succeeded"] / report["elapsed_s"]
 sending = report["requests_sent"] / report["sending_s"]
-print(f"limits off, 100,000 agents, 64 in flight, limit {mode}: wrk {wrk:.0f} requests/s; "
+print(f"{label}: limits off, 100,000 agents, 64 in flight, limit {mode}: wrk {wrk:.0f} requests/s; "
       f"apply {sending:.0f} requests/s while sending ({report['sending_s']:.2f} s), ratio {sending/wrk:.2f}; "
       f"{whole:.0f} items/s over the whole run ({report['elapsed_s']:.2f} s, with validation, journal load and authentication), ratio {whole/wrk:.2f}")
 PY
+        done
     done
     stop_emulator
 }

@@ -13,7 +13,8 @@ use http::Method;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::http::HttpClient;
+use crate::bearer::BearerToken;
+use crate::http::{HttpClient, Response};
 use crate::token::TokenManager;
 use crate::{Job, Result};
 use pacer_core::rng::Rng;
@@ -85,84 +86,116 @@ pub async fn thread_approach(
     let token = tokens.get(0).await?;
     let started = Instant::now();
     let queue = Arc::new(Mutex::new(jobs.into_iter()));
-    let requests = Arc::new(AtomicU64::new(0));
-    let throttled = Arc::new(AtomicU64::new(0));
-    let succeeded = Arc::new(AtomicU64::new(0));
-    let lost = Arc::new(AtomicU64::new(0));
+    let tally = Arc::new(Tally::default());
     let mut seeds = Rng::new(config.seed);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..config.threads.max(1) {
-        let (queue, requests, throttled, succeeded, lost) = (
-            queue.clone(),
-            requests.clone(),
-            throttled.clone(),
-            succeeded.clone(),
-            lost.clone(),
-        );
-        let (http, token, method) = (http.clone(), token.clone(), method.clone());
-        let url_of = {
-            let base = api_base.trim_end_matches('/').to_string();
-            let template = path_template.to_string();
-            move |user: &str| format!("{base}{}", template.replace("{userId}", user))
+        let worker = Worker {
+            http: http.clone(),
+            token: token.clone(),
+            method: method.clone(),
+            base: api_base.trim_end_matches('/').to_string(),
+            template: path_template.to_string(),
+            rng: seeds.fork(),
+            config: config.clone(),
+            tally: tally.clone(),
         };
-        let mut rng = seeds.fork();
-        let config = config.clone();
-        workers.spawn(async move {
-            loop {
-                let Some(job) = queue.lock().await.next() else {
-                    break;
-                };
-                let url = url_of(&job.user_id);
-                let mut written = false;
-                for attempt in 0..config.max_tries {
-                    requests.fetch_add(1, Ordering::Relaxed);
-                    match http
-                        .send(method.clone(), &url, Some(job.body.clone()), Some(&token))
-                        .await
-                    {
-                        Ok(response) if response.status == 429 => {
-                            throttled.fetch_add(1, Ordering::Relaxed);
-                            if attempt + 1 == config.max_tries {
-                                break;
-                            }
-                            let wait = match config.wait {
-                                Wait::RetryAfterJitter => {
-                                    let retry_after = response
-                                        .header("retry-after")
-                                        .and_then(|v| v.trim().parse::<u64>().ok())
-                                        .unwrap_or(config.default_retry_after);
-                                    retry_after as f64 + rng.next_f64()
-                                }
-                                Wait::Exponential { base } => {
-                                    base.as_secs_f64() * f64::from(1u32 << attempt.min(16))
-                                }
-                                Wait::Fixed(pause) => pause.as_secs_f64(),
-                            };
-                            let scaled = wait / config.time_scale.max(1e-6);
-                            tokio::time::sleep(Duration::from_secs_f64(scaled)).await;
-                        }
-                        Ok(response) if (200..300).contains(&response.status) => {
-                            written = true;
-                            break;
-                        }
-                        // The snippets return any other answer to the caller, which moves on.
-                        Ok(_) | Err(_) => break,
-                    }
-                }
-                if written {
-                    succeeded.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    lost.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
+        workers.spawn(worker.run(queue.clone()));
     }
     while workers.join_next().await.is_some() {}
     Ok(BaselineSummary {
         elapsed: started.elapsed(),
-        requests: requests.load(Ordering::Relaxed),
-        throttled: throttled.load(Ordering::Relaxed),
-        succeeded: succeeded.load(Ordering::Relaxed),
-        lost: lost.load(Ordering::Relaxed),
+        requests: tally.requests.load(Ordering::Relaxed),
+        throttled: tally.throttled.load(Ordering::Relaxed),
+        succeeded: tally.succeeded.load(Ordering::Relaxed),
+        lost: tally.lost.load(Ordering::Relaxed),
     })
+}
+
+/// The counts every worker adds to.
+#[derive(Default)]
+struct Tally {
+    requests: AtomicU64,
+    throttled: AtomicU64,
+    succeeded: AtomicU64,
+    lost: AtomicU64,
+}
+
+/// One JMeter thread: takes the next job until there is none, and tries each a few times.
+struct Worker {
+    http: HttpClient,
+    token: BearerToken,
+    method: Method,
+    base: String,
+    template: String,
+    rng: Rng,
+    config: BaselineConfig,
+    tally: Arc<Tally>,
+}
+
+impl Worker {
+    async fn run(mut self, queue: Arc<Mutex<std::vec::IntoIter<Job>>>) {
+        loop {
+            let Some(job) = queue.lock().await.next() else {
+                break;
+            };
+            let counter = if self.write(&job).await {
+                &self.tally.succeeded
+            } else {
+                &self.tally.lost
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the job was written within `max_tries`, waiting after each 429 as configured.
+    async fn write(&mut self, job: &Job) -> bool {
+        let url = format!(
+            "{}{}",
+            self.base,
+            self.template.replace("{userId}", &job.user_id)
+        );
+        for attempt in 0..self.config.max_tries {
+            self.tally.requests.fetch_add(1, Ordering::Relaxed);
+            match self
+                .http
+                .send(
+                    self.method.clone(),
+                    &url,
+                    Some(job.body.clone()),
+                    Some(&self.token),
+                )
+                .await
+            {
+                Ok(response) if response.status == 429 => {
+                    self.tally.throttled.fetch_add(1, Ordering::Relaxed);
+                    if attempt + 1 == self.config.max_tries {
+                        return false;
+                    }
+                    let wait = self.wait_after_429(&response, attempt);
+                    let scaled = wait / self.config.time_scale.max(1e-6);
+                    tokio::time::sleep(Duration::from_secs_f64(scaled)).await;
+                }
+                Ok(response) if (200..300).contains(&response.status) => return true,
+                // The snippets return any other answer to the caller, which moves on.
+                Ok(_) | Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// The wait after a 429, in seconds of real time.
+    fn wait_after_429(&mut self, response: &Response, attempt: u32) -> f64 {
+        match self.config.wait {
+            Wait::RetryAfterJitter => {
+                let retry_after = response
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(self.config.default_retry_after);
+                retry_after as f64 + self.rng.next_f64()
+            }
+            Wait::Exponential { base } => base.as_secs_f64() * f64::from(1u32 << attempt.min(16)),
+            Wait::Fixed(pause) => pause.as_secs_f64(),
+        }
+    }
 }

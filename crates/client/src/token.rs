@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::bearer::BearerToken;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, TransportKind};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, Response};
 
 /// The time source of the token manager: [`TokioClock`] in a run, a manual clock in tests.
 pub trait Clock: Send + Sync + 'static {
@@ -349,62 +349,79 @@ impl TokenManager {
                     return Err(err);
                 }
             };
-            match response.status {
-                200 => {
-                    let token: TokenResponse =
-                        serde_json::from_slice(&response.body).map_err(|_| {
-                            Error::TokenEndpoint {
-                                status: 200,
-                                body: "the answer is not a token (access_token, expires_in)".into(),
-                            }
-                        })?;
-                    inner.minted.fetch_add(1, Ordering::Relaxed);
-                    let lifetime = Duration::from_secs(token.expires_in.max(1));
-                    return Ok((token.access_token, lifetime));
-                }
-                429 => {
-                    let retry_after = response
-                        .headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .unwrap_or(1);
-                    let wait = Duration::from_secs(retry_after);
-                    if last || wait > inner.config.max_retry_after {
-                        return Err(Error::TokenThrottled {
-                            retry_after_s: retry_after,
-                        });
-                    }
-                    inner.clock.sleep(wait).await;
-                }
-                400 | 401 | 403 => {
-                    let (error, description) =
-                        match serde_json::from_slice::<OAuthError>(&response.body) {
-                            Ok(e) => {
-                                let description = if e.error_description.is_empty() {
-                                    e.description
-                                } else {
-                                    e.error_description
-                                };
-                                (e.error, description)
-                            }
-                            Err(_) => (String::new(), snippet(&response.body)),
-                        };
-                    return Err(Error::InvalidClient {
-                        status: response.status,
-                        error,
-                        description,
-                    });
-                }
-                500..=599 if !last => inner.clock.sleep(backoff).await,
-                status => {
-                    return Err(Error::TokenEndpoint {
-                        status,
-                        body: snippet(&response.body),
-                    });
-                }
+            match self.read_answer(&response, last, backoff)? {
+                Minted::Token(token, lifetime) => return Ok((token, lifetime)),
+                Minted::Wait(wait) => inner.clock.sleep(wait).await,
             }
         }
+    }
+
+    /// What the token endpoint's answer means: a token, a wait before the next attempt, or the
+    /// error to stop with.
+    fn read_answer(&self, response: &Response, last: bool, backoff: Duration) -> Result<Minted> {
+        let inner = &*self.inner;
+        match response.status {
+            200 => {
+                let token: TokenResponse =
+                    serde_json::from_slice(&response.body).map_err(|_| Error::TokenEndpoint {
+                        status: 200,
+                        body: "the answer is not a token (access_token, expires_in)".into(),
+                    })?;
+                inner.minted.fetch_add(1, Ordering::Relaxed);
+                let lifetime = Duration::from_secs(token.expires_in.max(1));
+                Ok(Minted::Token(token.access_token, lifetime))
+            }
+            429 => {
+                let retry_after = response
+                    .headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(1);
+                let wait = Duration::from_secs(retry_after);
+                if last || wait > inner.config.max_retry_after {
+                    return Err(Error::TokenThrottled {
+                        retry_after_s: retry_after,
+                    });
+                }
+                Ok(Minted::Wait(wait))
+            }
+            400 | 401 | 403 => Err(invalid_client(response)),
+            500..=599 if !last => Ok(Minted::Wait(backoff)),
+            status => Err(Error::TokenEndpoint {
+                status,
+                body: snippet(&response.body),
+            }),
+        }
+    }
+}
+
+/// What one answer of the token endpoint gave.
+enum Minted {
+    /// The access token and its lifetime.
+    Token(String, Duration),
+    /// Try again after this long.
+    Wait(Duration),
+}
+
+/// The refusal of the client's credentials, with the OAuth error and its description when the
+/// body carries them.
+fn invalid_client(response: &Response) -> Error {
+    let (error, description) = match serde_json::from_slice::<OAuthError>(&response.body) {
+        Ok(e) => {
+            let description = if e.error_description.is_empty() {
+                e.description
+            } else {
+                e.error_description
+            };
+            (e.error, description)
+        }
+        Err(_) => (String::new(), snippet(&response.body)),
+    };
+    Error::InvalidClient {
+        status: response.status,
+        error,
+        description,
     }
 }
 

@@ -97,71 +97,93 @@ pub fn validate(unit: &Unit, desired: &[Desired], members: &dyn Fn(&str) -> bool
                 ),
             );
         }
-        let day = match parse_days(&wanted.week) {
-            Ok(day) => day,
-            Err(reason) => {
-                find(
-                    wanted.line,
-                    "weekDate",
-                    format!("`{}` {reason}", wanted.week),
-                );
-                continue;
-            }
-        };
-        if weekday(day) != unit.start_day {
-            find(
-                wanted.line,
-                "weekDate",
-                format!(
-                    "{} is a {}: weeks of business unit {} start on {}",
-                    wanted.week,
-                    WEEKDAYS[weekday(day)],
-                    unit.name,
-                    WEEKDAYS[unit.start_day]
-                ),
-            );
+        let Some(bounds) = week_of(unit, wanted, &mut find) else {
             continue;
-        }
-        let (lo, hi) = week_bounds(unit, day);
+        };
         for shift in &wanted.shifts {
-            match parse_seconds(&shift.start) {
-                Ok(start) if start < lo || start >= hi => find(
-                    shift.line,
-                    "startDate",
-                    format!(
-                        "{} is outside the week of {} ({} to {})",
-                        shift.start,
-                        wanted.week,
-                        format_seconds(lo),
-                        format_seconds(hi)
-                    ),
-                ),
-                Ok(_) => {}
-                Err(reason) => find(
-                    shift.line,
-                    "startDate",
-                    format!("`{}` {reason}", shift.start),
-                ),
-            }
-            for activity in &shift.activities {
-                if let Some(code) = &activity.code
-                    && unit.code_id(code).is_none()
-                {
-                    let known: Vec<&str> = unit.codes.iter().map(|c| c.name.as_str()).collect();
-                    find(
-                        shift.line,
-                        "activityCodeId",
-                        format!(
-                            "`{code}` is not an activity code of business unit {} (known: {})",
-                            unit.name,
-                            known.join(", ")
-                        ),
-                    );
-                }
-            }
+            check_shift(unit, &wanted.week, shift, bounds, &mut find);
         }
     }
     findings
+}
+
+/// Where a finding goes: its line, its field and why.
+type Find<'a> = dyn FnMut(u64, &'static str, String) + 'a;
+
+/// The bounds of the wanted week in the unit's time (seconds since the epoch), when its date
+/// reads and falls on the unit's start day.
+fn week_of(unit: &Unit, wanted: &Desired, find: &mut Find<'_>) -> Option<(i64, i64)> {
+    let day = match parse_days(&wanted.week) {
+        Ok(day) => day,
+        Err(reason) => {
+            find(
+                wanted.line,
+                "weekDate",
+                format!("`{}` {reason}", wanted.week),
+            );
+            return None;
+        }
+    };
+    if weekday(day) != unit.start_day {
+        find(
+            wanted.line,
+            "weekDate",
+            format!(
+                "{} is a {}: weeks of business unit {} start on {}",
+                wanted.week,
+                WEEKDAYS[weekday(day)],
+                unit.name,
+                WEEKDAYS[unit.start_day]
+            ),
+        );
+        return None;
+    }
+    Some(week_bounds(unit, day))
+}
+
+/// A shift starts within its week, and each of its activity codes is the unit's.
+fn check_shift(
+    unit: &Unit,
+    week: &str,
+    shift: &DesiredShift,
+    (lo, hi): (i64, i64),
+    find: &mut Find<'_>,
+) {
+    match parse_seconds(&shift.start) {
+        Ok(start) if start < lo || start >= hi => find(
+            shift.line,
+            "startDate",
+            format!(
+                "{} is outside the week of {} ({} to {})",
+                shift.start,
+                week,
+                format_seconds(lo),
+                format_seconds(hi)
+            ),
+        ),
+        Ok(_) => {}
+        Err(reason) => find(
+            shift.line,
+            "startDate",
+            format!("`{}` {reason}", shift.start),
+        ),
+    }
+    for activity in &shift.activities {
+        if let Some(code) = &activity.code
+            && unit.code_id(code).is_none()
+        {
+            let known: Vec<&str> = unit.codes.iter().map(|c| c.name.as_str()).collect();
+            find(
+                shift.line,
+                "activityCodeId",
+                format!(
+                    "`{code}` is not an activity code of business unit {} (known: {})",
+                    unit.name,
+                    known.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 /// What a run does to one agent.

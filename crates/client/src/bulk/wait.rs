@@ -71,37 +71,11 @@ impl Run<'_> {
                 }
             };
             tokio::select! {
-                event = event => match event {
-                    Some(SocketEvent::Schedule(n)) if n.operation_id == operation_id => {
-                        return Ok(Ended {
-                            status: status_name(n.status).into(),
-                            message: n.error.clone().map(|e| e.message),
-                            learned_by: "notification",
-                            version: n.result.as_ref().map(|r| r.metadata.version),
-                        });
+                event = event => {
+                    if let Some(ended) = self.on_event(event, operation_id, &mut next_poll) {
+                        return Ok(ended);
                     }
-                    Some(SocketEvent::Schedule(_)) => {}
-                    Some(SocketEvent::Up) => {
-                        if self.socket_down {
-                            next_poll = Instant::now();
-                        }
-                        self.socket_down = false;
-                    }
-                    Some(SocketEvent::Down { reason, gave_up }) => {
-                        self.socket_down = true;
-                        next_poll = next_poll.min(Instant::now() + poll);
-                        self.outcome.socket_drops += 1;
-                        self.progress.phase(Phase::Wait, &format!("the notification socket is down ({reason}); polling the schedule"));
-                        if gave_up {
-                            self.socket = None;
-                        }
-                    }
-                    None => {
-                        self.socket = None;
-                        self.socket_down = true;
-                        next_poll = next_poll.min(Instant::now() + poll);
-                    }
-                },
+                }
                 () = tokio::time::sleep_until(next_poll) => {
                     next_poll = Instant::now() + if listening { POLL_WHILE_LISTENING } else { poll };
                     let now = self.api().schedule(unit, week, schedule).await?;
@@ -128,6 +102,52 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// Takes one event of the notification socket: the operation's end, or the socket going up
+    /// (poll at once: an event may have passed while it was down) or down (poll from now on).
+    fn on_event(
+        &mut self,
+        event: Option<SocketEvent>,
+        operation_id: &str,
+        next_poll: &mut Instant,
+    ) -> Option<Ended> {
+        let poll = self.settings.poll_every;
+        match event {
+            Some(SocketEvent::Schedule(n)) if n.operation_id == operation_id => {
+                return Some(Ended {
+                    status: status_name(n.status).into(),
+                    message: n.error.clone().map(|e| e.message),
+                    learned_by: "notification",
+                    version: n.result.as_ref().map(|r| r.metadata.version),
+                });
+            }
+            Some(SocketEvent::Schedule(_)) => {}
+            Some(SocketEvent::Up) => {
+                if self.socket_down {
+                    *next_poll = Instant::now();
+                }
+                self.socket_down = false;
+            }
+            Some(SocketEvent::Down { reason, gave_up }) => {
+                self.socket_down = true;
+                *next_poll = (*next_poll).min(Instant::now() + poll);
+                self.outcome.socket_drops += 1;
+                self.progress.phase(
+                    Phase::Wait,
+                    &format!("the notification socket is down ({reason}); polling the schedule"),
+                );
+                if gave_up {
+                    self.socket = None;
+                }
+            }
+            None => {
+                self.socket = None;
+                self.socket_down = true;
+                *next_poll = (*next_poll).min(Instant::now() + poll);
+            }
+        }
+        None
     }
 
     /// Finishes an update a killed run left: waits for it when it was accepted; else sends the

@@ -11,7 +11,7 @@ use pacer_client::bulk::{
 };
 use pacer_client::{Executor, ExecutorConfig, Method};
 use pacer_core::retry::RetryConfig;
-use pacer_genesys::parse_schedule;
+use pacer_genesys::{Schedule, Shift, parse_schedule};
 use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
@@ -19,7 +19,7 @@ use super::settings::{ApplySettings, BulkOptions, Display};
 use super::{Outcome, authenticate, judge_exit, open_journal, publish, run_exit, say};
 use crate::exit::Exit;
 use crate::report::{JtlWriter, Report};
-use pacer_input::{Input, Item, Validation};
+use pacer_input::{Input, Item, Row, Validation};
 
 /// The input's schedules, merged per agent and week, and the rows each came from.
 struct Wanted {
@@ -134,29 +134,13 @@ fn collect(
         let Item::Valid(row) = item.map_err(Exit::usage)? else {
             continue;
         };
-        let schedule = match parse_schedule(&row.body) {
+        let schedule = match row_schedule(settings, options, &row) {
             Ok(schedule) => schedule,
-            Err(err) => {
-                problems.push(format!(
-                    "{}:{}: {}: the schedule update needs a schedule (weekDate and shifts)",
-                    settings.input.display(),
-                    row.line,
-                    err.path
-                ));
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        if let Some(week) = &options.week
-            && &schedule.week_date != week
-        {
-            problems.push(format!(
-                "{}:{}: weekDate: {} is not the week given with --week ({week})",
-                settings.input.display(),
-                row.line,
-                schedule.week_date
-            ));
-            continue;
-        }
         let key = (row.user_id.to_ascii_lowercase(), schedule.week_date.clone());
         let at = *index.entry(key).or_insert_with(|| {
             wanted.desired.push(Desired {
@@ -171,23 +155,7 @@ fn collect(
         wanted.lines[at].push(row.line);
         wanted.desired[at]
             .shifts
-            .extend(schedule.shifts.into_iter().map(|shift| {
-                DesiredShift {
-                    line: row.line,
-                    start: shift.start_date,
-                    length_minutes: shift.length_minutes,
-                    activities: shift
-                        .activities
-                        .into_iter()
-                        .map(|a| DesiredActivity {
-                            start: a.start_date,
-                            length_minutes: a.length_minutes,
-                            code: Some(a.activity_code_id).filter(|c| !c.is_empty()),
-                            description: a.description,
-                        })
-                        .collect(),
-                }
-            }));
+            .extend(desired_shifts(row.line, schedule.shifts));
     }
     if !problems.is_empty() {
         for problem in problems.iter().take(200) {
@@ -200,6 +168,53 @@ fn collect(
         )));
     }
     Ok(wanted)
+}
+
+/// A row's schedule, when it is one the schedule update takes (and of the `--week` given); else
+/// the problem, with the file and line.
+fn row_schedule(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    row: &Row,
+) -> Result<Schedule, String> {
+    let schedule = parse_schedule(&row.body).map_err(|err| {
+        format!(
+            "{}:{}: {}: the schedule update needs a schedule (weekDate and shifts)",
+            settings.input.display(),
+            row.line,
+            err.path
+        )
+    })?;
+    if let Some(week) = &options.week
+        && &schedule.week_date != week
+    {
+        return Err(format!(
+            "{}:{}: weekDate: {} is not the week given with --week ({week})",
+            settings.input.display(),
+            row.line,
+            schedule.week_date
+        ));
+    }
+    Ok(schedule)
+}
+
+/// A row's shifts as the plan wants them, each remembering the row's line.
+fn desired_shifts(line: u64, shifts: Vec<Shift>) -> impl Iterator<Item = DesiredShift> {
+    shifts.into_iter().map(move |shift| DesiredShift {
+        line,
+        start: shift.start_date,
+        length_minutes: shift.length_minutes,
+        activities: shift
+            .activities
+            .into_iter()
+            .map(|a| DesiredActivity {
+                start: a.start_date,
+                length_minutes: a.length_minutes,
+                code: Some(a.activity_code_id).filter(|c| !c.is_empty()),
+                description: a.description,
+            })
+            .collect(),
+    })
 }
 
 /// Records the workflow's steps in the journal.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pacer_client::{Event, Observer, Progress};
+use pacer_core::planner::Plan;
 use pacer_journal::{Change, Journal};
 
 use super::early_stop::AlikeFailures;
@@ -209,38 +210,12 @@ impl Observer for ApplyObserver<'_> {
         } else {
             0.0
         };
-        // The plan's ETA is a time since the run's start; shown as the time left.
-        // While the limit is still being discovered an ETA would be a guess from the first
-        // cautious rate: none is shown until the pacer knows more or the run has a pace.
-        let discovering = rate == 0.0
-            && progress
-                .budget
-                .as_ref()
-                .is_some_and(|b| b.source == Some(pacer_core::pacer::Source::Discovered));
-        let eta = progress
-            .plan
-            .as_ref()
-            .filter(|_| !discovering)
-            .map(|plan| plan.eta.saturating_sub(progress.elapsed));
+        let eta = time_left(progress, rate);
         let eta_text = match eta {
             Some(eta) => format!("ETA {}", clock(eta)),
             None => "ETA --".to_string(),
         };
-        let deadline_text = match (self.deadline, &progress.plan) {
-            (Some(deadline), Some(plan)) => {
-                if plan.eta <= deadline {
-                    format!(" (deadline {}: on time)", clock(deadline))
-                } else {
-                    format!(
-                        " (deadline {}: {} late)",
-                        clock(deadline),
-                        clock(plan.eta - deadline)
-                    )
-                }
-            }
-            (Some(deadline), None) => format!(" (deadline {})", clock(deadline)),
-            _ => String::new(),
-        };
+        let deadline_text = deadline_text(self.deadline, progress.plan.as_ref());
         let message = format!(
             "{:.1}/s, 429s {}, failed {}, in flight {}, {eta_text}{deadline_text}",
             rate, progress.throttled, progress.failed, progress.in_flight
@@ -270,26 +245,70 @@ impl Observer for ApplyObserver<'_> {
                     .is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
                 if due {
                     self.last_line = Some(Instant::now());
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "event": "progress",
-                            "elapsed_s": progress.elapsed.as_secs_f64(),
-                            "done": finished,
-                            "total": self.total,
-                            "succeeded": progress.succeeded,
-                            "failed": progress.failed,
-                            "requests": progress.requests,
-                            "throttled": progress.throttled,
-                            "in_flight": progress.in_flight,
-                            "rate_per_s": rate,
-                            "eta_s": eta.map(|e| e.as_secs_f64()),
-                        })
-                    );
+                    let event = progress_json(progress, finished, self.total, rate, eta);
+                    println!("{event}");
                 }
             }
         }
     }
+}
+
+/// The time left by the plan's ETA (a time since the run's start). While the limit is still being
+/// discovered an ETA would be a guess from the first cautious rate: none is given until the pacer
+/// knows more or the run has a pace.
+fn time_left(progress: &Progress, rate: f64) -> Option<Duration> {
+    let discovering = rate == 0.0
+        && progress
+            .budget
+            .as_ref()
+            .is_some_and(|b| b.source == Some(pacer_core::pacer::Source::Discovered));
+    progress
+        .plan
+        .as_ref()
+        .filter(|_| !discovering)
+        .map(|plan| plan.eta.saturating_sub(progress.elapsed))
+}
+
+/// The deadline and whether the plan meets it, as the progress line ends; empty without one.
+fn deadline_text(deadline: Option<Duration>, plan: Option<&Plan>) -> String {
+    match (deadline, plan) {
+        (Some(deadline), Some(plan)) => {
+            if plan.eta <= deadline {
+                format!(" (deadline {}: on time)", clock(deadline))
+            } else {
+                format!(
+                    " (deadline {}: {} late)",
+                    clock(deadline),
+                    clock(plan.eta - deadline)
+                )
+            }
+        }
+        (Some(deadline), None) => format!(" (deadline {})", clock(deadline)),
+        _ => String::new(),
+    }
+}
+
+/// The progress as one JSON event.
+fn progress_json(
+    progress: &Progress,
+    finished: u64,
+    total: u64,
+    rate: f64,
+    eta: Option<Duration>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "event": "progress",
+        "elapsed_s": progress.elapsed.as_secs_f64(),
+        "done": finished,
+        "total": total,
+        "succeeded": progress.succeeded,
+        "failed": progress.failed,
+        "requests": progress.requests,
+        "throttled": progress.throttled,
+        "in_flight": progress.in_flight,
+        "rate_per_s": rate,
+        "eta_s": eta.map(|e| e.as_secs_f64()),
+    })
 }
 
 /// One executor event as a JSON line.

@@ -350,20 +350,7 @@ fn report_and_exit(
     run: Option<&RunWide>,
 ) -> anyhow::Result<Outcome> {
     let summary = &sent.summary;
-    let mut counts = journal.counts()?;
-    let written_here = counts.done;
-    if let Some(RunWide {
-        counts: Some(whole),
-        ..
-    }) = run
-    {
-        // The run's outcome is the whole queue's; this runner's own part is in `coordinator`.
-        counts.total = whole.total + counts.skipped;
-        counts.done = whole.done;
-        counts.failed = whole.failed;
-        counts.in_flight = 0;
-        counts.pending = whole.remaining();
-    }
+    let (counts, written_here) = run_counts(journal, run)?;
     let elapsed = started.elapsed();
     let mut report = Report {
         items_total: counts.total,
@@ -398,6 +385,33 @@ fn report_and_exit(
         failed_items: Vec::new(),
     };
     publish(settings, &mut report, Some(journal), &sent.timeline)?;
+    tell_the_end(settings, &report, summary, &counts);
+    let code = end_code(summary, &counts, &report, run);
+    let exit_code = judge_exit(settings, &report, code);
+    Ok(Outcome { report, exit_code })
+}
+
+/// The journal's counts, and how many items this runner wrote; for a coordinated runner the
+/// counts are the whole queue's (this runner's own part goes in the report's `coordinator`).
+fn run_counts(journal: &Journal, run: Option<&RunWide>) -> anyhow::Result<(Counts, u64)> {
+    let mut counts = journal.counts()?;
+    let written_here = counts.done;
+    if let Some(RunWide {
+        counts: Some(whole),
+        ..
+    }) = run
+    {
+        counts.total = whole.total + counts.skipped;
+        counts.done = whole.done;
+        counts.failed = whole.failed;
+        counts.in_flight = 0;
+        counts.pending = whole.remaining();
+    }
+    Ok((counts, written_here))
+}
+
+/// The summary as the display wants it, and why the run stopped when it stopped early.
+fn tell_the_end(settings: &ApplySettings, report: &Report, summary: &Summary, counts: &Counts) {
     if settings.display == Display::Json {
         println!(
             "{}",
@@ -419,9 +433,13 @@ fn report_and_exit(
             ),
         );
     }
-    // A coordinated runner whose queue is not finished (Redis away at the end) is unfinished.
+}
+
+/// The exit code of how the run ended, before thresholds are judged. A coordinated runner whose
+/// queue is not finished (Redis away at the end) is unfinished.
+fn end_code(summary: &Summary, counts: &Counts, report: &Report, run: Option<&RunWide>) -> u8 {
     let unfinished = run.is_some_and(|run| run.counts.is_none_or(|c| !c.finished()));
-    let code = if unfinished && !summary.interrupted && summary.stopped_early.is_none() {
+    if unfinished && !summary.interrupted && summary.stopped_early.is_none() {
         exit::UNFINISHED
     } else {
         run_exit(
@@ -430,7 +448,5 @@ fn report_and_exit(
             counts.failed > 0,
             report.met_deadline,
         )
-    };
-    let exit_code = judge_exit(settings, &report, code);
-    Ok(Outcome { report, exit_code })
+    }
 }
