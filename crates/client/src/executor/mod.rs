@@ -7,6 +7,12 @@
 //! The observer hears of each send before it leaves (so a journal can mark it in flight durably),
 //! and of each outcome; it receives events in batches, one batch per turn of the loop, so that a
 //! journal can commit them in one transaction.
+//!
+//! The loop is `driver.rs`; what follows an answer is `settle.rs`; one request's task is
+//! `request.rs`. Around them: `config.rs` and `job.rs` (what it is told), `events.rs` (what it
+//! tells), `retry_queue.rs`, `planning.rs` (plan, ideal, live plan), `limits.rs` (the limits API),
+//! `call.rs` (one workflow request), `shared.rs` (a budget shared with other runners) and
+//! `source.rs` (where jobs come from).
 
 use std::future::Future;
 use std::sync::Arc;
