@@ -10,5 +10,6 @@ pub mod planner;
 pub mod retry;
 pub mod rng;
 pub mod signals;
+mod source;
 
 pub use error::Error;

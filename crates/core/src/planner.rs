@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::pacer::Source;
+use crate::source::Source;
 
 /// What one scope allows, as the planner needs it.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,6 +49,8 @@ use crate::limiter::{Algorithm, LimitSpec};
 use crate::planner::{Constraint, Plan, plan};
 use crate::signals::{HeaderStyle, Signals};
 
+pub use crate::source::Source;
+
 /// The pacer's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PacerConfig {
@@ -80,31 +82,6 @@ impl Default for PacerConfig {
             discovery_rate: 5.0,
             discovery_max_rate: 1_000_000.0,
             default_throttle_wait: Duration::from_secs(1),
-        }
-    }
-}
-
-/// Where a budget's rate came from, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Source {
-    /// The caller declared the limit.
-    Declared,
-    /// The organization's limits API reported it.
-    OrgLimits,
-    /// Response headers (or a 429 body's `limit` object) advertised it.
-    Advertised,
-    /// The pacer learned it from throttles.
-    Discovered,
-}
-
-impl Source {
-    /// A short name for reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Declared => "declared",
-            Source::OrgLimits => "org limits API",
-            Source::Advertised => "advertised",
-            Source::Discovered => "discovered",
         }
     }
 }
