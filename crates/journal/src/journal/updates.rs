@@ -4,24 +4,9 @@
 
 use rusqlite::{OptionalExtension as _, params};
 
-use super::{Journal, now_ms, sqlite};
+use super::open::Journal;
+use super::sql::{now_ms, sqlite};
 use crate::error::Result;
-
-/// Created on open in every journal, new or older.
-pub(super) const UPDATES_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS updates (
-    key TEXT PRIMARY KEY,
-    week TEXT NOT NULL,
-    schedule_id TEXT NOT NULL,
-    base_version INTEGER NOT NULL,
-    agents INTEGER NOT NULL,
-    operation_id TEXT,
-    status TEXT NOT NULL,
-    message TEXT,
-    created_unix_ms INTEGER NOT NULL,
-    updated_unix_ms INTEGER NOT NULL
-);
-";
 
 /// One update as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
