@@ -223,62 +223,90 @@ impl RetryPolicy {
                 Verdict::Reauthenticate
             }
             Class::Throttled | Class::Transient => {
-                if let Some(wait) = hint.filter(|w| *w > self.config.max_wait) {
-                    return Verdict::Park {
-                        until: now.saturating_add(wait),
-                        reason: format!(
-                            "the server asked to wait {} s after {}, longer than the {} s allowed in one wait",
-                            wait.as_secs(),
-                            describe(outcome),
-                            self.config.max_wait.as_secs()
-                        ),
-                    };
-                }
-                if attempts.total >= self.config.max_attempts {
-                    return Verdict::Fail {
-                        reason: format!(
-                            "gave up after {} attempts, the last one {}",
-                            attempts.total,
-                            describe(outcome)
-                        ),
-                    };
-                }
-                if class == Class::Throttled {
-                    // The pacer's gate holds every send until the Retry-After; the item only needs
-                    // to queue behind it.
-                    return Verdict::Retry {
-                        not_before: now.saturating_add(hint.unwrap_or_default()),
-                        class,
-                    };
-                }
-                if attempts.transient >= self.config.max_transient_retries {
-                    return Verdict::Fail {
-                        reason: format!(
-                            "gave up after {} transient failures, the last one {}",
-                            attempts.transient + 1,
-                            describe(outcome)
-                        ),
-                    };
-                }
-                if !self.budget.spend() {
-                    return Verdict::Park {
-                        until: now.saturating_add(self.config.cap),
-                        reason: format!(
-                            "the retry budget is spent ({} with too few successes): the server is failing too often to retry now",
-                            describe(outcome)
-                        ),
-                    };
-                }
-                attempts.transient += 1;
-                let wait = match hint {
-                    Some(wait) => wait,
-                    None => full_jitter(&self.config, attempts.transient, rng),
-                };
-                Verdict::Retry {
-                    not_before: now.saturating_add(wait),
-                    class,
-                }
+                self.retry(attempts, outcome, class, hint, now, rng)
             }
+        }
+    }
+
+    /// What follows a throttle or a transient failure: parked when the server asks for too long a
+    /// wait, failed after too many attempts, otherwise retried (a throttle behind the pacer's
+    /// gate, a transient failure after a backoff).
+    fn retry(
+        &mut self,
+        attempts: &mut Attempts,
+        outcome: Outcome,
+        class: Class,
+        hint: Option<Duration>,
+        now: Duration,
+        rng: &mut Rng,
+    ) -> Verdict {
+        if let Some(wait) = hint.filter(|w| *w > self.config.max_wait) {
+            return Verdict::Park {
+                until: now.saturating_add(wait),
+                reason: format!(
+                    "the server asked to wait {} s after {}, longer than the {} s allowed in one wait",
+                    wait.as_secs(),
+                    describe(outcome),
+                    self.config.max_wait.as_secs()
+                ),
+            };
+        }
+        if attempts.total >= self.config.max_attempts {
+            return Verdict::Fail {
+                reason: format!(
+                    "gave up after {} attempts, the last one {}",
+                    attempts.total,
+                    describe(outcome)
+                ),
+            };
+        }
+        if class == Class::Throttled {
+            // The pacer's gate holds every send until the Retry-After; the item only needs
+            // to queue behind it.
+            return Verdict::Retry {
+                not_before: now.saturating_add(hint.unwrap_or_default()),
+                class,
+            };
+        }
+        self.retry_transient(attempts, outcome, hint, now, rng)
+    }
+
+    /// A transient failure's retry: failed after too many of them, parked when the shared budget
+    /// is spent, otherwise retried after the server's hint or a full-jitter backoff.
+    fn retry_transient(
+        &mut self,
+        attempts: &mut Attempts,
+        outcome: Outcome,
+        hint: Option<Duration>,
+        now: Duration,
+        rng: &mut Rng,
+    ) -> Verdict {
+        if attempts.transient >= self.config.max_transient_retries {
+            return Verdict::Fail {
+                reason: format!(
+                    "gave up after {} transient failures, the last one {}",
+                    attempts.transient + 1,
+                    describe(outcome)
+                ),
+            };
+        }
+        if !self.budget.spend() {
+            return Verdict::Park {
+                until: now.saturating_add(self.config.cap),
+                reason: format!(
+                    "the retry budget is spent ({} with too few successes): the server is failing too often to retry now",
+                    describe(outcome)
+                ),
+            };
+        }
+        attempts.transient += 1;
+        let wait = match hint {
+            Some(wait) => wait,
+            None => full_jitter(&self.config, attempts.transient, rng),
+        };
+        Verdict::Retry {
+            not_before: now.saturating_add(wait),
+            class: Class::Transient,
         }
     }
 }
