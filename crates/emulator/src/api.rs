@@ -20,17 +20,19 @@ use pacer_genesys::{
 };
 
 use crate::agents::{format_uuid, parse_uuid};
-use crate::config::{BodyStyle, HeaderStyle, PLATFORM_NAMESPACE};
+use crate::config::PLATFORM_NAMESPACE;
 use crate::conn::ConnKill;
 use crate::error::EmulatorError;
 use crate::faults::Injected;
+use crate::hash::mix;
 use crate::limits::{Caller, Refusal};
 use crate::respond::{
     Advertised, CORRELATION_HEADER, CorrelationId, add_rate_limit_headers, api_error, ceil_secs,
-    empty, json, json_value, mix, set_retry_after,
+    empty, json, json_value, set_retry_after,
 };
 use crate::route::Route;
 use crate::state::{AppState, Inner, TokenProblem, schedule_members};
+use crate::style::{BodyStyle, HeaderStyle};
 use crate::wfm::routes::Ctx;
 
 /// The largest page of `GET /api/v2/users`.

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::error::EmulatorError;
 use crate::route::{Route, RoutePattern};
+pub use crate::style::{BodyStyle, HeaderStyle};
 use crate::units::{DurationText, Latency, NonZeroDuration, Probability, Rate, parse_duration};
 use crate::wfm::WfmConfig;
 
@@ -85,30 +86,6 @@ pub enum Scope {
     User,
     /// Each route has one budget shared by every caller.
     Route,
-}
-
-/// The 429 body style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BodyStyle {
-    /// `too.many.requests.retry.after` with `contextId`, `details`, `errors` and `limit`.
-    Genesys,
-    /// The seed thread's `RATE_LIMIT_EXCEEDED`.
-    Seed,
-}
-
-/// The rate-limit header style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HeaderStyle {
-    /// No rate-limit headers (the real API today).
-    None,
-    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds to reset).
-    XRateLimit,
-    /// The IETF draft's `RateLimit-Policy` and `RateLimit` (drafts -08 to -11).
-    Ietf,
-    /// The legacy Genesys `inin-ratelimit-allowed`, `-count`, `-reset`.
-    Inin,
 }
 
 /// One OAuth client the emulator accepts.

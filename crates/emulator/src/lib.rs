@@ -21,11 +21,14 @@ mod conn;
 mod emulator_routes;
 mod error;
 mod faults;
+mod hash;
 mod limits;
 mod notify;
 mod respond;
 pub mod route;
 mod state;
+mod stats;
+mod style;
 pub mod units;
 mod wfm;
 
@@ -37,7 +40,8 @@ pub use config::{
     Overrides, Profile, Scope,
 };
 pub use error::EmulatorError;
-pub use state::{AppState, ManualClock, StatsReport};
+pub use state::{AppState, ManualClock};
+pub use stats::StatsReport;
 pub use units::{Latency, Probability, Rate};
 pub use wfm::WfmConfig;
 

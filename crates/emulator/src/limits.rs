@@ -4,14 +4,13 @@
 //! all layers are locked together (always in limiter order, so two requests cannot deadlock),
 //! `pacer_core::limiter::admit_all` decides, and a refused request records nothing anywhere.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use pacer_core::limiter::{Algorithm, Limiter, Snapshot, admit_all};
 
 use crate::config::{LimiterConfig, Scope};
+use crate::hash::{FastMap, mix};
 use crate::route::Route;
 
 /// Shards per limiter table: enough that two cores rarely wait on each other.
@@ -19,45 +18,6 @@ const SHARDS: usize = 16;
 
 /// A keyed store is swept of idle limiters when it grows past this many entries (and doubles).
 const SWEEP_MIN: usize = 1024;
-
-/// A cheap hasher for keys that are already well mixed or small integers.
-#[derive(Default)]
-pub struct MixHasher(u64);
-
-impl Hasher for MixHasher {
-    fn finish(&self) -> u64 {
-        crate::respond::mix(self.0)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = crate::respond::mix(self.0 ^ u64::from_le_bytes(word))
-                .wrapping_add(chunk.len() as u64);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = self.0.rotate_left(23) ^ n;
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        self.write_u64(n as u64);
-        self.write_u64((n >> 64) as u64);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-/// A HashMap with [`MixHasher`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 
 /// Who is asking, so each layer can pick its key.
 #[derive(Debug, Clone, Copy)]
@@ -112,7 +72,7 @@ impl Table {
     }
 
     fn lock(&self, key: u128) -> MutexGuard<'_, Shard> {
-        let shard = (crate::respond::mix(key as u64 ^ (key >> 64) as u64) as usize) % SHARDS;
+        let shard = (mix(key as u64 ^ (key >> 64) as u64) as usize) % SHARDS;
         // A poisoned shard only means another request panicked; its counts are still usable.
         self.shards[shard].lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -10,7 +10,8 @@ use pacer_core::limiter::Snapshot;
 use pacer_genesys::ApiError;
 
 use crate::agents::write_uuid;
-use crate::config::HeaderStyle;
+use crate::hash::mix;
+use crate::style::HeaderStyle;
 
 /// `ININ-Correlation-Id`, sent on every response.
 pub static CORRELATION_HEADER: HeaderName = HeaderName::from_static("inin-correlation-id");
@@ -70,13 +71,6 @@ fn make(seed: u64, n: u64) -> CorrelationId {
     let mut out = [0u8; 36];
     write_uuid(id, &mut out);
     CorrelationId(out)
-}
-
-/// SplitMix64's finalizer: a cheap, well-mixed bijection on 64 bits.
-pub fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// A JSON answer with the correlation id.

@@ -18,8 +18,8 @@ use pacer_genesys::notifications::{
 };
 use tokio::sync::mpsc;
 
-use crate::limits::FastMap;
-use crate::state::Stats;
+use crate::hash::FastMap;
+use crate::stats::Stats;
 
 /// Channels one OAuth client may hold.
 pub const MAX_CHANNELS: usize = 20;

@@ -3,7 +3,7 @@
 //! allocations scattered among an update's short-lived ones pin the allocator's memory; a few
 //! large vectors do not. Replaced spans become garbage, compacted once they outweigh the live.
 
-use crate::wfm::schedules::{StoredActivity, StoredShift};
+use crate::wfm::shift::{StoredActivity, StoredShift};
 
 /// The shifts of one agent: `len` shifts from `start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ mod queries;
 pub mod render;
 pub mod routes;
 pub mod schedules;
+mod shift;
 pub mod transfer;
 mod update;
 pub(crate) mod upload;

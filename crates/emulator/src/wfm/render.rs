@@ -11,7 +11,8 @@ use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 
 use crate::agents::{Agents, write_uuid};
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit};
-use crate::wfm::schedules::{Schedule, StoredActivity, StoredShift};
+use crate::wfm::schedules::Schedule;
+use crate::wfm::shift::{StoredActivity, StoredShift};
 
 /// The agent schedules of `list` (agents without one are left out), as the query answers them.
 pub struct AgentSchedules<'a> {
@@ -265,8 +266,8 @@ mod tests {
         let changes = Changes {
             agents: vec![(4, Some(vec![written].into_boxed_slice())), (5, None)],
         };
-        let ledger = crate::state::Ledger::new();
-        let stats = crate::state::Stats::new(0);
+        let ledger = crate::stats::Ledger::new();
+        let stats = crate::stats::Stats::new(0);
         schedule.apply(changes, "me", 0, &ledger, &stats);
         let list: Vec<u32> = (0..8).collect();
         let view = AgentSchedules {

@@ -11,34 +11,13 @@ use pacer_genesys::wfm::{
 };
 
 use crate::agents::{Agents, format_uuid, parse_uuid};
-use crate::limits::FastMap;
-use crate::respond::mix;
-use crate::state::{Ledger, Stats};
+use crate::hash::FastMap;
+use crate::hash::mix;
+use crate::stats::{Ledger, Stats};
 use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+use crate::wfm::shift::{StoredActivity, StoredShift};
 use crate::wfm::upload::{ActivityUpload, AgentUpload, ShiftUpload};
-
-/// One activity of a stored shift.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredActivity {
-    /// Seconds since the epoch.
-    pub start: i64,
-    pub length: u16,
-    /// Index into the unit's activity codes.
-    pub code: u8,
-    /// `None` when it is the activity code's name, which most are (no allocation then).
-    pub description: Option<Box<str>>,
-}
-
-/// One stored shift.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredShift {
-    pub id: u128,
-    /// Seconds since the epoch.
-    pub start: i64,
-    pub length: u16,
-    pub activities: Box<[StoredActivity]>,
-}
 
 /// An agent's state in a schedule, once written: its version and shifts in the schedule's arena
 /// (`None` once deleted).

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 
-use crate::limits::FastMap;
+use crate::hash::FastMap;
 
 /// The headers an upload must carry, exactly as the upload URL's answer declares them.
 pub const UPLOAD_HEADERS: [(&str, &str); 3] = [
