@@ -37,13 +37,12 @@ use std::future::Future;
 pub use agents::{format_uuid, parse_uuid};
 pub use config::{
     BodyStyle, ClientConfig, Config, ErrorFault, Faults, HeaderStyle, LimiterConfig, Maintenance,
-    Overrides, Profile, Scope,
+    Overrides, Profile, Scope, WfmConfig,
 };
 pub use error::EmulatorError;
 pub use state::{AppState, ManualClock};
 pub use stats::StatsReport;
 pub use units::{Latency, Probability, Rate};
-pub use wfm::WfmConfig;
 
 /// The emulator's reader of schedule uploads, public so that the fuzz targets can reach it.
 pub mod uploads {

@@ -5,7 +5,6 @@
 //! upload and download storage standing for signed URLs, and `routes` the HTTP surface.
 
 mod arena;
-mod config;
 pub mod org;
 mod queries;
 pub mod render;
@@ -20,9 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use pacer_core::rng::Rng;
 
-pub use config::WfmConfig;
-
 use crate::agents::format_uuid;
+use crate::config::WfmConfig;
 use crate::wfm::org::{Org, uuid};
 use crate::wfm::schedules::Schedule;
 use crate::wfm::transfer::Transfers;

@@ -9,7 +9,7 @@ use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
 use pacer_genesys::wfm::FIXED_OFFSET_ZONES;
 
 use crate::agents::{Agents, format_uuid};
-use crate::wfm::WfmConfig;
+use crate::config::WfmConfig;
 
 /// Mixed into the seed for WFM ids.
 const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;

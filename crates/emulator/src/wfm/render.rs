@@ -218,7 +218,7 @@ pub fn typed_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleS
 mod tests {
     use super::*;
     use crate::agents::format_uuid;
-    use crate::wfm::WfmConfig;
+    use crate::config::WfmConfig;
     use crate::wfm::org::Org;
     use crate::wfm::schedules::Changes;
     use pacer_genesys::wfm::{
