@@ -12,7 +12,6 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, post, put};
-use base64::Engine;
 use pacer_genesys::errors::codes;
 use pacer_genesys::{
     ApiError, LimitEntity, LimitRef, OAuthError, OrgLimits, SeedRateLimitBody, TokenResponse, User,
@@ -25,6 +24,7 @@ use crate::conn::ConnKill;
 use crate::error::EmulatorError;
 use crate::faults::Injected;
 use crate::hash::mix;
+use crate::http::{Ctx, basic_credentials, bearer, constant_time_eq, parse_form};
 use crate::limits::{Caller, Refusal};
 use crate::respond::{
     Advertised, CORRELATION_HEADER, CorrelationId, add_rate_limit_headers, api_error, ceil_secs,
@@ -33,7 +33,6 @@ use crate::respond::{
 use crate::route::Route;
 use crate::state::{AppState, Inner, TokenProblem, schedule_members};
 use crate::style::{BodyStyle, HeaderStyle};
-use crate::wfm::routes::Ctx;
 
 /// The largest page of `GET /api/v2/users`.
 const MAX_PAGE_SIZE: u32 = 500;
@@ -65,7 +64,8 @@ pub fn router(state: AppState) -> Router {
             put(put_schedule).get(get_schedule),
         );
     }
-    router = crate::emulator_routes::add(router);
+    router = crate::emulator_routes::add(router)
+        .route("/channels/{channelId}", get(crate::notify::routes::socket));
     for (template, methods) in wfm_method_routers() {
         router = router.route(template, methods);
     }
@@ -324,14 +324,6 @@ async fn api(
         add_rate_limit_headers(&mut response, style, &limits);
     }
     response
-}
-
-/// The bearer token of the Authorization header.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
@@ -664,60 +656,6 @@ async fn mint(inner: &Inner, parts: &Parts, body: Body, cid: &CorrelationId) -> 
     json_value(200, &TokenResponse::bearer(token, lifetime.as_secs()), cid)
 }
 
-/// The id and secret of an HTTP Basic Authorization header.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    Some((id.to_string(), secret.to_string()))
-}
-
-/// Compares secrets in time independent of where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Parses an `application/x-www-form-urlencoded` body.
-fn parse_form(bytes: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(bytes);
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (url_decode(k), url_decode(v))
-        })
-        .collect()
-}
-
-pub(crate) fn url_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Unknown routes: a Genesys 404 with a correlation id.
 async fn not_found(State(state): State<AppState>) -> Response {
     let inner = &*state.inner;
@@ -853,17 +791,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forms_decode_percent_and_plus() {
-        let form =
-            parse_form(b"grant_type=client_credentials&client_id=a%2Bb&x=y+z&bad=%zz&end=%4");
-        assert_eq!(form[0], ("grant_type".into(), "client_credentials".into()));
-        assert_eq!(form[1], ("client_id".into(), "a+b".into()));
-        assert_eq!(form[2], ("x".into(), "y z".into()));
-        assert_eq!(form[3], ("bad".into(), "%zz".into()));
-        assert_eq!(form[4], ("end".into(), "%4".into()));
-    }
-
-    #[test]
     fn paging_defaults_and_bounds() {
         assert_eq!(paging(None), Ok((25, 1)));
         assert_eq!(
@@ -890,28 +817,5 @@ mod tests {
             ),
             Some("platform.api")
         );
-    }
-
-    #[test]
-    fn bearer_and_basic_headers_are_read() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer abc"),
-        );
-        assert_eq!(bearer(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer "));
-        assert_eq!(bearer(&headers), None);
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Basic cGFjZXItZGVtbzpzM2NyZXQ6eA=="),
-        );
-        assert_eq!(
-            basic_credentials(&headers),
-            Some(("pacer-demo".into(), "s3cret:x".into()))
-        );
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -1,6 +1,6 @@
 //! The emulator's own routes of the schedule path, outside the API's pipeline: the storage behind
-//! upload and download URLs (no bearer token, as signed URLs take none), the notification
-//! WebSocket, and the test routes that show or touch a stored schedule.
+//! upload and download URLs (no bearer token, as signed URLs take none), and the test routes that
+//! show or touch a stored schedule.
 
 use std::sync::atomic::Ordering;
 
@@ -11,11 +11,11 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use pacer_genesys::errors::codes;
 
+use crate::http::query_value;
 use crate::respond::{api_error, empty, json, json_value};
 use crate::state::AppState;
 use crate::wfm::lock;
 use crate::wfm::render::AgentSchedules;
-use crate::wfm::routes::query_value;
 use crate::wfm::schedules::{EMULATOR_USER, Units};
 
 /// Adds the routes to `router`.
@@ -25,7 +25,6 @@ pub fn add(router: Router<AppState>) -> Router<AppState> {
         .route("/__emulator/downloads/{id}", get(download))
         .route("/__emulator/schedules/{id}", get(show_schedule))
         .route("/__emulator/schedules/{id}/touch", post(touch_schedule))
-        .route("/channels/{channelId}", get(crate::notify::routes::socket))
 }
 
 /// `PUT` of an upload URL: the declared headers and length, gzip, and the size cap.

@@ -22,6 +22,7 @@ mod emulator_routes;
 mod error;
 mod faults;
 mod hash;
+mod http;
 mod limits;
 mod notify;
 mod respond;

@@ -10,11 +10,11 @@ use pacer_genesys::errors::codes;
 use pacer_genesys::notifications::{Channel, ChannelTopic};
 use pacer_genesys::wfm::{Entities, schedule_query_topic};
 
+use crate::http::{Ctx, query_value, read_json};
 use crate::notify::{Change, ChannelProblem, Subscription};
 use crate::respond::{CorrelationId, api_error, empty, json_value};
 use crate::route::Route;
 use crate::state::AppState;
-use crate::wfm::routes::{Ctx, query_value, read_json};
 
 /// Answers one notification route.
 pub async fn serve(ctx: &Ctx<'_>, route: Route, body: Body) -> Response {

@@ -5,7 +5,9 @@
 //! upload and download storage standing for signed URLs, and `routes` the HTTP surface.
 
 mod arena;
+mod lookup;
 pub mod org;
+mod publish;
 mod queries;
 pub mod render;
 pub mod routes;

@@ -1,22 +1,27 @@
 //! The agent-schedule reads: a schedule's query by management unit (inline, by download URL, or
-//! asynchronously by notification) and the business unit's search of published shifts.
+//! asynchronously by notification, completed in the background) and the business unit's search
+//! of published shifts.
+
+use std::sync::Arc;
 
 use pacer_genesys::datetime::parse_seconds;
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
-    BuAgentScheduleSearchResponse, BuAgentSchedulesSearchResponse,
+    AgentSchedulesQueryNotification, BuAgentScheduleSearchResponse, BuAgentSchedulesSearchResponse,
     BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
     BuQueryAgentSchedulesRequest, BuSchedulePublishedReference, BuSearchAgentSchedulesRequest,
-    IdRef, OperationStatus,
+    IdRef, OperationStatus, schedule_query_topic,
 };
 
 use crate::agents::format_uuid;
+use crate::http::{Answer, Ctx, Problem};
 use crate::respond::{json, json_value};
+use crate::state::Inner;
 use crate::wfm::lock;
+use crate::wfm::lookup::{find_bu, find_schedule};
+use crate::wfm::publish::publish;
 use crate::wfm::render::AgentSchedules;
-use crate::wfm::routes::{Answer, Ctx, Problem, find_bu, find_schedule};
 use crate::wfm::transfer::DOWNLOAD_LIFETIME;
-use crate::wfm::update;
 
 pub(super) fn query_agent_schedules(
     ctx: &Ctx<'_>,
@@ -69,7 +74,7 @@ pub(super) fn query_agent_schedules(
     let large = count > inner.config.wfm.inline_query_agents as usize;
     if force_async {
         let operation_id = inner.wfm.new_id();
-        update::finish_query(inner, ctx, bu, operation_id.clone(), &result);
+        finish_query(inner, ctx, bu, operation_id.clone(), &result);
         let body = BuAsyncAgentSchedulesQueryResponse {
             status: OperationStatus::Processing,
             operation_id: Some(operation_id),
@@ -190,9 +195,29 @@ pub(super) fn search_agent_schedules(
 }
 
 /// Keeps a query's result for download and returns its URL.
-pub fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
+fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
     let id = ctx.inner.wfm.new_id();
     let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
     ctx.inner.wfm.transfers.offer(id.clone(), result, expires);
     format!("{}/__emulator/downloads/{id}", ctx.origin("http"))
+}
+
+/// Completes an asynchronous agent-schedule query: after the configured time, its download URL
+/// goes to the query topic of the token's user (a client-credentials token has none, so the
+/// emulator uses the OAuth client's id in its place).
+fn finish_query(inner: &Arc<Inner>, ctx: &Ctx<'_>, bu: usize, operation_id: String, result: &[u8]) {
+    let download_url = offer_download(ctx, result);
+    let topic = schedule_query_topic(ctx.client_id());
+    let inner = inner.clone();
+    let wait = inner.config.wfm.query_processing;
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        let body = AgentSchedulesQueryNotification {
+            status: OperationStatus::Complete,
+            operation_id: operation_id.clone(),
+            business_unit_id: inner.wfm.org.business_units[bu].id.clone(),
+            download_url: Some(download_url),
+        };
+        publish(&inner, &topic, &body, &operation_id);
+    });
 }

@@ -2,13 +2,10 @@
 //! request: reading units, codes, members and schedules, creating a schedule, querying agent
 //! schedules, and the upload URL and update request of the asynchronous schedule update.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Body;
-use axum::http::request::Parts;
 use axum::response::Response;
-use pacer_genesys::datetime::{WEEKDAYS, parse_days, weekday};
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
     ActivityCode, AgentManagementUnitReference, BuAsyncScheduleResponse,
@@ -19,80 +16,16 @@ use pacer_genesys::wfm::{
 };
 
 use crate::agents::format_uuid;
-use crate::respond::{CorrelationId, api_error, json_value};
+use crate::http::{Answer, Ctx, Problem, read_json};
+use crate::respond::json_value;
 use crate::route::Route;
-use crate::state::Inner;
+use crate::wfm::lookup::{find_bu, find_schedule, find_week};
 use crate::wfm::org::ACTIVITY_CODES;
-use crate::wfm::schedules::{Schedule, Units};
+use crate::wfm::schedules::Units;
 use crate::wfm::transfer::UPLOAD_HEADERS;
 use crate::wfm::update;
 use crate::wfm::upload;
 use crate::wfm::{lock, queries};
-
-/// A refusal in the API's error shape: status, code and message.
-#[derive(Debug)]
-pub struct Problem {
-    status: u16,
-    code: &'static str,
-    message: String,
-}
-
-impl Problem {
-    pub(super) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Problem {
-        Problem {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub(super) fn not_found(what: &str) -> Problem {
-        Problem::new(404, codes::NOT_FOUND, format!("The {what} was not found."))
-    }
-
-    pub(super) fn bad_request(message: impl Into<String>) -> Problem {
-        Problem::new(400, codes::BAD_REQUEST, message)
-    }
-
-    /// The answer, with the request's correlation id.
-    pub fn answer(&self, cid: &CorrelationId) -> Response {
-        api_error(self.status, self.code, &self.message, cid)
-    }
-}
-
-/// A route's answer or its refusal.
-pub(super) type Answer = Result<Response, Problem>;
-
-/// What every WFM answer needs.
-pub struct Ctx<'a> {
-    pub inner: &'a Arc<Inner>,
-    pub parts: &'a Parts,
-    pub cid: &'a CorrelationId,
-    /// The OAuth client of the bearer token.
-    pub client: u32,
-}
-
-impl Ctx<'_> {
-    pub(super) fn query(&self, name: &str) -> Option<String> {
-        query_value(self.parts.uri.query(), name)
-    }
-
-    /// The base URL clients reached the emulator on, for URLs it hands out.
-    pub fn origin(&self, scheme: &str) -> String {
-        let host = self
-            .parts
-            .headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map_or_else(|| self.inner.config.listen.to_string(), str::to_string);
-        format!("{scheme}://{host}")
-    }
-
-    /// The OAuth client's id, which stands for the token's user.
-    pub fn client_id(&self) -> &str {
-        &self.inner.config.oauth.clients[self.client as usize].id
-    }
-}
 
 /// Answers one WFM route.
 pub async fn serve(ctx: &Ctx<'_>, route: Route, body: Body) -> Response {
@@ -137,23 +70,6 @@ async fn answer(ctx: &Ctx<'_>, route: Route, body: Body) -> Answer {
     }
 }
 
-/// Reads a JSON body of at most `request.bytes.max` bytes.
-pub async fn read_json<T: serde::de::DeserializeOwned>(
-    ctx: &Ctx<'_>,
-    body: Body,
-) -> Result<T, Problem> {
-    let max = ctx.inner.config.request_bytes_max;
-    let bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
-        Problem::new(
-            413,
-            codes::REQUEST_TOO_LARGE,
-            format!("The request body exceeds the maximum of {max} bytes (request.bytes.max)."),
-        )
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|err| Problem::bad_request(format!("The request body is not valid: {err}.")))
-}
-
 fn business_units(ctx: &Ctx<'_>) -> Response {
     let org = &ctx.inner.wfm.org;
     let entities = org
@@ -181,15 +97,6 @@ fn division(ctx: &Ctx<'_>) -> NamedRef {
 
 pub(super) fn bu_uri(id: &str) -> String {
     format!("/api/v2/workforcemanagement/businessunits/{id}")
-}
-
-/// The business unit of a path, or its 404.
-pub(super) fn find_bu(ctx: &Ctx<'_>, id: &str) -> Result<usize, Problem> {
-    ctx.inner
-        .wfm
-        .org
-        .business_unit(id)
-        .ok_or_else(|| Problem::not_found("business unit"))
 }
 
 fn business_unit(ctx: &Ctx<'_>, id: &str) -> Answer {
@@ -296,46 +203,6 @@ fn agent_management_unit(ctx: &Ctx<'_>, agent_id: &str) -> Answer {
         business_unit: IdRef::new(org.business_units[unit.business_unit].id.clone()),
     };
     Ok(json_value(200, &body, ctx.cid))
-}
-
-/// The business unit and the week of a path, checked: the week must start on the unit's day.
-fn find_week(ctx: &Ctx<'_>, bu_id: &str, week_id: &str) -> Result<(usize, i64), Problem> {
-    let bu = find_bu(ctx, bu_id)?;
-    let unit = &ctx.inner.wfm.org.business_units[bu];
-    let day = parse_days(week_id).map_err(|reason| {
-        Problem::bad_request(format!(
-            "The weekId `{week_id}` {reason} (the date of the business unit's first day of the week)."
-        ))
-    })?;
-    if weekday(day) != unit.start_day {
-        return Err(Problem::bad_request(format!(
-            "The weekId {week_id} is a {}: weeks of business unit {} start on {}.",
-            WEEKDAYS[weekday(day)],
-            unit.name,
-            unit.start_day_name()
-        )));
-    }
-    Ok((bu, day))
-}
-
-/// The schedule of a path, checked against its unit and week.
-pub(super) fn find_schedule(
-    ctx: &Ctx<'_>,
-    bu_id: &str,
-    week_id: &str,
-    schedule_id: &str,
-) -> Result<(usize, Arc<std::sync::Mutex<Schedule>>), Problem> {
-    let (bu, week) = find_week(ctx, bu_id, week_id)?;
-    let schedule = ctx
-        .inner
-        .wfm
-        .schedule(schedule_id)
-        .filter(|s| {
-            let s = lock(s);
-            s.business_unit == bu && s.week == week
-        })
-        .ok_or_else(|| Problem::not_found("schedule"))?;
-    Ok((bu, schedule))
 }
 
 fn week_schedules(ctx: &Ctx<'_>, bu_id: &str, week_id: &str) -> Answer {
@@ -485,12 +352,4 @@ fn update_schedule(
 
 fn invalid_upload(reason: String) -> Problem {
     Problem::bad_request(format!("The uploaded schedule is not valid: {reason}."))
-}
-
-/// The value of `name` in a query string, percent-decoded.
-pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then(|| crate::api::url_decode(value))
-    })
 }

@@ -1,19 +1,17 @@
-//! The asynchronous side of WFM: an update operation processed in the background and told by
-//! notification, and an asynchronous agent-schedule query completed the same way.
+//! The asynchronous schedule update: an accepted upload processed in the background, checked
+//! against the schedule as it is then, applied or refused, and told by notification.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use pacer_genesys::wfm::{
-    AgentSchedulesQueryNotification, BuScheduleMetadata, BuScheduleNotification, OperationError,
-    OperationStatus, schedule_query_topic, schedules_topic,
+    BuScheduleMetadata, BuScheduleNotification, OperationError, OperationStatus, schedules_topic,
 };
 
 use crate::state::Inner;
 use crate::wfm::lock;
-use crate::wfm::queries::offer_download;
-use crate::wfm::routes::Ctx;
+use crate::wfm::publish::publish;
 use crate::wfm::schedules::{Schedule, Units};
 use crate::wfm::upload;
 
@@ -96,39 +94,4 @@ fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, String> {
     let now = inner.wfm.wall(inner.now());
     schedule.apply(changes, &job.by, now, &inner.ledger, &inner.stats);
     Ok(schedule.metadata(org, &inner.agents, Units::Counts))
-}
-
-/// Completes an asynchronous agent-schedule query: after the configured time, its download URL
-/// goes to the query topic of the token's user (a client-credentials token has none, so the
-/// emulator uses the OAuth client's id in its place).
-pub fn finish_query(
-    inner: &Arc<Inner>,
-    ctx: &Ctx<'_>,
-    bu: usize,
-    operation_id: String,
-    result: &[u8],
-) {
-    let download_url = offer_download(ctx, result);
-    let topic = schedule_query_topic(ctx.client_id());
-    let inner = inner.clone();
-    let wait = inner.config.wfm.query_processing;
-    tokio::spawn(async move {
-        tokio::time::sleep(wait).await;
-        let body = AgentSchedulesQueryNotification {
-            status: OperationStatus::Complete,
-            operation_id: operation_id.clone(),
-            business_unit_id: inner.wfm.org.business_units[bu].id.clone(),
-            download_url: Some(download_url),
-        };
-        publish(&inner, &topic, &body, &operation_id);
-    });
-}
-
-fn publish<T: serde::Serialize>(inner: &Inner, topic: &str, body: &T, correlation: &str) {
-    let drop = inner.config.wfm.drop_notifications.0;
-    inner
-        .notifier
-        .publish(topic, body, correlation, &inner.stats, || {
-            inner.wfm.chance(drop)
-        });
 }
