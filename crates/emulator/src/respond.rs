@@ -1,4 +1,5 @@
-//! Building answers: correlation ids, JSON bodies, Genesys error bodies and rate-limit headers.
+//! Building answers: correlation ids, JSON bodies, Genesys error bodies (and the ones several
+//! routes share) and rate-limit headers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use pacer_core::limiter::Snapshot;
 use pacer_genesys::ApiError;
+use pacer_genesys::errors::codes;
 
 use crate::agents::write_uuid;
 use crate::hash::mix;
@@ -202,6 +204,18 @@ pub fn add_rate_limit_headers(
             }
         }
     }
+}
+
+/// The 413 of a body past `request.bytes.max`.
+pub fn too_large(max: usize, cid: &CorrelationId) -> Response {
+    let message =
+        format!("The request body exceeds the maximum of {max} bytes (request.bytes.max).");
+    api_error(413, codes::REQUEST_TOO_LARGE, &message, cid)
+}
+
+/// The 404 of a user the path names and the emulator does not have.
+pub fn user_not_found(cid: &CorrelationId) -> Response {
+    api_error(404, codes::NOT_FOUND, "The user could not be found.", cid)
 }
 
 #[cfg(test)]
