@@ -108,7 +108,14 @@ pub(super) fn search_agent_schedules(
     request: BuSearchAgentSchedulesRequest,
 ) -> Answer {
     let bu = find_bu(ctx, bu_id)?;
-    let inner = ctx.inner;
+    let (from, to) = search_range(&request)?;
+    let wanted = search_members(ctx, bu, &request);
+    let result = published_shifts(ctx, bu, &wanted, from, to);
+    Ok(json_value(200, &search_answer(ctx, result), ctx.cid))
+}
+
+/// The search's range in seconds since the epoch: `[startDate, endDate)`, at most 100 days.
+fn search_range(request: &BuSearchAgentSchedulesRequest) -> Result<(i64, i64), Problem> {
     let range = |text: &str, field: &str| {
         parse_seconds(text)
             .map_err(|reason| Problem::bad_request(format!("{field} `{text}` {reason}.")))
@@ -122,15 +129,34 @@ pub(super) fn search_agent_schedules(
             "endDate must be after startDate, and the range at most 100 days.",
         ));
     }
+    Ok((from, to))
+}
+
+/// The agents searched: those of `userIds` that belong to the unit, or every agent of it.
+fn search_members(ctx: &Ctx<'_>, bu: usize, request: &BuSearchAgentSchedulesRequest) -> Vec<u32> {
+    let inner = ctx.inner;
     let org = &inner.wfm.org;
     let unit = &org.business_units[bu];
-    let wanted: Vec<u32> = match &request.user_ids {
+    match &request.user_ids {
         Some(ids) => ids
             .iter()
             .filter_map(|id| org.member(&inner.agents, bu, id))
             .collect(),
         None => (unit.agents.0..unit.agents.1).collect(),
-    };
+    }
+}
+
+/// The shifts of `wanted` that start in `[from, to)`, from every published schedule of the unit
+/// that overlaps the range; an agent that no such schedule holds is left out.
+fn published_shifts(
+    ctx: &Ctx<'_>,
+    bu: usize,
+    wanted: &[u32],
+    from: i64,
+    to: i64,
+) -> BuAgentSchedulesSearchResponse {
+    let inner = ctx.inner;
+    let unit = &inner.wfm.org.business_units[bu];
     let mut published = Vec::new();
     let mut shifts: Vec<Vec<pacer_genesys::wfm::BuAgentScheduleShift>> =
         vec![Vec::new(); wanted.len()];
@@ -169,13 +195,20 @@ pub(super) fn search_agent_schedules(
             full_day_time_off_markers: Vec::new(),
         })
         .collect::<Vec<_>>();
-    let large = agent_schedules.len() > inner.config.wfm.inline_query_agents as usize;
-    let result = BuAgentSchedulesSearchResponse {
+    BuAgentSchedulesSearchResponse {
         agent_schedules,
         business_unit_time_zone: Some(unit.time_zone.to_string()),
         published_schedules: published,
-    };
-    let body = if large {
+    }
+}
+
+/// The search's answer: the result inline, or by download URL past `inline_query_agents`.
+fn search_answer(
+    ctx: &Ctx<'_>,
+    result: BuAgentSchedulesSearchResponse,
+) -> BuAsyncAgentSchedulesSearchResponse {
+    let large = result.agent_schedules.len() > ctx.inner.config.wfm.inline_query_agents as usize;
+    if large {
         let bytes = serde_json::to_vec(&result).unwrap_or_default();
         BuAsyncAgentSchedulesSearchResponse {
             status: OperationStatus::Complete,
@@ -190,8 +223,7 @@ pub(super) fn search_agent_schedules(
             result: Some(result),
             download_url: None,
         }
-    };
-    Ok(json_value(200, &body, ctx.cid))
+    }
 }
 
 /// Keeps a query's result for download and returns its URL.
