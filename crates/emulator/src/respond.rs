@@ -118,6 +118,18 @@ pub fn empty(status: u16, cid: &CorrelationId) -> Response {
     response
 }
 
+/// The 413 of a body past `request.bytes.max`.
+pub fn too_large(max: usize, cid: &CorrelationId) -> Response {
+    let message =
+        format!("The request body exceeds the maximum of {max} bytes (request.bytes.max).");
+    api_error(413, codes::REQUEST_TOO_LARGE, &message, cid)
+}
+
+/// The 404 of a user the path names and the emulator does not have.
+pub fn user_not_found(cid: &CorrelationId) -> Response {
+    api_error(404, codes::NOT_FOUND, "The user could not be found.", cid)
+}
+
 /// Whole seconds, rounded up, and never below one: what `Retry-After` says for a wait.
 pub fn ceil_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -204,18 +216,6 @@ pub fn add_rate_limit_headers(
             }
         }
     }
-}
-
-/// The 413 of a body past `request.bytes.max`.
-pub fn too_large(max: usize, cid: &CorrelationId) -> Response {
-    let message =
-        format!("The request body exceeds the maximum of {max} bytes (request.bytes.max).");
-    api_error(413, codes::REQUEST_TOO_LARGE, &message, cid)
-}
-
-/// The 404 of a user the path names and the emulator does not have.
-pub fn user_not_found(cid: &CorrelationId) -> Response {
-    api_error(404, codes::NOT_FOUND, "The user could not be found.", cid)
 }
 
 #[cfg(test)]

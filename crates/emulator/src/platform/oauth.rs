@@ -1,11 +1,12 @@
 //! The OAuth token route's answer: client credentials (HTTP Basic or form fields) checked, the
 //! minting limit consulted, and a bearer token minted.
 
+use std::sync::atomic::Ordering;
+
 use axum::body::Body;
 use axum::http::request::Parts;
 use axum::response::Response;
 use pacer_genesys::{ApiError, LimitRef, OAuthError, TokenResponse};
-use std::sync::atomic::Ordering;
 
 use crate::http::{basic_credentials, constant_time_eq, parse_form};
 use crate::respond::{CorrelationId, ceil_secs, json_value, set_retry_after};

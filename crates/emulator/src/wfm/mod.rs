@@ -1,8 +1,12 @@
 //! Workforce Management's real schedule path: business units, their schedules, the upload and
 //! asynchronous update of a schedule, and agent-schedule queries.
 //!
-//! `org` is the organization's shape, `schedules` the schedules and their checks, `transfer` the
-//! upload and download storage standing for signed URLs, and `routes` the HTTP surface.
+//! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
+//! (`shift` one stored shift, `arena` where they are packed), `upload` the reader of uploads,
+//! `render` the answers serialized from storage, and `transfer` the upload and download storage
+//! standing for signed URLs. Above it, beside the other routes: `lookup` (a path's unit, week and
+//! schedule) and `publish` (a notification) serve `routes`, the HTTP surface, and its `queries`
+//! and `update`.
 
 mod arena;
 mod lookup;
