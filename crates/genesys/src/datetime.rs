@@ -1,9 +1,22 @@
-//! Hand-written checks of ISO-8601 calendar dates (`YYYY-MM-DD`) and RFC 3339 date-times.
+//! Calendar dates (`YYYY-MM-DD`) and RFC 3339 date-times as the API writes them, counted in days
+//! and seconds since the epoch; the calendar itself is jiff's (see `zone` for time zones).
 //!
-//! Only validation is needed (the values travel as strings), so no date crate is pulled in.
+//! The shapes are checked here by hand, so that each mistake gets its own message; whether a day
+//! exists, and how days and seconds count, is left to jiff.
+
+use jiff::civil::Date;
+use jiff::{Span, Timestamp};
+
+/// 1970-01-01, day 0.
+const EPOCH: Date = Date::constant(1970, 1, 1);
 
 /// Checks a calendar date `YYYY-MM-DD`; the error says what is wrong with it.
 pub fn check_date(s: &str) -> Result<(), &'static str> {
+    date(s).map(|_| ())
+}
+
+/// The calendar date of `YYYY-MM-DD`, or what is wrong with it.
+pub fn date(s: &str) -> Result<Date, &'static str> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err("must be a date YYYY-MM-DD");
@@ -14,10 +27,8 @@ pub fn check_date(s: &str) -> Result<(), &'static str> {
     if !(1..=12).contains(&month) {
         return Err("month must be 01..12");
     }
-    if day < 1 || day > days_in_month(year, month) {
-        return Err("day is not in the month");
-    }
-    Ok(())
+    // Four digits and a month in range: only the day can be out of its month.
+    Date::new(year as i16, month as i8, day as i8).map_err(|_| "day is not in the month")
 }
 
 /// Checks an RFC 3339 date-time, e.g. `2026-12-07T08:00:00Z` or `2026-12-07T08:00:00.000+01:00`.
@@ -30,16 +41,7 @@ pub fn check_date_time(s: &str) -> Result<(), &'static str> {
     if b.len() < 20 || !matches!(b[10], b'T' | b't') {
         return Err(SHAPE);
     }
-    check_date(&s[..10])?;
-    if b[13] != b':' || b[16] != b':' {
-        return Err(SHAPE);
-    }
-    let hour = digits(&b[11..13]).ok_or(SHAPE)?;
-    let minute = digits(&b[14..16]).ok_or(SHAPE)?;
-    let second = digits(&b[17..19]).ok_or(SHAPE)?;
-    if hour > 23 || minute > 59 || second > 60 {
-        return Err("time of day out of range");
-    }
+    check_time_of_day(s, SHAPE)?;
     let mut rest = &b[19..];
     if rest.first() == Some(&b'.') {
         let frac = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -63,40 +65,58 @@ pub fn check_date_time(s: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The date and the time of day `HH:MM:SS` that open a date-time.
+fn check_time_of_day(s: &str, shape: &'static str) -> Result<(), &'static str> {
+    let b = s.as_bytes();
+    check_date(&s[..10])?;
+    if b[13] != b':' || b[16] != b':' {
+        return Err(shape);
+    }
+    let hour = digits(&b[11..13]).ok_or(shape)?;
+    let minute = digits(&b[14..16]).ok_or(shape)?;
+    let second = digits(&b[17..19]).ok_or(shape)?;
+    if hour > 23 || minute > 59 || second > 60 {
+        return Err("time of day out of range");
+    }
+    Ok(())
+}
+
 /// Days since 1970-01-01 of a calendar date `YYYY-MM-DD`.
 pub fn parse_days(s: &str) -> Result<i64, &'static str> {
-    check_date(s)?;
-    let b = s.as_bytes();
-    let year = digits(&b[0..4]).ok_or("must be a date YYYY-MM-DD")?;
-    let month = digits(&b[5..7]).ok_or("must be a date YYYY-MM-DD")?;
-    let day = digits(&b[8..10]).ok_or("must be a date YYYY-MM-DD")?;
-    Ok(days_from_civil(i64::from(year), month, day))
+    Ok(days_of(date(s)?))
+}
+
+/// Days since 1970-01-01 of a date.
+pub fn days_of(date: Date) -> i64 {
+    EPOCH
+        .until(date)
+        .map(|span| i64::from(span.get_days()))
+        .expect("any two dates are a span of days apart")
+}
+
+/// Days since 1970-01-01 of the calendar's first and last days (-9999-01-01 and 9999-12-31).
+const FIRST_DAY: i64 = -4_371_587;
+const LAST_DAY: i64 = 2_932_896;
+
+/// The date of a day counted from 1970-01-01 (clamped to the calendar's years, -9999 to 9999).
+pub fn date_of(days: i64) -> Date {
+    let days = days.clamp(FIRST_DAY, LAST_DAY);
+    EPOCH
+        .checked_add(Span::new().days(days))
+        .expect("a day within the calendar's range")
 }
 
 /// Seconds since 1970-01-01T00:00:00Z of an RFC 3339 date-time (its fraction is dropped).
 pub fn parse_seconds(s: &str) -> Result<i64, &'static str> {
     check_date_time(s)?;
-    let b = s.as_bytes();
-    let days = parse_days(&s[..10])?;
-    let field = |range: std::ops::Range<usize>| i64::from(digits(&b[range]).unwrap_or(0));
-    let mut secs = days * 86_400 + field(11..13) * 3600 + field(14..16) * 60 + field(17..19);
-    let mut rest = &b[19..];
-    if rest.first() == Some(&b'.') {
-        let frac = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        rest = &rest[1 + frac..];
-    }
-    if let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = rest {
-        let offset = i64::from(digits(&[*h1, *h2]).unwrap_or(0)) * 3600
-            + i64::from(digits(&[*m1, *m2]).unwrap_or(0)) * 60;
-        secs += if *sign == b'+' { -offset } else { offset };
-    }
-    Ok(secs)
+    // The shape is RFC 3339's, so jiff reads it; a leap second reads as the second before it.
+    let at: Timestamp = s.parse().map_err(|_| "time of day out of range")?;
+    Ok(at.as_second())
 }
 
 /// The date `YYYY-MM-DD` of a day counted from 1970-01-01.
 pub fn format_days(days: i64) -> String {
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_of(days).strftime("%Y-%m-%d").to_string()
 }
 
 /// The UTC date-time `YYYY-MM-DDTHH:MM:SSZ` of seconds since the epoch.
@@ -125,8 +145,7 @@ pub const WEEKDAYS: [&str; 7] = [
 
 /// The day of the week of a day counted from 1970-01-01: 0 for Monday through 6 for Sunday.
 pub fn weekday(days: i64) -> usize {
-    // 1970-01-01 was a Thursday.
-    (days + 3).rem_euclid(7) as usize
+    date_of(days).weekday().to_monday_zero_offset() as usize
 }
 
 /// The index in [`WEEKDAYS`] of a day's name, any case.
@@ -139,29 +158,14 @@ pub fn week_start(days: i64, start: usize) -> i64 {
     days - (weekday(days) + 7 - start) as i64 % 7
 }
 
-/// Days since the epoch of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let month = i64::from(month);
-    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The proleptic Gregorian date of a day counted from the epoch.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let date = date_of(days);
+    (
+        i64::from(date.year()),
+        date.month() as u32,
+        date.day() as u32,
+    )
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -173,17 +177,6 @@ fn digits(b: &[u8]) -> Option<u32> {
         n = n * 10 + u32::from(c - b'0');
     }
     Some(n)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
@@ -231,6 +224,13 @@ mod tests {
         ] {
             assert!(check_date_time(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_calendars_bounds_are_its_first_and_last_days() {
+        assert_eq!(days_of(Date::MIN), FIRST_DAY);
+        assert_eq!(days_of(Date::MAX), LAST_DAY);
+        assert_eq!(format_days(LAST_DAY + 1), "9999-12-31");
     }
 
     #[test]

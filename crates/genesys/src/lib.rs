@@ -13,6 +13,7 @@ pub mod region;
 pub mod schedule;
 pub mod users;
 pub mod wfm;
+pub mod zone;
 
 pub use errors::{ApiError, LimitRef, SeedRateLimitBody};
 pub use limits::{LimitEntity, OrgLimits};
@@ -20,6 +21,6 @@ pub use oauth::{OAuthError, TokenResponse};
 pub use region::{Hosts, REGIONS, Region};
 pub use schedule::{
     Activity, MAX_LENGTH_MINUTES, Schedule, ScheduleError, ScheduleMetadata, ScheduleRecord, Shift,
-    parse_schedule,
+    Starts, parse_schedule, parse_schedule_with,
 };
 pub use users::{User, UserListing};

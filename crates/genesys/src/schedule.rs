@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::datetime::{check_date, check_date_time};
+use crate::zone::check_start;
 
 /// Longest shift or activity: one day.
 pub const MAX_LENGTH_MINUTES: u32 = 1440;
@@ -91,6 +92,22 @@ impl ScheduleError {
 /// Both readings accept the same documents (the hand walk is the reference: it is also lenient
 /// about `null` for optional parts, which the typed reading leaves to it).
 pub fn parse_schedule(bytes: &[u8]) -> Result<Schedule, ScheduleError> {
+    parse_schedule_with(bytes, Starts::Instants)
+}
+
+/// What a schedule's start times may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Starts {
+    /// RFC 3339 date-times with their offset: what the API takes.
+    #[default]
+    Instants,
+    /// Those, or wall-clock times (`2026-11-03T09:00`) to be read in the business unit's zone:
+    /// what an input for the schedule update may hold.
+    WallClockToo,
+}
+
+/// Like [`parse_schedule`], with start times as `starts` allows.
+pub fn parse_schedule_with(bytes: &[u8], starts: Starts) -> Result<Schedule, ScheduleError> {
     let schedule = match serde_json::from_slice::<Schedule>(bytes) {
         Ok(schedule) => schedule,
         Err(_) => {
@@ -99,7 +116,7 @@ pub fn parse_schedule(bytes: &[u8]) -> Result<Schedule, ScheduleError> {
             Schedule::from_value(&value)?
         }
     };
-    schedule.validate()?;
+    schedule.validate_with(starts)?;
     Ok(schedule)
 }
 
@@ -137,16 +154,24 @@ impl Schedule {
 
     /// Checks every value: dates, date-times and lengths; the error names the first bad field.
     pub fn validate(&self) -> Result<(), ScheduleError> {
+        self.validate_with(Starts::Instants)
+    }
+
+    /// Like [`Schedule::validate`], with start times as `starts` allows.
+    pub fn validate_with(&self, starts: Starts) -> Result<(), ScheduleError> {
+        let check_start = |text: &str| match starts {
+            Starts::Instants => check_date_time(text),
+            Starts::WallClockToo => check_start(text),
+        };
         check_date(&self.week_date).map_err(|r| ScheduleError::new("weekDate", r))?;
         for (i, shift) in self.shifts.iter().enumerate() {
             let at = |field: &str| format!("shifts[{i}].{field}");
-            check_date_time(&shift.start_date)
-                .map_err(|r| ScheduleError::new(at("startDate"), r))?;
+            check_start(&shift.start_date).map_err(|r| ScheduleError::new(at("startDate"), r))?;
             check_length(shift.length_minutes)
                 .map_err(|r| ScheduleError::new(at("lengthMinutes"), r))?;
             for (j, activity) in shift.activities.iter().enumerate() {
                 let at = |field: &str| format!("shifts[{i}].activities[{j}].{field}");
-                check_date_time(&activity.start_date)
+                check_start(&activity.start_date)
                     .map_err(|r| ScheduleError::new(at("startDate"), r))?;
                 check_length(activity.length_minutes)
                     .map_err(|r| ScheduleError::new(at("lengthMinutes"), r))?;
