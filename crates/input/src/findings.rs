@@ -120,6 +120,8 @@ pub struct Validation {
     /// userIds that appear on more than one row: every row of such an agent is invalid, since
     /// pacer cannot tell which of the schedules is meant.
     pub(super) duplicates: HashSet<u128>,
+    /// What start times the rows were checked with, for the second pass.
+    pub(super) starts: pacer_genesys::Starts,
 }
 
 impl Validation {

@@ -1,6 +1,6 @@
 //! The check of one JSON Lines row: in full, or lightly for a file already found valid.
 
-use pacer_genesys::Schedule;
+use pacer_genesys::{Schedule, Starts};
 use serde_json::Value;
 
 use super::*;
@@ -17,10 +17,17 @@ pub(super) struct LightLine<'a> {
     body: Option<&'a serde_json::value::RawValue>,
 }
 
+/// The check of one JSON line whose start times need their offset.
+#[cfg(test)]
 pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
+    check_json_line_with(bytes, Starts::Instants)
+}
+
+/// The check of one JSON line, with start times as `starts` allows.
+pub(super) fn check_json_line_with(bytes: &[u8], starts: Starts) -> Checked {
     // Most lines are valid: read them borrowed and the schedule into its own type, and keep the
     // body as written. Anything else is checked again in full, which names every problem.
-    if let Some(checked) = check_json_line_fast(bytes) {
+    if let Some(checked) = check_json_line_fast(bytes, starts) {
         return checked;
     }
     let bad = |column: Column, reason: String| Checked {
@@ -55,7 +62,7 @@ pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
     }
     let user_id = json_user_id(&map, &mut problems);
     let id = parse_uuid(&user_id);
-    let body = json_body(&mut map, &mut problems);
+    let body = json_body(&mut map, starts, &mut problems);
     let body = if problems.is_empty() { body } else { None };
     Checked {
         user_id,
@@ -97,6 +104,7 @@ fn json_user_id(
 /// as a JSON object); one of the two, never both.
 fn json_body(
     map: &mut serde_json::Map<String, Value>,
+    starts: Starts,
     problems: &mut Vec<(Column, String)>,
 ) -> Option<Vec<u8>> {
     match (map.remove("schedule"), map.remove("body")) {
@@ -123,7 +131,7 @@ fn json_body(
             }
         },
         (Some(schedule), None) => {
-            match Schedule::from_value(&schedule).and_then(|s| s.validate()) {
+            match Schedule::from_value(&schedule).and_then(|s| s.validate_with(starts)) {
                 Ok(()) => Some(serde_json::to_vec(&schedule).expect("a JSON value serializes")),
                 Err(err) => {
                     let path = if err.path == "body" {
@@ -140,8 +148,8 @@ fn json_body(
 }
 
 /// A valid line's check without building a JSON tree; `None` when the line is not plainly valid.
-pub(super) fn check_json_line_fast(bytes: &[u8]) -> Option<Checked> {
-    let (user_id, body) = light_json_line(bytes, true)?;
+pub(super) fn check_json_line_fast(bytes: &[u8], starts: Starts) -> Option<Checked> {
+    let (user_id, body) = light_json_line(bytes, Some(starts))?;
     Some(Checked {
         id: parse_uuid(&user_id),
         user_id,
@@ -151,14 +159,15 @@ pub(super) fn check_json_line_fast(bytes: &[u8]) -> Option<Checked> {
 }
 
 /// The trimmed userId and the body as written of a line that reads as a valid one, borrowed
-/// rather than built into a JSON tree; the schedule's rules are checked only when
-/// `check_schedule` (a reread of a file already validated skips them). `None` otherwise.
-pub(super) fn light_json_line(bytes: &[u8], check_schedule: bool) -> Option<(String, Vec<u8>)> {
+/// rather than built into a JSON tree; the schedule's rules are checked (with start times as
+/// `check` allows) unless `check` is `None` (a reread of a file already validated skips them).
+/// `None` otherwise.
+pub(super) fn light_json_line(bytes: &[u8], check: Option<Starts>) -> Option<(String, Vec<u8>)> {
     let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
     let body = match (line.schedule, line.body) {
         (Some(schedule), None) => {
-            if check_schedule {
-                pacer_genesys::parse_schedule(schedule.get().as_bytes()).ok()?;
+            if let Some(starts) = check {
+                pacer_genesys::parse_schedule_with(schedule.get().as_bytes(), starts).ok()?;
             }
             schedule
         }

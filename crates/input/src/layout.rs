@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use pacer_genesys::{Activity, Schedule, Shift};
+use pacer_genesys::{Activity, Schedule, Shift, Starts};
 
 use super::*;
 
@@ -197,7 +197,7 @@ impl Layout {
     /// `None` when the row does not have the shape of a valid row.
     pub(super) fn reread(&self, record: &Record) -> Option<(String, Vec<u8>)> {
         let (user_id, body) = match (&record.row, self) {
-            (RawRow::Line(bytes), Layout::JsonLines) => return light_json_line(bytes, false),
+            (RawRow::Line(bytes), Layout::JsonLines) => return light_json_line(bytes, None),
             (
                 RawRow::Csv(fields),
                 Layout::CsvJson {
@@ -219,13 +219,20 @@ impl Layout {
             .then_some((user_id, body))
     }
 
+    /// The check of one row whose start times need their offset.
+    #[cfg(test)]
     pub(super) fn check(&self, record: &Record) -> Checked {
+        self.check_with(record, Starts::Instants)
+    }
+
+    /// The check of one row, with start times as `starts` allows.
+    pub(super) fn check_with(&self, record: &Record, starts: Starts) -> Checked {
         match (&record.row, self) {
-            (RawRow::Line(bytes), Layout::JsonLines) => check_json_line(bytes),
+            (RawRow::Line(bytes), Layout::JsonLines) => check_json_line_with(bytes, starts),
             (RawRow::Csv(fields), Layout::CsvJson { width, user, .. })
             | (RawRow::Csv(fields), Layout::CsvShift { width, user, .. }) => {
                 check_csv(fields, *width, *user, |cells, problems| {
-                    self.body(cells, problems)
+                    self.body(cells, starts, problems)
                 })
             }
             _ => unreachable!("records match the layout of their format"),
@@ -234,17 +241,27 @@ impl Layout {
 
     /// The request body of a CSV row's cells: its schedule cell as written, or the schedule its
     /// shift cells make; `None` with the problems found.
-    fn body(&self, cells: &[&str], problems: &mut Vec<(Column, String)>) -> Option<Vec<u8>> {
+    fn body(
+        &self,
+        cells: &[&str],
+        starts: Starts,
+        problems: &mut Vec<(Column, String)>,
+    ) -> Option<Vec<u8>> {
         match self {
             Layout::JsonLines => unreachable!("a JSON line has no cells"),
-            Layout::CsvJson { schedule, .. } => schedule_cell(cells, *schedule, problems),
-            Layout::CsvShift { .. } => self.shift_cells(cells, problems),
+            Layout::CsvJson { schedule, .. } => schedule_cell(cells, *schedule, starts, problems),
+            Layout::CsvShift { .. } => self.shift_cells(cells, starts, problems),
         }
     }
 
     /// The one-shift schedule of a row of shift columns, checked by the schedule's own rules;
     /// each problem is put on the column it comes from.
-    fn shift_cells(&self, cells: &[&str], problems: &mut Vec<(Column, String)>) -> Option<Vec<u8>> {
+    fn shift_cells(
+        &self,
+        cells: &[&str],
+        starts: Starts,
+        problems: &mut Vec<(Column, String)>,
+    ) -> Option<Vec<u8>> {
         let Layout::CsvShift {
             user,
             week_date,
@@ -292,7 +309,7 @@ impl Layout {
             }],
             metadata: None,
         };
-        match schedule.validate() {
+        match schedule.validate_with(starts) {
             Ok(()) => Some(serde_json::to_vec(&schedule).expect("a schedule serializes")),
             Err(err) => {
                 let field = err.path.rsplit('.').next().unwrap_or_default();
@@ -317,11 +334,12 @@ impl Layout {
 fn schedule_cell(
     cells: &[&str],
     schedule: usize,
+    starts: Starts,
     problems: &mut Vec<(Column, String)>,
 ) -> Option<Vec<u8>> {
     let at = Column::Index(schedule as u64 + 1);
     let cell = cells[schedule];
-    match pacer_genesys::parse_schedule(cell.as_bytes()) {
+    match pacer_genesys::parse_schedule_with(cell.as_bytes(), starts) {
         Ok(_) => Some(cell.as_bytes().to_vec()),
         Err(err) if err.path == "body" && err.reason.starts_with("is not valid JSON") => {
             problems.push((

@@ -37,6 +37,7 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use pacer_genesys::Starts;
 use pacer_journal::Hasher;
 
 /// The format of an input file.
@@ -102,6 +103,8 @@ pub struct Input {
     format: Format,
     /// Whether an agent may appear on several rows (see [`Input::allowing_repeated_agents`]).
     repeats: bool,
+    /// What start times a schedule may hold (see [`Input::allowing_wall_clock`]).
+    starts: Starts,
 }
 
 impl Input {
@@ -121,6 +124,7 @@ impl Input {
             display: path.display().to_string(),
             format,
             repeats: false,
+            starts: Starts::Instants,
         })
     }
 
@@ -128,6 +132,13 @@ impl Input {
     /// shift a row, or one week a row) into its schedule, so a repeated agent is no duplicate.
     pub fn allowing_repeated_agents(mut self) -> Input {
         self.repeats = true;
+        self
+    }
+
+    /// Lets a start time be a wall-clock time without an offset (`2026-11-03T09:00`): the
+    /// schedule update reads it in the business unit's zone once the unit is known.
+    pub fn allowing_wall_clock(mut self) -> Input {
+        self.starts = Starts::WallClockToo;
         self
     }
 
@@ -307,7 +318,10 @@ impl Rows<'_> {
             });
             return Ok(Some((item, record)));
         }
-        let checked = self.validation.layout.check(&record);
+        let checked = self
+            .validation
+            .layout
+            .check_with(&record, self.validation.starts);
         let mut reasons: Vec<String> = checked
             .problems
             .iter()

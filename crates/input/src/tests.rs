@@ -602,3 +602,35 @@ fn findings_name_the_physical_line_past_quoted_newlines() {
     // The second row starts on the file's fourth line: the quoted newline counts.
     assert!(found[1].starts_with("FILE:4:1:"), "{found:?}");
 }
+
+#[test]
+fn wall_clock_starts_are_valid_only_where_the_schedule_update_reads_them() {
+    let csv = format!(
+        "userId,weekDate,startDate,lengthMinutes\n{A},2026-10-26,2026-11-01T09:00,480\n{B},2026-10-26,2026-10-31 09:00,480\n"
+    );
+    let jsonl = format!(
+        "{{\"userId\":\"{C}\",\"schedule\":{{\"weekDate\":\"2026-10-26\",\"shifts\":[{{\"startDate\":\"2026-11-01T09:00\",\"lengthMinutes\":60}}]}}}}\n"
+    );
+    // Where a start is sent as written (the per-agent route), it needs its offset.
+    let (validation, found) = check("wall.csv", &csv);
+    assert_eq!(validation.rows_invalid, 2, "{found:?}");
+    assert!(found[0].contains("startDate"), "{found:?}");
+    let (validation, _) = check("wall.jsonl", &jsonl);
+    assert_eq!(validation.rows_invalid, 1);
+    // The schedule update reads it in the business unit's zone: both formats, both passes.
+    for (name, content, rows) in [("wall.csv", &csv, 2), ("wall.jsonl", &jsonl, 1)] {
+        let dir = TempDir::new();
+        let path = dir.file(name, content);
+        let input = Input::open(&path, None).unwrap().allowing_wall_clock();
+        let validation = input
+            .validate(&mut |f| panic!("unexpected finding {f}"))
+            .unwrap();
+        assert!(validation.is_clean());
+        let valid = input
+            .rows(&validation)
+            .unwrap()
+            .filter(|item| matches!(item, Ok(Item::Valid(_))))
+            .count();
+        assert_eq!(valid, rows);
+    }
+}

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use pacer_genesys::Starts;
+
 use crate::findings::{Column, Finding, InputError, Validation};
 use crate::layout::Layout;
 use crate::records::Records;
@@ -60,6 +62,7 @@ impl Input {
             fingerprint,
             layout,
             duplicates,
+            starts: self.starts,
         })
     }
 
@@ -77,7 +80,7 @@ impl Input {
         };
         while let Some(record) = records.next()? {
             scan.rows_total += 1;
-            let checked = layout.check(&record);
+            let checked = layout.check_with(&record, self.starts);
             if let Some(id) = checked.id {
                 scan.ids.push(id);
             }
@@ -138,7 +141,7 @@ impl Input {
         self.skip_header(&mut records)?;
         let mut first_line: HashMap<u128, u64> = HashMap::new();
         while let Some(record) = records.next()? {
-            let checked = layout.check(&record);
+            let checked = layout.check_with(&record, self.starts);
             let Some(id) = checked.id.filter(|id| duplicates.contains(id)) else {
                 continue;
             };
@@ -180,5 +183,6 @@ fn fatal_validation(
         fingerprint,
         layout,
         duplicates: HashSet::new(),
+        starts: Starts::Instants,
     }
 }
