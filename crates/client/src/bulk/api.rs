@@ -15,6 +15,7 @@ use pacer_genesys::wfm::{
     Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
     UpdateScheduleUploadResponse, UploadUrlRequestBody, WFM_PREFIX,
 };
+use pacer_genesys::zone::Zone;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -28,7 +29,8 @@ pub struct Unit {
     pub name: String,
     /// 0 = Monday through 6 = Sunday.
     pub start_day: usize,
-    pub time_zone: String,
+    /// The unit's time zone: its weeks run from local midnight to local midnight.
+    pub zone: Zone,
     pub codes: Vec<ActivityCode>,
     pub management_units: Vec<ManagementUnit>,
 }
@@ -152,11 +154,18 @@ impl Api<'_> {
                 "GET managementunits",
             ))
             .await?;
+        let zone_name = settings.time_zone.unwrap_or_else(|| "Etc/UTC".into());
+        let zone = Zone::named(&zone_name).map_err(|err| {
+            Error::Workflow(format!(
+                "business unit {}: its settings name an {err}",
+                detail.name
+            ))
+        })?;
         Ok(Unit {
             name: detail.name,
             id,
             start_day,
-            time_zone: settings.time_zone.unwrap_or_else(|| "Etc/UTC".into()),
+            zone,
             codes: codes.entities,
             management_units: units.entities,
         })

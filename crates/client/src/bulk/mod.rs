@@ -18,8 +18,10 @@ mod workflow;
 
 use std::time::Duration;
 
+pub use pacer_genesys::zone::Ambiguous;
+
 pub use api::Unit;
-pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, week_bounds};
+pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, place_times, week_bounds};
 pub use workflow::run;
 
 /// What to do when another editor changed the schedule or an agent since it was read.
@@ -53,6 +55,9 @@ pub struct BulkSettings {
     pub heartbeat_timeout: Duration,
     /// Plain ws (and http) to hosts other than loopback.
     pub allow_insecure: bool,
+    /// Which instant a wall-clock time the autumn change repeats stands for; by default such a
+    /// time is a finding.
+    pub ambiguous: Ambiguous,
 }
 
 impl BulkSettings {
@@ -69,6 +74,7 @@ impl BulkSettings {
             poll_every: Duration::from_secs(2),
             heartbeat_timeout: Duration::from_secs(75),
             allow_insecure: false,
+            ambiguous: Ambiguous::Refuse,
         }
     }
 }
@@ -178,6 +184,9 @@ pub struct PartOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeekOutcome {
     pub week: String,
+    /// The week's bounds in the unit's local time with their offsets (its first local midnight,
+    /// and the one seven days later), when the week's date reads.
+    pub local_bounds: Option<(String, String)>,
     pub schedule_id: Option<String>,
     /// The schedule was created by this run (or would be, in a dry run).
     pub created: bool,
@@ -206,6 +215,8 @@ pub struct AgentOutcome {
 pub struct BulkOutcome {
     pub unit_id: String,
     pub unit_name: String,
+    /// The unit's IANA time zone.
+    pub unit_time_zone: String,
     pub weeks: Vec<WeekOutcome>,
     pub agents: Vec<AgentOutcome>,
     /// Problems of the input against the unit: when any, nothing was sent.

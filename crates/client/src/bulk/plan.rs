@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
 use pacer_genesys::wfm::{
     BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
-    FIXED_OFFSET_ZONES, VersionedMetadata,
+    VersionedMetadata,
 };
+use pacer_genesys::zone::Ambiguous;
 
 use crate::bulk::api::Unit;
 
@@ -55,25 +56,39 @@ pub struct Finding {
     pub reason: String,
 }
 
-/// How far from UTC a time zone the emulator or Genesys uses may be: a week's bounds are widened
-/// by this much when the zone's offset is not known, so that no real shift is refused.
-const WIDEST_OFFSET_S: i64 = 14 * 3600;
-
-/// The seconds since the epoch a week of `unit` spans: exact for zones of fixed offset, widened
-/// by the widest offset otherwise.
+/// The instants a week of `unit` spans (seconds since the epoch, half-open): from local midnight
+/// of its first day to local midnight seven days later, exact across a DST change.
 pub fn week_bounds(unit: &Unit, week_day: i64) -> (i64, i64) {
-    let start = week_day * 86_400;
-    let end = start + 7 * 86_400;
-    match FIXED_OFFSET_ZONES
-        .iter()
-        .find(|(name, _)| *name == unit.time_zone)
-    {
-        Some((_, offset)) => {
-            let offset = i64::from(*offset) * 60;
-            (start - offset, end - offset)
+    unit.zone.week(week_day)
+}
+
+/// Every start time placed on the time line: an instant stays that instant (written in UTC), a
+/// wall-clock time is read in the unit's zone, `ambiguous` choosing in the autumn change's
+/// repeated hour. A start that cannot be placed stays as written, with a finding on its line.
+pub fn place_times(
+    unit: &Unit,
+    desired: &[Desired],
+    ambiguous: Ambiguous,
+) -> (Vec<Desired>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut place = |line: u64, start: &mut String| match unit.zone.resolve(start, ambiguous) {
+        Ok(at) => *start = format_seconds(at),
+        Err(problem) => findings.push(Finding {
+            line,
+            field: "startDate",
+            reason: problem.to_string(),
+        }),
+    };
+    let mut placed = desired.to_vec();
+    for wanted in &mut placed {
+        for shift in &mut wanted.shifts {
+            place(shift.line, &mut shift.start);
+            for activity in &mut shift.activities {
+                place(shift.line, &mut activity.start);
+            }
         }
-        None => (start - WIDEST_OFFSET_S, end + WIDEST_OFFSET_S),
     }
+    (placed, findings)
 }
 
 /// Checks every wanted schedule against the unit; `members` says which agents belong to it.
@@ -154,11 +169,12 @@ fn check_shift(
             shift.line,
             "startDate",
             format!(
-                "{} is outside the week of {} ({} to {})",
-                shift.start,
+                "{} is outside the week of {} (from {} to {}, {})",
+                unit.zone.local(start),
                 week,
-                format_seconds(lo),
-                format_seconds(hi)
+                unit.zone.local(lo),
+                unit.zone.local(hi),
+                unit.zone.name()
             ),
         ),
         Ok(_) => {}
@@ -364,8 +380,8 @@ pub fn verify(
     Err(format!(
         "shift {} differs: wanted it to start {}, read back {}",
         first + 1,
-        format_seconds(want[first].0),
-        format_seconds(got[first].0)
+        unit.zone.local(want[first].0),
+        unit.zone.local(got[first].0)
     ))
 }
 
@@ -373,6 +389,7 @@ pub fn verify(
 mod tests {
     use super::*;
     use pacer_genesys::wfm::ActivityCode;
+    use pacer_genesys::zone::Zone;
 
     fn unit() -> Unit {
         let code = |id: &str, name: &str, category: &str| ActivityCode {
@@ -389,7 +406,7 @@ mod tests {
             id: "bu".into(),
             name: "North".into(),
             start_day: 0,
-            time_zone: "Etc/UTC".into(),
+            zone: Zone::utc(),
             codes: vec![
                 code("w", "Work", "OnQueueWork"),
                 code("b", "Break", "Break"),

@@ -9,7 +9,7 @@ use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema};
 use tokio::time::Instant;
 
 use super::api::{Api, Unit, UpdateAnswer};
-use super::plan::{self, AgentPlan, Change, Current, Desired};
+use super::plan::{self, AgentPlan, Change, Current, Desired, Finding};
 use super::socket::Notifications;
 use super::upload;
 use super::{
@@ -41,9 +41,10 @@ pub async fn run(
         socket_down: false,
     };
     let unit = run.resolve().await?;
-    let by_week = group(desired);
+    let (desired, unplaced) = plan::place_times(&unit, desired, settings.ambiguous);
+    let by_week = group(&desired);
     let mut weeks = run.read(&unit, &by_week).await?;
-    if !run.check(&unit, desired, &weeks) {
+    if !run.check(&unit, &desired, &weeks, unplaced) {
         return Ok(run.outcome);
     }
     run.plan(&unit, &by_week, &mut weeks);
@@ -132,6 +133,7 @@ impl Run<'_> {
         let unit = self.api().resolve_unit(&wanted).await?;
         self.outcome.unit_id = unit.id.clone();
         self.outcome.unit_name = unit.name.clone();
+        self.outcome.unit_time_zone = unit.zone.name().to_string();
         Ok(unit)
     }
 
@@ -154,6 +156,10 @@ impl Run<'_> {
                 plans: Vec::new(),
                 outcome: WeekOutcome {
                     week: week.clone(),
+                    local_bounds: parse_days(week).ok().map(|day| {
+                        let (from, to) = plan::week_bounds(unit, day);
+                        (unit.zone.local(from), unit.zone.local(to))
+                    }),
                     schedule_id: None,
                     created: false,
                     added: 0,
@@ -248,8 +254,16 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Checks the whole input against the unit; false (with the findings kept) stops the run.
-    pub(super) fn check(&mut self, unit: &Unit, desired: &[Desired], weeks: &[Week]) -> bool {
+    /// Checks the whole input against the unit, after the start times that could not be placed
+    /// (`unplaced`); false (with the findings kept) stops the run. A field gets one finding: a
+    /// start that could not be placed is not also reported as unreadable.
+    pub(super) fn check(
+        &mut self,
+        unit: &Unit,
+        desired: &[Desired],
+        weeks: &[Week],
+        unplaced: Vec<Finding>,
+    ) -> bool {
         // Weeks that could not be read (a bad date) have no members to check against.
         let members: HashMap<&str, &HashSet<String>> = weeks
             .iter()
@@ -265,6 +279,9 @@ impl Run<'_> {
             };
             findings.extend(plan::validate(unit, std::slice::from_ref(wanted), &in_unit));
         }
+        let reported: HashSet<(u64, &str)> = unplaced.iter().map(|f| (f.line, f.field)).collect();
+        findings.retain(|f| !reported.contains(&(f.line, f.field)));
+        findings.extend(unplaced);
         findings.sort_by_key(|f| f.line);
         let clean = findings.is_empty();
         self.outcome.findings = findings;

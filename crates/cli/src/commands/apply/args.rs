@@ -190,6 +190,12 @@ pub struct ApplyArgs {
     )]
     pub on_conflict: OnConflictArg,
 
+    /// A wall-clock start time that the autumn change repeats (01:30 on the night New York goes
+    /// back an hour): the first of the two instants (`earlier`) or the second (`later`). Without
+    /// it such a time is a finding.
+    #[arg(long, value_enum, help_heading = "Business unit schedule update")]
+    pub ambiguous: Option<AmbiguousArg>,
+
     /// Check and plan everything, print the plan, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -203,6 +209,12 @@ pub enum ModeArg {
     Auto,
     Bulk,
     PerAgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AmbiguousArg {
+    Earlier,
+    Later,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -68,6 +68,7 @@ pub async fn execute(
         schedule: options.schedule.clone(),
         create_schedule: options.create_schedule,
         on_conflict: options.on_conflict,
+        ambiguous: options.ambiguous,
         dry_run: settings.dry_run,
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())
@@ -314,14 +315,18 @@ fn refuse(settings: &ApplySettings, outcome: &BulkOutcome) -> anyhow::Error {
 /// The dry run's plan: per week what would change, the requests, and the time by each path.
 fn print_plan(settings: &ApplySettings, outcome: &BulkOutcome) {
     let mut out = format!(
-        "plan for business unit {} (dry run: nothing was written)\n",
-        outcome.unit_name
+        "plan for business unit {} ({}; dry run: nothing was written)\n",
+        outcome.unit_name, outcome.unit_time_zone
     );
     let mut writes = 0;
     for week in &outcome.weeks {
         writes += week.added + week.changed;
+        let bounds = match &week.local_bounds {
+            Some((from, to)) => format!(" ({from} to {to})"),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  week of {}: schedule {}: {} added, {} changed, {} unchanged\n",
+            "  week of {}{bounds}: schedule {}: {} added, {} changed, {} unchanged\n",
             week.week,
             match (&week.schedule_id, week.created) {
                 (Some(id), _) => id.clone(),
@@ -409,6 +414,7 @@ fn bulk_json(outcome: &BulkOutcome) -> serde_json::Value {
     serde_json::json!({
         "business_unit": outcome.unit_name,
         "business_unit_id": outcome.unit_id,
+        "time_zone": outcome.unit_time_zone,
         "dry_run": outcome.dry_run,
         "agents_written": count("written"),
         "agents_unchanged": count("unchanged"),
@@ -419,6 +425,8 @@ fn bulk_json(outcome: &BulkOutcome) -> serde_json::Value {
         "completion_by_polling": outcome.polled,
         "weeks": outcome.weeks.iter().map(|w| serde_json::json!({
             "week": w.week,
+            "starts": w.local_bounds.as_ref().map(|b| &b.0),
+            "ends": w.local_bounds.as_ref().map(|b| &b.1),
             "schedule_id": w.schedule_id,
             "added": w.added,
             "changed": w.changed,

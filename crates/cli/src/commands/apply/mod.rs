@@ -51,7 +51,7 @@ fn validate_input(
 ) -> anyhow::Result<(Input, Validation)> {
     let mut input = Input::open(&settings.input, settings.format).map_err(Exit::usage)?;
     if settings.bulk.is_some() {
-        input = input.allowing_repeated_agents();
+        input = input.allowing_repeated_agents().allowing_wall_clock();
     }
     let mut shown = 0u64;
     let validation = input

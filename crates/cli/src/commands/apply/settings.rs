@@ -7,14 +7,16 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pacer_client::bulk::OnConflict;
+use pacer_client::bulk::{Ambiguous, OnConflict};
 use pacer_client::{
     Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints, Method,
     Secret,
 };
 use pacer_core::limiter::{Algorithm, LimitSpec};
 
-use super::args::{ApplyArgs, DeadlinePolicy, FormatArg, ModeArg, OnConflictArg, WindowArg};
+use super::args::{
+    AmbiguousArg, ApplyArgs, DeadlinePolicy, FormatArg, ModeArg, OnConflictArg, WindowArg,
+};
 use crate::exit::Exit;
 use crate::thresholds::Threshold;
 use pacer_emulator::units::{Rate, parse_duration};
@@ -28,6 +30,8 @@ pub struct BulkOptions {
     pub schedule: Option<String>,
     pub create_schedule: bool,
     pub on_conflict: OnConflict,
+    /// Which instant a repeated wall-clock time stands for (else it is a finding).
+    pub ambiguous: Ambiguous,
 }
 
 /// How progress is shown.
@@ -202,6 +206,7 @@ impl ApplySettings {
                 schedule: None,
                 create_schedule: false,
                 on_conflict: OnConflict::Retry,
+                ambiguous: Ambiguous::Refuse,
             }),
             path_reason: format!("bulk path: business unit {unit}'s schedule update"),
             ..ApplySettings::for_emulator(api_base, client, input)?
@@ -387,6 +392,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
         ("--week", args.week.is_some()),
         ("--schedule", args.schedule.is_some()),
         ("--create-schedule", args.create_schedule),
+        ("--ambiguous", args.ambiguous.is_some()),
     ];
     let unit = match (args.mode, &args.business_unit) {
         (ModeArg::PerAgent, Some(_)) => {
@@ -434,6 +440,11 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
         on_conflict: match args.on_conflict {
             OnConflictArg::Retry => OnConflict::Retry,
             OnConflictArg::Abort => OnConflict::Abort,
+        },
+        ambiguous: match args.ambiguous {
+            None => Ambiguous::Refuse,
+            Some(AmbiguousArg::Earlier) => Ambiguous::Earlier,
+            Some(AmbiguousArg::Later) => Ambiguous::Later,
         },
     };
     Ok((Some(options), reason))
