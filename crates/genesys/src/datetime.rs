@@ -260,5 +260,8 @@ mod tests {
         assert_eq!(parse_seconds("2026-12-07T00:00:00-08:00"), Ok(base));
         assert_eq!(format_seconds(base), "2026-12-07T08:00:00Z");
         assert!(parse_seconds("2026-12-07T08:00:00").is_err());
+        // RFC 3339 allows lowercase separators; a leap second reads as the second before it.
+        assert_eq!(parse_seconds("2026-12-07t08:00:00z"), Ok(base));
+        assert_eq!(parse_seconds("2026-12-07T08:00:60Z"), Ok(base + 59));
     }
 }
