@@ -141,10 +141,9 @@ async fn touch_schedule(
     let org = &inner.wfm.org;
     let mut schedule = lock(&schedule);
     if let Some(agent_id) = query_value(req.uri().query(), "agentId") {
-        let unit = &org.business_units[schedule.business_unit];
         let touched = org
             .member(&inner.agents, schedule.business_unit, &agent_id)
-            .and_then(|agent| schedule.touch_agent(unit, agent));
+            .and_then(|agent| schedule.touch_agent(agent));
         if touched.is_none() {
             let message = "The agent has no schedule in this schedule.";
             return api_error(404, codes::NOT_FOUND, message, &cid);

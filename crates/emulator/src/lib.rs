@@ -40,7 +40,8 @@ use std::future::Future;
 pub use agents::{format_uuid, parse_uuid};
 pub use config::{
     BodyStyle, ClientConfig, Config, ErrorFault, Faults, HeaderStyle, LimiterConfig, Maintenance,
-    Overrides, Profile, Scope, WfmConfig,
+    Overrides, Profile, Scope, StartDay, UnitConfig, UnitProblem, UnitSettings, WfmConfig,
+    ZoneName, ZoneSet,
 };
 pub use error::EmulatorError;
 pub use state::{AppState, ManualClock};

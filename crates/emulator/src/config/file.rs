@@ -123,9 +123,11 @@ impl FileConfig {
         if let Some(faults) = self.faults {
             config.faults = faults;
         }
-        if let Some(wfm) = self.wfm {
+        if let Some(mut wfm) = self.wfm {
+            // The units' default zones are the profile's.
+            wfm.zones = config.wfm.zones;
             if let Err((key, message)) = wfm.validate() {
-                return Err(source.error(key, message));
+                return Err(source.error(&key, message));
             }
             config.wfm = wfm;
         }

@@ -80,59 +80,110 @@ fn key_named_on_line(text: &str, line: usize, field: &str) -> Option<String> {
 
 /// The table header in force at line `line`, with array-of-tables indexes (`limiters[1]`).
 fn table_at_line(text: &str, line: usize) -> String {
-    let mut current = String::new();
-    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut headers = Headers::default();
     for source in text.lines().take(line) {
-        let trimmed = source.trim();
+        headers.read(source.trim());
+    }
+    headers.current
+}
+
+/// The table headers met so far: the one in force, and how many of each array of tables.
+#[derive(Default)]
+struct Headers {
+    current: String,
+    counts: Vec<(String, usize)>,
+}
+
+impl Headers {
+    /// Reads a trimmed line; true when it is a table header.
+    fn read(&mut self, trimmed: &str) -> bool {
         if let Some(name) = trimmed
             .strip_prefix("[[")
             .and_then(|r| r.split("]]").next())
         {
             let name = name.trim().to_string();
-            let index = match counts.iter_mut().find(|(n, _)| *n == name) {
+            let index = match self.counts.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, count)) => {
                     *count += 1;
                     *count - 1
                 }
                 None => {
-                    counts.push((name.clone(), 1));
+                    self.counts.push((name.clone(), 1));
                     0
                 }
             };
             // A nested array (e.g. [[oauth.clients]]) keeps its parent's path unchanged.
-            current = format!("{name}[{index}]");
+            self.current = format!("{name}[{index}]");
+            true
         } else if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.split(']').next()) {
-            current = name.trim().to_string();
+            self.current = name.trim().to_string();
+            true
+        } else {
+            false
         }
     }
-    current
 }
 
-/// The line where `key` (a dotted path such as `agents` or `oauth.clients`) is set; 1 if unknown.
+/// The line where `key` (a dotted path such as `agents`, `oauth.clients` or
+/// `wfm.units[1].time_zone`) is set, else where the nearest table or key holding it is; 1 if
+/// none is found.
 fn line_of_key(text: &str, key: &str) -> usize {
+    let mut key = key;
+    loop {
+        if let Some(line) = line_of_exact_key(text, key) {
+            return line;
+        }
+        // An element of an inline array (`wfm.units[1]`) is found at its array's key.
+        let parent = match key.rsplit_once('.') {
+            Some((parent, _)) if !key.ends_with(']') => parent,
+            _ => match key.rsplit_once('[') {
+                Some((array, _)) => array,
+                None => return 1,
+            },
+        };
+        key = parent;
+    }
+}
+
+/// The line where exactly `key` is set, or where its table's header is.
+fn line_of_exact_key(text: &str, key: &str) -> Option<usize> {
     let (table, name) = match key.rsplit_once('.') {
         Some((table, name)) => (table, name),
         None => ("", key),
     };
-    let mut current = String::new();
+    let mut headers = Headers::default();
     for (i, source) in text.lines().enumerate() {
         let trimmed = source.trim();
-        if trimmed.starts_with('[') {
-            current = trimmed
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string();
-            if current == key {
-                return i + 1;
+        if headers.read(trimmed) {
+            if headers.current == key || headers.current.split('[').next() == Some(key) {
+                return Some(i + 1);
             }
             continue;
         }
         if let Some((k, _)) = trimmed.split_once('=')
-            && current == table
+            && headers.current == table
             && k.trim() == name
         {
-            return i + 1;
+            return Some(i + 1);
         }
     }
-    1
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_arrays_of_tables_are_found_by_their_index() {
+        let text = "[wfm]\nbusiness_units = 2\n\n[[wfm.units]]\ntime_zone = \"Asia/Tokyo\"\n\n\
+                    [[wfm.units]]\nname = \"South\"\n";
+        assert_eq!(line_of_key(text, "wfm.units[1].name"), 8);
+        assert_eq!(line_of_key(text, "wfm.units[1]"), 7);
+        assert_eq!(line_of_key(text, "wfm.units[0].time_zone"), 5);
+        assert_eq!(line_of_key(text, "wfm.business_units"), 2);
+        let inline = "[wfm]\nunits = [{ name = \"Nowhere\" }]\n";
+        assert_eq!(line_of_key(inline, "wfm.units[0].name"), 2);
+        assert_eq!(line_of_key(inline, "agents"), 1);
+    }
 }

@@ -8,8 +8,9 @@
 //! `resolved` is the configuration the emulator runs with and its checks; `profile` the built-in
 //! profiles; `file` the file read over a profile (`locate` finds a file's errors); `overrides`
 //! the flags applied last. The tables each have their own room: `limiter`, `oauth`, `faults`
-//! and `wfm`.
+//! and `wfm` (with `business_units`, the units' names, zones and first days).
 
+mod business_units;
 mod faults;
 mod file;
 mod limiter;
@@ -20,6 +21,7 @@ mod profile;
 mod resolved;
 mod wfm;
 
+pub use business_units::{StartDay, UnitConfig, UnitProblem, UnitSettings, ZoneName, ZoneSet};
 pub use faults::{ErrorFault, FaultStatus, Faults, Maintenance};
 pub use limiter::{
     LimiterConfig, MINT_LIMIT_KEY, MINT_NAMESPACE, ORG_LIMIT_KEY, PLATFORM_NAMESPACE, Scope,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pacer_core::limiter::{Algorithm, LimitSpec};
 
+use super::business_units::ZoneSet;
 use super::faults::Faults;
 use super::limiter::{
     LimiterConfig, MINT_LIMIT_KEY, MINT_NAMESPACE, PLATFORM_NAMESPACE, Scope, TOKEN_LIMIT_KEY,
@@ -84,7 +85,15 @@ impl Config {
                 advertise: true,
             }],
             faults: Faults::default(),
-            wfm: WfmConfig::default(),
+            wfm: WfmConfig {
+                // The real API's units keep real zones; the seed thread's world keeps UTC.
+                zones: if seed_world {
+                    ZoneSet::FixedOffset
+                } else {
+                    ZoneSet::Real
+                },
+                ..WfmConfig::default()
+            },
         }
     }
 }

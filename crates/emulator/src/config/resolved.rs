@@ -111,7 +111,7 @@ impl Config {
             ));
         }
         if let Err((key, reason)) = self.wfm.validate() {
-            return Err(EmulatorError::setting(key, reason));
+            return Err(EmulatorError::setting(&key, reason));
         }
         if self.oauth.token_lifetime.is_zero() {
             return Err(EmulatorError::setting(

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+use super::business_units::{UnitConfig, UnitSettings, ZoneSet, resolve_units};
 use crate::units::{DurationText, Probability};
 
 /// Settings of the business units, the schedule update and the notification service.
@@ -43,6 +44,11 @@ pub struct WfmConfig {
     pub drop_notifications: Probability,
     /// Today, `YYYY-MM-DD`, so that runs repeat; the system clock's date when not set.
     pub today: Option<String>,
+    /// The `[[wfm.units]]` entries: a unit's time zone and first day of the week.
+    pub units: Vec<UnitConfig>,
+    /// The zones units get when no entry sets one: the profile's, which the file cannot change.
+    #[serde(skip)]
+    pub zones: ZoneSet,
 }
 
 impl Default for WfmConfig {
@@ -61,33 +67,41 @@ impl Default for WfmConfig {
             bulk_error_rate: Probability(0.0),
             drop_notifications: Probability(0.0),
             today: None,
+            units: Vec::new(),
+            zones: ZoneSet::default(),
         }
     }
 }
 
 impl WfmConfig {
     /// Checks values no server could use.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |key: &str, message: &str| Err((key.to_string(), message.to_string()));
         if self.business_units == 0 || self.business_units > 1000 {
-            return Err(("wfm.business_units", "must be 1..=1000".into()));
+            return err("wfm.business_units", "must be 1..=1000");
         }
         if self.management_unit_agents == 0 {
-            return Err(("wfm.management_unit_agents", "must be at least 1".into()));
+            return err("wfm.management_unit_agents", "must be at least 1");
         }
         if self.heartbeat.is_zero() {
-            return Err(("wfm.heartbeat", "must be longer than zero".into()));
+            return err("wfm.heartbeat", "must be longer than zero");
         }
         if self.channel_lifetime.is_zero() || self.upload_key_lifetime.is_zero() {
-            return Err((
-                "wfm.channel_lifetime",
-                "lifetimes must be longer than zero".into(),
-            ));
+            return err("wfm.channel_lifetime", "lifetimes must be longer than zero");
         }
         if let Some(today) = &self.today {
             pacer_genesys::datetime::check_date(today)
-                .map_err(|reason| ("wfm.today", format!("`{today}` {reason}")))?;
+                .map_err(|reason| ("wfm.today".to_string(), format!("`{today}` {reason}")))?;
         }
+        self.unit_settings()
+            .map_err(|problem| (problem.key, problem.message))?;
         Ok(())
+    }
+
+    /// Each business unit's name, zone and first day of the week: the profile's, with the
+    /// `[[wfm.units]]` entries over them.
+    pub fn unit_settings(&self) -> Result<Vec<UnitSettings>, super::business_units::UnitProblem> {
+        resolve_units(self.business_units, self.zones, &self.units)
     }
 }
 

@@ -20,6 +20,7 @@ mod shift;
 pub mod transfer;
 mod update;
 pub(crate) mod upload;
+mod weeks;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -73,12 +74,9 @@ impl Wfm {
     pub fn new(config: &WfmConfig, agents: u32, seed: u64) -> Wfm {
         let today = org::today(config);
         let org = Org::new(config, agents, seed, today);
-        let epoch_start = if config.today.is_some() {
-            today * 86_400 + 12 * 3600
-        } else {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
+        let epoch_start = match today {
+            org::Today::Date(day) => day * 86_400 + 12 * 3600,
+            org::Today::Now(secs) => secs,
         };
         let wfm = Wfm {
             schedules: RwLock::new(Vec::new()),
@@ -96,13 +94,14 @@ impl Wfm {
     pub fn reset(&self) {
         let mut rng = Rng::new(self.seed ^ OPERATION_STREAM ^ 0x5C4E);
         let mut fresh = Vec::new();
-        for (b, _) in self.org.business_units.iter().enumerate() {
+        for (b, unit) in self.org.business_units.iter().enumerate() {
             let first = self.org.current_week(b);
             for w in 0..WEEKS {
                 let id = format_uuid(uuid(&mut rng));
                 fresh.push(Slot::new(Schedule::new(
                     id,
                     b,
+                    &unit.zone,
                     first + w * 7,
                     1,
                     format!("Published schedule, week {}", w + 1),
@@ -164,6 +163,7 @@ impl Wfm {
         let mut schedule = Schedule::new(
             self.new_id(),
             bu,
+            &self.org.business_units[bu].zone,
             week,
             week_count,
             description,

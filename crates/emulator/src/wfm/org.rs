@@ -6,22 +6,13 @@
 
 use pacer_core::rng::Rng;
 use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
-use pacer_genesys::wfm::FIXED_OFFSET_ZONES;
+use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid};
-use crate::config::WfmConfig;
+use crate::config::{UnitSettings, WfmConfig};
 
 /// Mixed into the seed for WFM ids.
 const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;
-
-/// Business unit names, in order; past the list a number is added.
-const NAMES: [&str; 8] = [
-    "North", "South", "East", "West", "Central", "Coastal", "Highland", "Metro",
-];
-
-/// The zones business units get, in turn: the first eight of the zones without daylight saving
-/// time, so that a week's bounds are exact.
-const ZONES: usize = 8;
 
 /// The activity codes of every business unit: name, category, paid, counts as work.
 pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
@@ -40,9 +31,10 @@ pub struct BusinessUnit {
     pub name: String,
     /// 0 = Monday through 6 = Sunday.
     pub start_day: usize,
-    pub time_zone: &'static str,
-    /// The zone's offset from UTC, in minutes.
-    pub offset_minutes: i32,
+    /// The unit's IANA time zone: its weeks run from local midnight to local midnight.
+    pub zone: Zone,
+    /// Days since the epoch of today's date in the unit's zone.
+    pub today: i64,
     /// Agent numbers `agents.0..agents.1`.
     pub agents: (u32, u32),
     /// Indexes into [`Org::management_units`].
@@ -79,31 +71,54 @@ pub struct Org {
     pub division_id: String,
     pub business_units: Vec<BusinessUnit>,
     pub management_units: Vec<ManagementUnit>,
-    /// Days since the epoch of the emulator's today.
-    pub today: i64,
+}
+
+/// The emulator's today: a date fixed by the configuration (the same date in every zone), or the
+/// system clock's instant (whose date each unit reads in its own zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Today {
+    /// Days since the epoch.
+    Date(i64),
+    /// Seconds since the epoch.
+    Now(i64),
+}
+
+impl Today {
+    /// Today's date in `zone`, in days since the epoch.
+    pub fn date_in(self, zone: &Zone) -> i64 {
+        match self {
+            Today::Date(day) => day,
+            Today::Now(secs) => (secs + i64::from(zone.offset_at(secs))).div_euclid(86_400),
+        }
+    }
 }
 
 impl Org {
     /// Builds the organization for `agents` agents from the seed.
-    pub fn new(config: &WfmConfig, agents: u32, seed: u64, today: i64) -> Org {
+    pub fn new(config: &WfmConfig, agents: u32, seed: u64, today: Today) -> Org {
         let mut rng = Rng::new(seed ^ WFM_STREAM);
         let mut id = || format_uuid(uuid(&mut rng));
         let division_id = id();
-        let count = config.business_units.max(1);
-        let mut business_units = Vec::with_capacity(count as usize);
+        // A configuration that was not validated falls back to the profile's units.
+        let settings = config.unit_settings().unwrap_or_else(|_| {
+            let plain = WfmConfig {
+                units: Vec::new(),
+                ..config.clone()
+            };
+            plain.unit_settings().unwrap_or_default()
+        });
+        let count = settings.len().max(1) as u32;
+        let mut business_units = Vec::with_capacity(settings.len());
         let mut management_units = Vec::new();
-        for b in 0..count {
+        for (b, unit) in settings.into_iter().enumerate() {
+            let b = b as u32;
             let lo = (u64::from(agents) * u64::from(b) / u64::from(count)) as u32;
             let hi = (u64::from(agents) * u64::from(b + 1) / u64::from(count)) as u32;
-            let name = match NAMES.get(b as usize) {
-                Some(name) if b < NAMES.len() as u32 => (*name).to_string(),
-                _ => format!(
-                    "{} {}",
-                    NAMES[b as usize % NAMES.len()],
-                    b as usize / NAMES.len() + 1
-                ),
-            };
-            let (time_zone, offset_minutes) = FIXED_OFFSET_ZONES[b as usize % ZONES];
+            let UnitSettings {
+                name,
+                zone,
+                start_day,
+            } = unit;
             let bu_id = id();
             let activity_codes = ACTIVITY_CODES.iter().map(|_| id()).collect();
             let first_mu = management_units.len();
@@ -120,10 +135,9 @@ impl Org {
             business_units.push(BusinessUnit {
                 id: bu_id,
                 name,
-                // One unit starts its weeks on Sunday when there are several.
-                start_day: if b == 1 { 6 } else { 0 },
-                time_zone,
-                offset_minutes,
+                start_day,
+                today: today.date_in(&zone),
+                zone,
                 agents: (lo, hi),
                 management_units: first_mu..management_units.len(),
                 activity_codes,
@@ -133,7 +147,6 @@ impl Org {
             division_id,
             business_units,
             management_units,
-            today,
         }
     }
 
@@ -171,19 +184,20 @@ impl Org {
 
     /// The first day of the week of business unit `bu` that holds `today`.
     pub fn current_week(&self, bu: usize) -> i64 {
-        week_start(self.today, self.business_units[bu].start_day)
+        let unit = &self.business_units[bu];
+        week_start(unit.today, unit.start_day)
     }
 }
 
-/// Today's date from the configuration, else from the system clock.
-pub fn today(config: &WfmConfig) -> i64 {
+/// Today from the configuration, else from the system clock.
+pub fn today(config: &WfmConfig) -> Today {
     if let Some(day) = config.today.as_deref().and_then(|d| parse_days(d).ok()) {
-        return day;
+        return Today::Date(day);
     }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    secs.div_euclid(86_400)
+    Today::Now(secs)
 }
 
 /// A version 4 UUID from `rng`.
@@ -202,8 +216,10 @@ mod tests {
             business_units: 2,
             ..WfmConfig::default()
         };
-        let org = Org::new(&config, 10_000, 1, 20_794);
+        let org = Org::new(&config, 10_000, 1, Today::Date(20_794));
         assert_eq!(org.business_units[0].name, "North");
+        assert_eq!(org.business_units[0].zone.name(), "America/New_York");
+        assert_eq!(org.business_units[1].zone.name(), "Europe/London");
         assert_eq!(org.business_units[1].start_day_name(), "Sunday");
         assert_eq!(org.business_units[0].agents, (0, 5000));
         let mut seen = 0;
@@ -220,7 +236,22 @@ mod tests {
         assert_eq!(org.management_units[mu].business_unit, 1);
         assert_eq!(org.current_week(0), 20_794);
         assert_eq!(org.current_week(1), 20_793);
-        let again = Org::new(&config, 10_000, 1, 20_794);
+        let again = Org::new(&config, 10_000, 1, Today::Date(20_794));
         assert_eq!(again.business_units[1].id, org.business_units[1].id);
+    }
+
+    #[test]
+    fn the_clocks_today_is_each_units_own_date() {
+        // 2026-12-08T20:00:00Z is already Wednesday 2026-12-09 in Sydney.
+        let now = Today::Now(20_795 * 86_400 + 20 * 3600);
+        assert_eq!(
+            now.date_in(&Zone::named("Australia/Sydney").unwrap()),
+            20_796
+        );
+        assert_eq!(
+            now.date_in(&Zone::named("America/New_York").unwrap()),
+            20_795
+        );
+        assert_eq!(Today::Date(20_795).date_in(&Zone::utc()), 20_795);
     }
 }

@@ -163,7 +163,7 @@ fn published_shifts(
     let mut present = vec![false; wanted.len()];
     for schedule in inner.wfm.schedules_of(bu, None) {
         let schedule = lock(&schedule);
-        let (start, end) = schedule.bounds(unit);
+        let (start, end) = schedule.bounds();
         if !schedule.published || end <= from || start >= to {
             continue;
         }
@@ -173,7 +173,7 @@ fn published_shifts(
             week_count: schedule.week_count,
         });
         for (i, &agent) in wanted.iter().enumerate() {
-            if let Some((_, stored)) = schedule.shifts_of(unit, agent) {
+            if let Some((_, stored)) = schedule.shifts_of(agent) {
                 present[i] = true;
                 shifts[i].extend(
                     stored
@@ -197,7 +197,7 @@ fn published_shifts(
         .collect::<Vec<_>>();
     BuAgentSchedulesSearchResponse {
         agent_schedules,
-        business_unit_time_zone: Some(unit.time_zone.to_string()),
+        business_unit_time_zone: Some(unit.zone.name().to_string()),
         published_schedules: published,
     }
 }

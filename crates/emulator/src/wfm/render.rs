@@ -26,7 +26,7 @@ impl Serialize for AgentSchedules<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_struct("BuAgentSchedulesQueryResponse", 2)?;
         out.serialize_field("agentSchedules", &Agents_(self))?;
-        out.serialize_field("businessUnitTimeZone", self.unit.time_zone)?;
+        out.serialize_field("businessUnitTimeZone", self.unit.zone.name())?;
         out.end()
     }
 }
@@ -48,7 +48,7 @@ impl Serialize for Agents_<'_> {
         let view = self.0;
         let mut seq = s.serialize_seq(None)?;
         for &agent in view.list {
-            if let Some((version, shifts)) = view.schedule.shifts_of(view.unit, agent) {
+            if let Some((version, shifts)) = view.schedule.shifts_of(agent) {
                 seq.serialize_element(&Agent {
                     id: view.agents.id(agent),
                     version,
@@ -219,7 +219,7 @@ mod tests {
     use super::*;
     use crate::agents::format_uuid;
     use crate::config::WfmConfig;
-    use crate::wfm::org::Org;
+    use crate::wfm::org::{Org, Today};
     use crate::wfm::schedules::Changes;
     use pacer_genesys::wfm::{
         BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse, IdRef, VersionedMetadata,
@@ -232,7 +232,7 @@ mod tests {
         agents: &Agents,
         agent: u32,
     ) -> Option<BuAgentScheduleQueryResponse> {
-        let (version, shifts) = schedule.shifts_of(unit, agent)?;
+        let (version, shifts) = schedule.shifts_of(agent)?;
         let shifts = shifts
             .iter()
             .map(|shift| typed_shift(unit, shift))
@@ -248,9 +248,10 @@ mod tests {
     #[test]
     fn the_view_writes_the_bytes_the_typed_answer_writes() {
         let agents = Agents::new(20, 1);
-        let org = Org::new(&WfmConfig::default(), 20, 1, 20_794);
+        let org = Org::new(&WfmConfig::default(), 20, 1, Today::Date(20_794));
         let unit = &org.business_units[0];
-        let mut schedule = Schedule::new("s".into(), 0, 20_794, 1, "d".into(), true, 0, 7);
+        let mut schedule =
+            Schedule::new("s".into(), 0, &unit.zone, 20_794, 1, "d".into(), true, 0, 7);
         let written = StoredShift {
             id: 42,
             start: 20_795 * 86_400,
@@ -281,7 +282,7 @@ mod tests {
                 .iter()
                 .filter_map(|&a| typed(&schedule, unit, &agents, a))
                 .collect(),
-            business_unit_time_zone: Some(unit.time_zone.to_string()),
+            business_unit_time_zone: Some(unit.zone.name().to_string()),
         };
         assert_eq!(view.count(), 7);
         assert_eq!(

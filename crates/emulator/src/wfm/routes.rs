@@ -110,7 +110,7 @@ fn business_unit(ctx: &Ctx<'_>, id: &str) -> Answer {
     };
     let settings = (wants("startDayOfWeek") || wants("timeZone")).then(|| BusinessUnitSettings {
         start_day_of_week: wants("startDayOfWeek").then(|| unit.start_day_name().to_string()),
-        time_zone: wants("timeZone").then(|| unit.time_zone.to_string()),
+        time_zone: wants("timeZone").then(|| unit.zone.name().to_string()),
     });
     let body = BusinessUnitBody {
         id: unit.id.clone(),

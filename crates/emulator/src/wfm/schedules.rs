@@ -9,6 +9,7 @@ use pacer_genesys::datetime::{format_days, format_seconds, parse_seconds};
 use pacer_genesys::wfm::{
     BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, VersionedMetadata,
 };
+use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid, parse_uuid};
 use crate::hash::FastMap;
@@ -18,6 +19,7 @@ use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
 use crate::wfm::shift::{StoredActivity, StoredShift};
 use crate::wfm::upload::{ActivityUpload, AgentUpload, ShiftUpload};
+use crate::wfm::weeks::Weeks;
 
 /// An agent's state in a schedule, once written: its version and shifts in the schedule's arena
 /// (`None` once deleted).
@@ -35,6 +37,8 @@ pub struct Schedule {
     /// Days since the epoch of the first day.
     pub week: i64,
     pub week_count: u32,
+    /// The weeks' instants in the unit's zone.
+    weeks: Weeks,
     pub description: String,
     pub published: bool,
     pub version: u64,
@@ -68,11 +72,12 @@ pub struct Changes {
 }
 
 impl Schedule {
-    /// A schedule of `week_count` weeks from `week`.
+    /// A schedule of `week_count` weeks from `week`, in `zone` (its unit's).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
         business_unit: usize,
+        zone: &Zone,
         week: i64,
         week_count: u32,
         description: String,
@@ -85,6 +90,7 @@ impl Schedule {
             business_unit,
             week,
             week_count,
+            weeks: Weeks::new(zone, week, week_count),
             description,
             published: generated,
             version: 1,
@@ -116,11 +122,10 @@ impl Schedule {
         }
     }
 
-    /// The seconds since the epoch where the schedule begins and ends, in the unit's time zone.
-    pub fn bounds(&self, unit: &BusinessUnit) -> (i64, i64) {
-        let offset = i64::from(unit.offset_minutes) * 60;
-        let start = self.week * 86_400 - offset;
-        (start, start + i64::from(self.week_count) * 7 * 86_400)
+    /// The seconds since the epoch where the schedule begins and ends: local midnight of its
+    /// first day to local midnight after its last, in the unit's time zone (half-open).
+    pub fn bounds(&self) -> (i64, i64) {
+        self.weeks.bounds
     }
 
     /// The metadata as the API shows it; with `units`, the management units (and `agents`, their
@@ -170,18 +175,17 @@ impl Schedule {
     }
 
     /// An agent's version and shifts, if the agent has a schedule.
-    pub fn shifts_of(&self, unit: &BusinessUnit, agent: u32) -> Option<(u64, Vec<StoredShift>)> {
+    pub fn shifts_of(&self, agent: u32) -> Option<(u64, Vec<StoredShift>)> {
         match self.current(agent) {
             Current::None => None,
-            Current::Generated => Some((1, self.generated_shifts(unit, agent))),
+            Current::Generated => Some((1, self.generated_shifts(agent))),
             Current::Stored(entry) => Some((entry.version, self.arena.get(entry.shifts?))),
         }
     }
 
     /// The seeded schedule every agent of a generated schedule starts with: five days a week,
     /// eight hours starting between 08:00 and 11:00 local time, with a break and a meal.
-    fn generated_shifts(&self, unit: &BusinessUnit, agent: u32) -> Vec<StoredShift> {
-        let (start, _) = self.bounds(unit);
+    fn generated_shifts(&self, agent: u32) -> Vec<StoredShift> {
         let hour = 8 + i64::from(agent % 4);
         let pieces: [(i64, u16, u8); 5] = [
             (0, 120, 0),
@@ -192,7 +196,7 @@ impl Schedule {
         ];
         let days = (0..self.week_count as i64).flat_map(|w| (0..5).map(move |d| w * 7 + d));
         days.map(|day| {
-            let shift_start = start + day * 86_400 + hour * 3600;
+            let shift_start = self.weeks.day_start(day as usize) + hour * 3600;
             StoredShift {
                 id: shift_id(self.seed, agent, day as u64),
                 start: shift_start,
@@ -220,7 +224,7 @@ impl Schedule {
             unit,
             org,
             agents,
-            bounds: self.bounds(unit),
+            bounds: self.bounds(),
             seen: FastMap::default(),
             changes: Vec::new(),
         }
@@ -263,11 +267,11 @@ impl Schedule {
     }
 
     /// Another editor's change to one agent: its version goes up, its shifts stay.
-    pub fn touch_agent(&mut self, unit: &BusinessUnit, agent: u32) -> Option<u64> {
+    pub fn touch_agent(&mut self, agent: u32) -> Option<u64> {
         let version = self.agent_version(agent)? + 1;
         let shifts = match self.current(agent) {
             Current::Stored(entry) => entry.shifts.map_or_else(Vec::new, |s| self.arena.get(s)),
-            _ => self.generated_shifts(unit, agent),
+            _ => self.generated_shifts(agent),
         };
         self.store(agent, version, Some(&shifts));
         Some(version)
@@ -337,7 +341,7 @@ impl Checker<'_> {
                 Current::Stored(stored) => stored
                     .shifts
                     .map_or_else(Vec::new, |span| schedule.arena.get(span)),
-                Current::Generated => schedule.generated_shifts(unit, agent),
+                Current::Generated => schedule.generated_shifts(agent),
                 Current::None => Vec::new(),
             },
         };

@@ -46,18 +46,24 @@ fn a_bad_config_file_names_file_line_and_key() {
 
 #[test]
 fn unknown_keys_are_errors() {
-    let path = temp_file(
+    let (line, key, message) = file_error(
         "unknown.toml",
         "[responses]\nrate_limit_headers = \"none\"\nstyle = \"x\"\n",
     );
+    assert_eq!((line, key.as_str()), (3, "responses.style"), "{message}");
+}
+
+/// The line, key and message of the error a file with `text` gives; it must be a usage error.
+fn file_error(name: &str, text: &str) -> (usize, String, String) {
+    let path = temp_file(name, text);
     let err = Config::from_file(&path, None).unwrap_err();
-    let EmulatorError::Config {
-        line, key, message, ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!((*line, key.as_str()), (3, "responses.style"), "{message}");
+    assert!(err.is_usage());
+    match err {
+        EmulatorError::Config {
+            line, key, message, ..
+        } => (line, key, message),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -124,4 +130,49 @@ fn flags_win_over_the_file_and_the_file_over_the_profile() {
         Config::resolve(&profile_flag).unwrap().profile,
         Profile::Genesys
     );
+}
+
+#[test]
+fn a_units_unknown_zone_day_or_name_is_refused_with_its_key() {
+    let units = |body: &str| format!("[wfm]\nbusiness_units = 2\n\n[[wfm.units]]\n{body}");
+    let cases = [
+        (
+            "name = \"South\"\ntime_zone = \"Mars/Olympus_Mons\"\n",
+            6,
+            "wfm.units[0].time_zone",
+            "Mars/Olympus_Mons",
+        ),
+        (
+            "start_day = \"Funday\"\n",
+            5,
+            "wfm.units[0].start_day",
+            "Funday",
+        ),
+        (
+            "name = \"Nowhere\"\ntime_zone = \"Asia/Tokyo\"\n",
+            5,
+            "wfm.units[0].name",
+            "no business unit is named `Nowhere`",
+        ),
+    ];
+    for (i, (body, at, wanted, says)) in cases.into_iter().enumerate() {
+        let (line, key, message) = file_error(&format!("units-{i}.toml"), &units(body));
+        assert_eq!((line, key.as_str()), (at, wanted), "{message}");
+        assert!(message.contains(says), "{message}");
+    }
+}
+
+#[test]
+fn the_seed_profile_keeps_utc_and_a_file_keeps_the_profiles_zones() {
+    let path = temp_file(
+        "seed-wfm.toml",
+        "profile = \"seed\"\n[wfm]\nbusiness_units = 3\n",
+    );
+    let config = Config::from_file(&path, None).unwrap();
+    let units = config.wfm.unit_settings().unwrap();
+    let zones: Vec<&str> = units.iter().map(|u| u.zone.name()).collect();
+    assert_eq!(zones, ["Etc/UTC", "America/Phoenix", "Asia/Kolkata"]);
+    let genesys = Config::profile(Profile::Genesys);
+    let units = genesys.wfm.unit_settings().unwrap();
+    assert_eq!(units[0].zone.name(), "America/New_York");
 }

@@ -33,18 +33,21 @@ pub fn wfm_config(agents: u32, edit: impl FnOnce(&mut Overrides)) -> Config {
 
 /// What a test learns of the organization before it writes.
 pub struct Unit {
+    pub name: String,
     pub bu: String,
     pub mu: String,
     pub schedule: String,
     pub version: u64,
     pub work: String,
+    /// The schedule's week.
+    pub week: String,
 }
 
 impl Unit {
     pub fn schedule_path(&self, rest: &str) -> String {
         format!(
-            "{WFM}/businessunits/{}/weeks/{WEEK}/schedules/{}{rest}",
-            self.bu, self.schedule
+            "{WFM}/businessunits/{}/weeks/{}/schedules/{}{rest}",
+            self.bu, self.week, self.schedule
         )
     }
 }
@@ -61,14 +64,19 @@ pub async fn post(emu: &Emu, token: &str, path: &str, body: Value) -> Answer {
 
 /// Lists the units and reads the first week's published schedule, as a client would.
 pub async fn discover(emu: &Emu, token: &str) -> Unit {
+    let unit = unit_at(emu, token, 0, WEEK).await;
+    assert_eq!(unit.name, "North");
+    unit
+}
+
+/// Reads business unit `index`: its first management unit, its Work code and the published
+/// schedule of `week`.
+pub async fn unit_at(emu: &Emu, token: &str, index: usize, week: &str) -> Unit {
     let units = emu.get(Some(token), &format!("{WFM}/businessunits")).await;
     assert_eq!(units.status, 200, "{}", units.text);
-    let bu = units.body["entities"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(units.body["entities"][0]["name"], "North");
-    assert!(units.body["entities"][0]["division"]["id"].is_string());
+    let entity = &units.body["entities"][index];
+    let bu = entity["id"].as_str().unwrap().to_string();
+    assert!(entity["division"]["id"].is_string());
     let mus = emu
         .get(
             Some(token),
@@ -91,22 +99,24 @@ pub async fn discover(emu: &Emu, token: &str) -> Unit {
         .as_str()
         .unwrap()
         .to_string();
-    let week = emu
+    let listing = emu
         .get(
             Some(token),
-            &format!("{WFM}/businessunits/{bu}/weeks/{WEEK}/schedules?includeOnlyPublished=true"),
+            &format!("{WFM}/businessunits/{bu}/weeks/{week}/schedules?includeOnlyPublished=true"),
         )
         .await;
-    assert_eq!(week.status, 200, "{}", week.text);
-    let schedule = &week.body["entities"][0];
-    assert_eq!(schedule["weekDate"], WEEK);
+    assert_eq!(listing.status, 200, "{}", listing.text);
+    let schedule = &listing.body["entities"][0];
+    assert_eq!(schedule["weekDate"], week);
     assert_eq!(schedule["published"], true);
     Unit {
+        name: entity["name"].as_str().unwrap().to_string(),
         bu,
         mu,
         schedule: schedule["id"].as_str().unwrap().to_string(),
         version: schedule["metadata"]["version"].as_u64().unwrap(),
         work,
+        week: week.to_string(),
     }
 }
 
@@ -235,7 +245,7 @@ async fn the_whole_schedule_path_writes_agents_and_tells_completion_on_the_socke
         )
         .await;
     assert_eq!(settings.body["settings"]["startDayOfWeek"], "Monday");
-    assert_eq!(settings.body["settings"]["timeZone"], "Etc/UTC");
+    assert_eq!(settings.body["settings"]["timeZone"], "America/New_York");
     let plain = emu
         .get(Some(&token), &format!("{WFM}/businessunits/{}", unit.bu))
         .await;
@@ -601,7 +611,7 @@ async fn large_and_asynchronous_queries_answer_by_download() {
         .await
         .unwrap();
     assert_eq!(download["agentSchedules"].as_array().unwrap().len(), 600);
-    assert_eq!(download["businessUnitTimeZone"], "Etc/UTC");
+    assert_eq!(download["businessUnitTimeZone"], "America/New_York");
 
     let query_topic = "v2.workforcemanagement.users.pacer-demo.schedules.query".to_string();
     let (_, mut socket) = channel(&emu, &token, std::slice::from_ref(&query_topic)).await;
@@ -688,15 +698,216 @@ async fn a_blank_schedule_takes_agents_without_versions() {
     assert_eq!(answer.status, 202, "{}", answer.text);
     let event = next_event(&mut socket, &topic(&unit)).await.unwrap();
     assert_eq!(event["eventBody"]["status"], "Complete", "{event}");
-    let stored: Value = emu
-        .http
-        .get(emu.url(&format!("/__emulator/schedules/{}", unit.schedule)))
+    let stored = stored(&emu, &unit.schedule).await;
+    assert_eq!(stored["agentSchedules"].as_array().unwrap().len(), 1);
+    assert_eq!(stored["agentSchedules"][0]["shifts"][0]["startDate"], start);
+}
+
+/// What the emulator stores of a schedule (its test route).
+async fn stored(emu: &Emu, schedule: &str) -> Value {
+    emu.http
+        .get(emu.url(&format!("/__emulator/schedules/{schedule}")))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    assert_eq!(stored["agentSchedules"].as_array().unwrap().len(), 1);
-    assert_eq!(stored["agentSchedules"][0]["shifts"][0]["startDate"], start);
+        .unwrap()
+}
+
+/// One shift of Work of `minutes` starting at `start`.
+fn shift_at(unit: &Unit, start: &str, minutes: u32) -> Value {
+    json!({"startDate": start, "lengthMinutes": minutes, "activities": [
+        {"startDate": start, "lengthMinutes": minutes, "activityCodeId": unit.work, "description": "Work"}
+    ]})
+}
+
+/// Sends an update of one agent with one shift, and returns how the operation ended and its
+/// error message, if any.
+async fn update_ends(
+    emu: &Emu,
+    token: &str,
+    socket: &mut Socket,
+    unit: &Unit,
+    agent: Value,
+) -> (String, String) {
+    let answer = update(emu, token, unit, json!([agent])).await;
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    let event = next_event(socket, &topic(unit)).await.expect("an event");
+    let body = &event["eventBody"];
+    (
+        body["status"].as_str().unwrap_or_default().to_string(),
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// Checks that a shift starting at `early` (just before the week) ends the update `Error`, and
+/// that one starting at `late` (the week's last half hour) ends it `Complete`; the agent is
+/// `agent` (a member of the unit) at `version` (`None` in a blank schedule).
+async fn week_bounds_hold(
+    emu: &Emu,
+    token: &str,
+    unit: &Unit,
+    agent: String,
+    version: Option<u64>,
+    (early, late): (&str, &str),
+) {
+    let (_, mut socket) = channel(emu, token, &[topic(unit)]).await;
+    let with = |start: &str| {
+        let mut entry = json!({"userId": agent, "shifts": [shift_at(unit, start, 30)]});
+        if let Some(version) = version {
+            entry["metadata"] = json!({"version": version});
+        }
+        entry
+    };
+    let (status, message) = update_ends(emu, token, &mut socket, unit, with(early)).await;
+    assert_eq!(status, "Error", "{} {early}: {message}", unit.name);
+    assert!(
+        message.contains("outside the schedule's weeks"),
+        "{message}"
+    );
+    let (status, message) = update_ends(emu, token, &mut socket, unit, with(late)).await;
+    assert_eq!(status, "Complete", "{} {late}: {message}", unit.name);
+    let stored = stored(emu, &unit.schedule).await;
+    let written = stored["agentSchedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["user"]["id"] == agent.as_str())
+        .expect("the agent is stored");
+    assert_eq!(written["shifts"][0]["startDate"], late);
+}
+
+/// The settings of business unit `bu`: its first day of the week and its time zone.
+async fn settings(emu: &Emu, token: &str, bu: &str) -> (String, String) {
+    let answer = emu
+        .get(
+            Some(token),
+            &format!("{WFM}/businessunits/{bu}?expand=settings.startDayOfWeek%2Csettings.timeZone"),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let settings = &answer.body["settings"];
+    (
+        settings["startDayOfWeek"].as_str().unwrap().to_string(),
+        settings["timeZone"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn weeks_run_from_local_midnight_to_local_midnight_across_dst_changes() {
+    // Four units of ten agents: New York, London (weeks from Sunday), Sydney and Kolkata.
+    let emu = start(wfm_config(40, |o| {
+        o.today = Some("2026-10-27".into());
+        o.business_units = Some(4);
+    }))
+    .await;
+    let token = emu.token().await;
+    let expected = [
+        ("Monday", "America/New_York"),
+        ("Sunday", "Europe/London"),
+        ("Monday", "Australia/Sydney"),
+        ("Monday", "Asia/Kolkata"),
+    ];
+    for (index, (day, zone)) in expected.into_iter().enumerate() {
+        let week = if index == 1 {
+            "2026-10-25"
+        } else {
+            "2026-10-26"
+        };
+        let unit = unit_at(&emu, &token, index, week).await;
+        assert_eq!(
+            settings(&emu, &token, &unit.bu).await,
+            (day.to_string(), zone.to_string())
+        );
+    }
+
+    // New York leaves summer time on 2026-11-01: its week of 2026-10-26 runs from 04:00Z on
+    // Monday to 05:00Z the next Monday (169 hours).
+    let north = unit_at(&emu, &token, 0, "2026-10-26").await;
+    let bounds = ("2026-10-26T03:59:00Z", "2026-11-02T04:30:00Z");
+    week_bounds_hold(&emu, &token, &north, emu.agent(1), Some(1), bounds).await;
+
+    // Kolkata is UTC+05:30 all year: its week starts at 18:30Z the Sunday before.
+    let west = unit_at(&emu, &token, 3, "2026-10-26").await;
+    let bounds = ("2026-10-25T18:29:00Z", "2026-11-01T18:00:00Z");
+    week_bounds_hold(&emu, &token, &west, emu.agent(31), Some(1), bounds).await;
+
+    // London starts summer time on 2027-03-28: its Sunday week of that day runs from 00:00Z to
+    // 23:00Z the next Saturday (167 hours), in a blank schedule made for it.
+    let south = unit_at(&emu, &token, 1, "2026-10-25").await;
+    let spring = "2027-03-28";
+    let created = post(
+        &emu,
+        &token,
+        &format!("{WFM}/businessunits/{}/weeks/{spring}/schedules", south.bu),
+        json!({"description": "spring", "weekCount": 1}),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let south = Unit {
+        schedule: created.body["id"].as_str().unwrap().to_string(),
+        version: created.body["metadata"]["version"].as_u64().unwrap(),
+        week: spring.into(),
+        ..south
+    };
+    let bounds = ("2027-03-27T23:59:00Z", "2027-04-03T22:30:00Z");
+    week_bounds_hold(&emu, &token, &south, emu.agent(11), None, bounds).await;
+}
+
+#[tokio::test]
+async fn a_units_zone_and_first_day_come_from_the_config_file() {
+    let text = r#"
+[wfm]
+business_units = 2
+today = "2026-12-09"
+
+[[wfm.units]]
+name = "South"
+time_zone = "Asia/Tokyo"
+start_day = "Wednesday"
+"#;
+    let mut config = Config::from_toml(text, "zones.toml", None).unwrap();
+    Overrides {
+        no_limits: true,
+        bulk_processing: Some(Duration::from_millis(50)),
+        ..Overrides::default()
+    }
+    .apply(&mut config)
+    .unwrap();
+    let emu = start(config).await;
+    let token = emu.token().await;
+    let north = unit_at(&emu, &token, 0, WEEK).await;
+    assert_eq!(
+        settings(&emu, &token, &north.bu).await,
+        ("Monday".into(), "America/New_York".into())
+    );
+    // Today, 2026-12-09, is a Wednesday: South's current week starts that day.
+    let south = unit_at(&emu, &token, 1, "2026-12-09").await;
+    assert_eq!(
+        settings(&emu, &token, &south.bu).await,
+        ("Wednesday".into(), "Asia/Tokyo".into())
+    );
+    let monday = emu
+        .get(
+            Some(&token),
+            &format!("{WFM}/businessunits/{}/weeks/{WEEK}/schedules", south.bu),
+        )
+        .await;
+    assert_eq!(monday.status, 400, "{}", monday.text);
+    assert!(
+        monday.text.contains("start on Wednesday"),
+        "{}",
+        monday.text
+    );
+    // Tokyo's Wednesday starts at 15:00Z on Tuesday.
+    let (_, mut socket) = channel(&emu, &token, &[topic(&south)]).await;
+    let early = json!({"userId": emu.agent(600), "metadata": {"version": 1},
+        "shifts": [shift_at(&south, "2026-12-08T14:59:00Z", 30)]});
+    let (status, message) = update_ends(&emu, &token, &mut socket, &south, early).await;
+    assert_eq!(status, "Error", "{message}");
+    assert!(message.contains("2026-12-08T15:00:00Z"), "{message}");
 }

@@ -29,7 +29,7 @@ def main(base, client_id, secret, week):
         unit.id, expand=["settings.startDayOfWeek", "settings.timeZone"]
     )
     assert detail.settings.start_day_of_week == "Monday", detail.settings
-    assert detail.settings.time_zone == "Etc/UTC", detail.settings
+    assert detail.settings.time_zone == "America/New_York", detail.settings
     print("settings:", detail.settings.start_day_of_week, detail.settings.time_zone)
 
     mus = wfm.get_workforcemanagement_businessunit_managementunits(unit.id)
