@@ -9,3 +9,4 @@ mod fault_matrix;
 mod html;
 mod kill_matrix;
 mod support;
+mod zones;

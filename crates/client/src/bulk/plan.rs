@@ -88,6 +88,8 @@ pub fn place_times(
             }
         }
     }
+    // A shift and its activity at the same time are one mistake on one line: said once.
+    findings.dedup();
     (placed, findings)
 }
 

@@ -11,7 +11,7 @@ use pacer_client::bulk::{
 };
 use pacer_client::{Executor, ExecutorConfig, Method};
 use pacer_core::retry::RetryConfig;
-use pacer_genesys::{Schedule, Shift, parse_schedule};
+use pacer_genesys::{Schedule, Shift, Starts, parse_schedule_with};
 use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
@@ -178,7 +178,7 @@ fn row_schedule(
     options: &BulkOptions,
     row: &Row,
 ) -> Result<Schedule, String> {
-    let schedule = parse_schedule(&row.body).map_err(|err| {
+    let schedule = parse_schedule_with(&row.body, Starts::WallClockToo).map_err(|err| {
         format!(
             "{}:{}: {}: the schedule update needs a schedule (weekDate and shifts)",
             settings.input.display(),
