@@ -21,9 +21,9 @@ pub fn schedule_query_topic(user_id: &str) -> String {
     format!("v2.workforcemanagement.users.{user_id}.schedules.query")
 }
 
-/// Olson time zones without daylight saving time, with their offset from UTC in minutes: in these
-/// a week's bounds are exact. The emulator gives its business units these zones, and the client
-/// checks shifts exactly in them (elsewhere it widens a week by the widest offset).
+/// Olson time zones without daylight saving time, with their offset from UTC in minutes: the
+/// emulator's `seed` profile gives its business units these zones (the `genesys` profile gives
+/// real zones with daylight saving time). Weeks are computed by `zone`, never from these offsets.
 pub const FIXED_OFFSET_ZONES: [(&str, i32); 9] = [
     ("Etc/UTC", 0),
     ("America/Phoenix", -7 * 60),
