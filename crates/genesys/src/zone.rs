@@ -133,8 +133,8 @@ impl Zone {
     /// that the spring change skips is refused, and one that the autumn change repeats is refused
     /// unless `ambiguous` chooses.
     pub fn resolve(&self, text: &str, ambiguous: Ambiguous) -> Result<i64, TimeProblem> {
-        if check_date_time(text).is_ok() {
-            return parse_seconds(text).map_err(TimeProblem::Shape);
+        if let Ok(at) = parse_seconds(text) {
+            return Ok(at);
         }
         let local = wall_clock(text).ok_or(TimeProblem::Shape(
             "must be a date-time with its offset (2026-11-03T09:00:00Z, 2026-11-03T09:00:00-06:00) \
