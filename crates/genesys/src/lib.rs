@@ -23,4 +23,7 @@ pub use schedule::{
     Activity, MAX_LENGTH_MINUTES, Schedule, ScheduleError, ScheduleMetadata, ScheduleRecord, Shift,
     Starts, parse_schedule, parse_schedule_with,
 };
-pub use users::{User, UserListing};
+pub use users::{
+    LIST_MAX_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE, User, UserListing, UserSearchCriteria,
+    UserSearchRequest, UsersSearchResponse,
+};

@@ -91,8 +91,32 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub line: u64,
+    /// The userId as written; when the row names its agent only by e-mail or name, that key as
+    /// written (what reports and the journal show until the agent is resolved).
     pub user_id: String,
     pub body: Vec<u8>,
+    /// Every key the row names its agent by.
+    pub key: AgentKey,
+}
+
+/// How a row names its agent: by `userId`, `email` or `name`, at least one (the last two only in
+/// an input that allows them); a row with several names one agent, which the schedule update
+/// checks once the keys are resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentKey {
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+impl AgentKey {
+    /// A key of a userId alone.
+    pub fn user_id(user_id: impl Into<String>) -> AgentKey {
+        AgentKey {
+            user_id: Some(user_id.into()),
+            ..AgentKey::default()
+        }
+    }
 }
 
 /// An input file and its format; cheap to keep, every pass reopens the file.
@@ -313,6 +337,7 @@ impl Rows<'_> {
         {
             let item = Item::Valid(Row {
                 line: record.line,
+                key: AgentKey::user_id(user_id.clone()),
                 user_id,
                 body,
             });
@@ -336,6 +361,7 @@ impl Rows<'_> {
         let item = match (reasons.is_empty(), checked.body) {
             (true, Some(body)) => Item::Valid(Row {
                 line: record.line,
+                key: AgentKey::user_id(checked.user_id.clone()),
                 user_id: checked.user_id,
                 body,
             }),
