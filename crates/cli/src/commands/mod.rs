@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod compare;
+pub mod connection;
 pub mod demo;
 pub mod emulate;
 mod rehearse;

@@ -84,14 +84,19 @@ pub struct Api<'e> {
 }
 
 impl Api<'_> {
-    async fn json<T: DeserializeOwned>(&mut self, call: Call) -> Result<T> {
+    pub(super) async fn json<T: DeserializeOwned>(&mut self, call: Call) -> Result<T> {
         let endpoint = call.endpoint;
         let response = self.exec.call(&call).await?.response;
         parse(endpoint, &response)
     }
 
-    /// Resolves a business unit named by id or name, with its settings, codes and units.
-    pub async fn resolve_unit(&mut self, wanted: &str) -> Result<Unit> {
+    /// Resolves a business unit named by id or name, with its settings, codes and (when
+    /// `with_management_units`) its management units.
+    pub async fn resolve_unit(
+        &mut self,
+        wanted: &str,
+        with_management_units: bool,
+    ) -> Result<Unit> {
         let units: Entities<BusinessUnitListItem> = self
             .json(Call::get(
                 format!("{WFM_PREFIX}/businessunits"),
@@ -148,12 +153,11 @@ impl Api<'_> {
                 "GET activitycodes",
             ))
             .await?;
-        let units: Entities<ManagementUnit> = self
-            .json(Call::get(
-                format!("{WFM_PREFIX}/businessunits/{id}/managementunits"),
-                "GET managementunits",
-            ))
-            .await?;
+        let management_units = if with_management_units {
+            self.management_units(&id).await?
+        } else {
+            Vec::new()
+        };
         let zone_name = settings.time_zone.unwrap_or_else(|| "Etc/UTC".into());
         let zone = Zone::named(&zone_name).map_err(|err| {
             Error::Workflow(format!(
@@ -167,8 +171,19 @@ impl Api<'_> {
             start_day,
             zone,
             codes: codes.entities,
-            management_units: units.entities,
+            management_units,
         })
+    }
+
+    /// The management units of a business unit.
+    pub async fn management_units(&mut self, unit_id: &str) -> Result<Vec<ManagementUnit>> {
+        let units: Entities<ManagementUnit> = self
+            .json(Call::get(
+                format!("{WFM_PREFIX}/businessunits/{unit_id}/managementunits"),
+                "GET managementunits",
+            ))
+            .await?;
+        Ok(units.entities)
     }
 
     /// The schedules of a week.
@@ -266,6 +281,20 @@ impl Api<'_> {
         to: &str,
         user_ids: Option<Vec<String>>,
     ) -> Result<Vec<BuAgentScheduleSearchResponse>> {
+        Ok(self
+            .search_all(unit, from, to, user_ids)
+            .await?
+            .agent_schedules)
+    }
+
+    /// The whole answer of the search: the agents' shifts and the published schedules read.
+    pub async fn search_all(
+        &mut self,
+        unit: &Unit,
+        from: &str,
+        to: &str,
+        user_ids: Option<Vec<String>>,
+    ) -> Result<BuAgentSchedulesSearchResponse> {
         let body = BuSearchAgentSchedulesRequest {
             start_date: from.to_string(),
             end_date: to.to_string(),
@@ -291,7 +320,7 @@ impl Api<'_> {
                 });
             }
         };
-        Ok(result.agent_schedules)
+        Ok(result)
     }
 
     /// The members of a management unit.
@@ -440,7 +469,7 @@ fn schedule_path(unit: &Unit, week: &str, schedule: &str, rest: &str) -> String 
     )
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Bytes {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Bytes {
     // The wire types serialize infallibly (no maps with non-string keys, no failing impls).
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }

@@ -9,6 +9,8 @@
 //! `workflow` the phases.
 
 mod api;
+pub mod directory;
+pub mod export;
 mod plan;
 pub mod socket;
 pub mod upload;

@@ -130,7 +130,7 @@ impl Run<'_> {
     pub(super) async fn resolve(&mut self) -> Result<Unit> {
         let wanted = self.settings.business_unit.clone();
         self.begin(Phase::Resolve, None, &format!("business unit {wanted}"));
-        let unit = self.api().resolve_unit(&wanted).await?;
+        let unit = self.api().resolve_unit(&wanted, true).await?;
         self.outcome.unit_id = unit.id.clone();
         self.outcome.unit_name = unit.name.clone();
         self.outcome.unit_time_zone = unit.zone.name().to_string();

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::commands::connection::ConnectionArgs;
+
 /// Arguments of `pacer apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -15,39 +17,13 @@ pub struct ApplyArgs {
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 
-    /// The API base URL (an emulator, say); overrides the region.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// The login base URL, when it cannot be derived from the API URL (`api.` becomes `login.`).
-    #[arg(long, value_name = "URL")]
-    pub login_url: Option<String>,
-
-    /// A region name (us-east-1) or domain (mypurecloud.com) [env: GENESYSCLOUD_REGION].
-    #[arg(long)]
-    pub region: Option<String>,
-
-    /// The OAuth client id [env: GENESYSCLOUD_OAUTHCLIENT_ID]. The secret is never a flag: it
-    /// comes from GENESYSCLOUD_OAUTHCLIENT_SECRET, --client-secret-file or --client-secret-stdin.
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-
-    /// Read the client secret from the first line of this file.
-    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
-    pub client_secret_file: Option<PathBuf>,
-
-    /// Read the client secret from the first line of standard input.
-    #[arg(long)]
-    pub client_secret_stdin: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// Tokens to mint from the one client, each with its own per-token budget. Organization-wide
     /// limits still apply to all of them together.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub tokens: u32,
-
-    /// Allow plain http to hosts that are not loopback.
-    #[arg(long)]
-    pub allow_insecure_http: bool,
 
     /// The HTTP method of each request.
     #[arg(long, default_value = "PUT")]

@@ -16,7 +16,8 @@ use pacer_journal::{Change, Journal, RunSpec};
 
 use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
-use super::{Outcome, authenticate, judge_exit, open_journal, publish, run_exit, say};
+use super::{Outcome, judge_exit, open_journal, publish, run_exit, say};
+use crate::commands::connection::authenticate;
 use crate::exit::Exit;
 use crate::report::{JtlWriter, Report};
 use pacer_input::{Input, Item, Row, Validation};
@@ -50,7 +51,7 @@ pub async fn execute(
         Some(open_journal(settings, &spec, &input, &validation)?)
     };
     let say = |text: &str| say(settings.display, text);
-    let (http, tokens) = authenticate(settings, &say).await?;
+    let (http, tokens) = authenticate(&settings.connect(), &say).await?;
     let mut config = ExecutorConfig::new(Method::GET, "/api/v2/workforcemanagement");
     config.retry = RetryConfig {
         max_wait: settings.max_wait,

@@ -14,7 +14,6 @@ pub mod settings;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use pacer_client::{HttpClient, HttpConfig, TokenConfig, TokenManager};
 use pacer_journal::{Journal, RunSpec};
 
 use crate::exit::Exit;
@@ -94,46 +93,6 @@ fn validate_input(
         ));
     }
     Ok((input, validation))
-}
-
-/// Mints the first token (or the pool's) before the first API request: refused credentials stop
-/// the run here, with nothing sent.
-async fn authenticate(
-    settings: &ApplySettings,
-    say: &dyn Fn(&str),
-) -> anyhow::Result<(HttpClient, TokenManager)> {
-    let http = HttpClient::new(&HttpConfig {
-        request_timeout: settings.timeout,
-        allow_insecure_http: settings.allow_insecure_http,
-        ..HttpConfig::default()
-    })?;
-    let tokens = TokenManager::new(
-        http.clone(),
-        settings.endpoints.token_url.clone(),
-        settings.credentials.clone(),
-        TokenConfig {
-            pool_size: settings.tokens as usize,
-            ..TokenConfig::default()
-        },
-    );
-    if settings.tokens > 1 {
-        say(&format!(
-            "warning: {} tokens each have their own per-token budget, but organization-wide limits still apply to all of them together",
-            settings.tokens
-        ));
-    }
-    if let Err(err) = tokens.warm_up().await {
-        return Err(match err {
-            pacer_client::Error::InvalidClient { .. } => {
-                Exit::usage(format!("{err}; nothing was sent"))
-            }
-            other => anyhow::Error::new(other).context(format!(
-                "cannot get a token from {}; nothing was sent",
-                settings.endpoints.token_url
-            )),
-        });
-    }
-    Ok((http, tokens))
 }
 
 /// Opens (or resumes) the journal of `spec`, and loads the input's rows into it the first time.

@@ -14,9 +14,10 @@ use pacer_coord::{Coordinator, QueueSource, RunCounts};
 use super::coordinated;
 use super::observer::ApplyObserver;
 use super::{
-    ApplySettings, DeadlinePolicy, Display, Outcome, authenticate, judge_exit, open_journal,
-    publish, run_exit, say,
+    ApplySettings, DeadlinePolicy, Display, Outcome, judge_exit, open_journal, publish, run_exit,
+    say,
 };
+use crate::commands::connection::authenticate;
 use crate::exit::{self, Exit};
 use crate::report::{JtlWriter, Report};
 use pacer_input::{Input, Item, Validation};
@@ -41,7 +42,7 @@ pub async fn execute(
         coordinated::join(coordinator, &input, &validation, &say).await?;
     }
     let _keeper = coordinator.as_ref().map(Coordinator::spawn_keeper);
-    let (http, tokens) = authenticate(settings, &say).await?;
+    let (http, tokens) = authenticate(&settings.connect(), &say).await?;
     let mut executor = engine(settings, http, &tokens, &before, &say).await;
     if let Some(coordinator) = &coordinator {
         coordinated::declare(coordinator, &executor, &say).await;

@@ -8,15 +8,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use pacer_client::bulk::{Ambiguous, OnConflict};
-use pacer_client::{
-    Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints, Method,
-    Secret,
-};
+use pacer_client::{Credentials, EndpointOptions, Endpoints, Method, Secret};
 use pacer_core::limiter::{Algorithm, LimitSpec};
 
 use super::args::{
     AmbiguousArg, ApplyArgs, DeadlinePolicy, FormatArg, ModeArg, OnConflictArg, WindowArg,
 };
+use crate::commands::connection;
 use crate::exit::Exit;
 use crate::thresholds::Threshold;
 use pacer_emulator::units::{Rate, parse_duration};
@@ -87,8 +85,8 @@ pub struct ApplySettings {
 impl ApplySettings {
     /// Resolves the arguments against the environment.
     pub fn resolve(args: ApplyArgs) -> anyhow::Result<ApplySettings> {
-        let endpoints = endpoints(&args)?;
-        let credentials = credentials(&args)?;
+        let endpoints = connection::endpoints(&args.connection)?;
+        let credentials = connection::credentials(&args.connection)?;
         let method = route(&args)?;
         let declared = declared_limit(&args)?;
         let Timing {
@@ -117,7 +115,7 @@ impl ApplySettings {
             endpoints,
             credentials,
             tokens: args.tokens,
-            allow_insecure_http: args.allow_insecure_http,
+            allow_insecure_http: args.connection.allow_insecure_http,
             method,
             path_template: args.path,
             declared,
@@ -213,6 +211,17 @@ impl ApplySettings {
         })
     }
 
+    /// What minting this run's tokens takes.
+    pub fn connect(&self) -> connection::Connect<'_> {
+        connection::Connect {
+            endpoints: &self.endpoints,
+            credentials: &self.credentials,
+            timeout: self.timeout,
+            tokens: self.tokens,
+            allow_insecure_http: self.allow_insecure_http,
+        }
+    }
+
     /// The settings worth keeping in the journal: nothing secret.
     pub fn journal_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -225,49 +234,6 @@ impl ApplySettings {
             "skip_invalid": self.skip_invalid,
         })
     }
-}
-
-/// The API's and the login's URLs, from the flags or the region (flag, then environment).
-fn endpoints(args: &ApplyArgs) -> anyhow::Result<Endpoints> {
-    let region = args.region.clone().or_else(|| env(ENV_REGION));
-    Endpoints::resolve(&EndpointOptions {
-        region: region.as_deref(),
-        api_url: args.api_url.as_deref(),
-        login_url: args.login_url.as_deref(),
-        allow_insecure_http: args.allow_insecure_http,
-    })
-    .map_err(Exit::usage)
-}
-
-/// The OAuth client: its id from the flag or the environment, its secret from a file, standard
-/// input or the environment (never a flag's value).
-fn credentials(args: &ApplyArgs) -> anyhow::Result<Credentials> {
-    let client_id = args
-        .client_id
-        .clone()
-        .or_else(|| env(ENV_CLIENT_ID))
-        .ok_or_else(|| {
-            Exit::usage(format!(
-                "no OAuth client id: pass --client-id or set {ENV_CLIENT_ID}"
-            ))
-        })?;
-    let secret = if let Some(file) = &args.client_secret_file {
-        Secret::from_file(file).map_err(Exit::usage)?
-    } else if args.client_secret_stdin {
-        Secret::from_reader(std::io::stdin().lock(), "standard input").map_err(Exit::usage)?
-    } else {
-        Secret::from_env(ENV_CLIENT_SECRET).ok_or_else(|| {
-            Exit::usage(format!(
-                "no OAuth client secret: set {ENV_CLIENT_SECRET}, or pass --client-secret-file FILE or --client-secret-stdin"
-            ))
-        })?
-    };
-    Ok(Credentials::new(client_id, secret))
-}
-
-/// An environment variable's value, when it is set to something other than blanks.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// The per-agent request's method, once its path is checked.
