@@ -20,6 +20,8 @@ pub enum Command {
     Compare(commands::compare::CompareArgs),
     /// Run the emulator, 500 agents, and `apply` next to the thread's approach.
     Demo(commands::demo::DemoArgs),
+    /// Write a business unit's weeks of schedules to a CSV or JSON Lines file `apply` reads back.
+    Export(Box<commands::export::ExportArgs>),
     /// Run a faithful Genesys Cloud emulator on loopback.
     Emulate(Box<commands::emulate::EmulateArgs>),
     /// Summarise a run from its journal, finished or not.

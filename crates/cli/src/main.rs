@@ -43,12 +43,13 @@ fn main() -> ExitCode {
 
 /// Runs the chosen command and returns its exit code.
 fn run(args: Args) -> anyhow::Result<u8> {
-    use commands::{apply, compare, demo, emulate, simulate, status};
+    use commands::{apply, compare, demo, emulate, export, simulate, status};
     match args.command {
         Command::Apply(args) => apply::run(*args),
         Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(*args),
+        Command::Export(args) => export::run(*args),
         Command::Status(args) => status::run(args),
         Command::Simulate(args) => simulate::run(args),
     }

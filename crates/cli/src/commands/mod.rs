@@ -6,6 +6,7 @@ pub mod compare;
 pub mod connection;
 pub mod demo;
 pub mod emulate;
+pub mod export;
 mod rehearse;
 mod runners;
 pub mod simulate;

@@ -262,9 +262,9 @@ impl BulkJournal for Steps<'_> {
 }
 
 /// Prints each phase as it begins.
-struct Lines {
-    display: Display,
-    started: Instant,
+pub(crate) struct Lines {
+    pub(crate) display: Display,
+    pub(crate) started: Instant,
 }
 
 impl BulkProgress for Lines {

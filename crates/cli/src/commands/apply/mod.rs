@@ -20,6 +20,7 @@ use crate::exit::Exit;
 use crate::report::Report;
 pub use args::{ApplyArgs, DeadlinePolicy};
 use pacer_input::{Input, Item, Validation};
+pub(crate) use bulk::Lines;
 pub use settings::{ApplySettings, Display};
 
 /// Runs `pacer apply` from its arguments.
