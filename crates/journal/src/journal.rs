@@ -1,9 +1,10 @@
 //! The journal itself, a face over its parts: the file and its schema, the run, opening, items and
-//! their states, loading, state changes, cursors, summaries and schedule updates.
+//! their states, loading, state changes, cursors, summaries, schedule updates and resolved keys.
 
 mod cursor;
 mod file;
 mod items;
+mod keys;
 mod loader;
 mod open;
 mod record;
@@ -14,6 +15,7 @@ mod updates;
 
 pub use cursor::PendingCursor;
 pub use items::{Counts, FailedItem, ItemState, PendingItem};
+pub use keys::ResolvedKey;
 pub use loader::ItemLoader;
 pub use open::{Journal, OpenKind, default_path};
 pub use record::Change;

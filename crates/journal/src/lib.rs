@@ -22,5 +22,5 @@ pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
     Change, Counts, FailedItem, ItemLoader, ItemState, Journal, OpenKind, PendingCursor,
-    PendingItem, RunInfo, RunSpec, UpdateRecord, default_path,
+    PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord, default_path,
 };

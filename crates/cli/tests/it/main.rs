@@ -5,6 +5,7 @@ mod apply;
 mod bad_input;
 mod bulk;
 mod coordinated;
+mod export;
 mod fault_matrix;
 mod html;
 mod kill_matrix;

@@ -41,7 +41,8 @@ CREATE TABLE items (
 );
 ";
 
-/// The schedule updates' table (see `updates`): created on open in every journal, new or older.
+/// The tables later versions added, created on open in every journal, new or older: the schedule
+/// updates (see `updates`) and the agents' resolved keys (see `keys`).
 const UPDATES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS updates (
     key TEXT PRIMARY KEY,
@@ -54,6 +55,12 @@ CREATE TABLE IF NOT EXISTS updates (
     message TEXT,
     created_unix_ms INTEGER NOT NULL,
     updated_unix_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agent_keys (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
 );
 ";
 

@@ -306,3 +306,30 @@ fn a_second_run_on_a_journal_in_use_is_refused_until_the_first_ends() {
     let second = Journal::open(&path, &spec(b"input"), false).unwrap();
     assert_eq!(second.open_kind(), OpenKind::Resumed);
 }
+
+#[test]
+fn resolved_keys_survive_a_crash_and_a_resume() {
+    let dir = TempDir::new("keys");
+    let path = dir.path().join("run.sqlite");
+    let journal = loaded(&dir, b"input", 2);
+    let key = |kind: &str, key: &str, user: &str| pacer_journal::ResolvedKey {
+        kind: kind.into(),
+        key: key.into(),
+        user_id: user.into(),
+    };
+    journal
+        .record_keys(&[
+            key("email", "ann@x.example", "u-1"),
+            key("name", "bob", "u-2"),
+        ])
+        .unwrap();
+    journal.abandon();
+    let journal = Journal::open(&path, &spec(b"input"), false).unwrap();
+    assert_eq!(
+        journal.resolved_keys().unwrap(),
+        vec![
+            key("email", "ann@x.example", "u-1"),
+            key("name", "bob", "u-2")
+        ]
+    );
+}

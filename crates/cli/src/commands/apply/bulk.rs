@@ -6,28 +6,21 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use pacer_client::bulk::{
-    self, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, Desired, DesiredActivity,
-    DesiredShift, Pending, Phase, Step,
+    self, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, Finding, Pending, Phase, Step,
 };
 use pacer_client::{Executor, ExecutorConfig, Method};
 use pacer_core::retry::RetryConfig;
-use pacer_genesys::{Schedule, Shift, Starts, parse_schedule_with};
 use pacer_journal::{Change, Journal, RunSpec};
 
+use super::keys;
 use super::observer::write_record;
 use super::settings::{ApplySettings, BulkOptions, Display};
+use super::wanted::{Wanted, merge, read_rows};
 use super::{Outcome, judge_exit, open_journal, publish, run_exit, say};
 use crate::commands::connection::authenticate;
 use crate::exit::Exit;
 use crate::report::{JtlWriter, Report};
-use pacer_input::{Input, Item, Row, Validation};
-
-/// The input's schedules, merged per agent and week, and the rows each came from.
-struct Wanted {
-    desired: Vec<Desired>,
-    /// The input lines of each entry of `desired`.
-    lines: Vec<Vec<u64>>,
-}
+use pacer_input::{Input, Validation};
 
 /// Runs the schedule update of a validated input.
 pub async fn execute(
@@ -37,7 +30,7 @@ pub async fn execute(
     validation: Validation,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let wanted = collect(settings, options, &input, &validation)?;
+    let rows = read_rows(settings, options, &input, &validation)?;
     let journal = if settings.dry_run {
         None
     } else {
@@ -74,6 +67,13 @@ pub async fn execute(
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())
     };
+    let resolution = keys::resolve(&mut executor, journal.as_ref(), &rows).await?;
+    say_keys(settings, &resolution);
+    let (wanted, mut findings) = merge(rows, &resolution.ids);
+    findings.extend(resolution.findings);
+    if !findings.is_empty() {
+        return Err(refuse_rows(settings, findings));
+    }
     let mut steps = Steps {
         journal: journal.as_ref(),
     };
@@ -117,106 +117,6 @@ struct Finished<'a> {
     records: &'a [pacer_client::RequestRecord],
     started: Instant,
     tokens_minted: u64,
-}
-
-/// Merges the rows into one wanted schedule per agent and week.
-fn collect(
-    settings: &ApplySettings,
-    options: &BulkOptions,
-    input: &Input,
-    validation: &Validation,
-) -> anyhow::Result<Wanted> {
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    let mut wanted = Wanted {
-        desired: Vec::new(),
-        lines: Vec::new(),
-    };
-    let mut problems = Vec::new();
-    for item in input.rows(validation).map_err(Exit::usage)? {
-        let Item::Valid(row) = item.map_err(Exit::usage)? else {
-            continue;
-        };
-        let schedule = match row_schedule(settings, options, &row) {
-            Ok(schedule) => schedule,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
-        };
-        let key = (row.user_id.to_ascii_lowercase(), schedule.week_date.clone());
-        let at = *index.entry(key).or_insert_with(|| {
-            wanted.desired.push(Desired {
-                line: row.line,
-                user_id: row.user_id.clone(),
-                week: schedule.week_date.clone(),
-                shifts: Vec::new(),
-            });
-            wanted.lines.push(Vec::new());
-            wanted.desired.len() - 1
-        });
-        wanted.lines[at].push(row.line);
-        wanted.desired[at]
-            .shifts
-            .extend(desired_shifts(row.line, schedule.shifts));
-    }
-    if !problems.is_empty() {
-        for problem in problems.iter().take(200) {
-            eprintln!("{problem}");
-        }
-        return Err(Exit::usage(format!(
-            "{}: {} rows cannot go through the schedule update (above); nothing was sent",
-            settings.input.display(),
-            problems.len()
-        )));
-    }
-    Ok(wanted)
-}
-
-/// A row's schedule, when it is one the schedule update takes (and of the `--week` given); else
-/// the problem, with the file and line.
-fn row_schedule(
-    settings: &ApplySettings,
-    options: &BulkOptions,
-    row: &Row,
-) -> Result<Schedule, String> {
-    let schedule = parse_schedule_with(&row.body, Starts::WallClockToo).map_err(|err| {
-        format!(
-            "{}:{}: {}: the schedule update needs a schedule (weekDate and shifts)",
-            settings.input.display(),
-            row.line,
-            err.path
-        )
-    })?;
-    if let Some(week) = &options.week
-        && &schedule.week_date != week
-    {
-        return Err(format!(
-            "{}:{}: weekDate: {} is not the week given with --week ({week})",
-            settings.input.display(),
-            row.line,
-            schedule.week_date
-        ));
-    }
-    Ok(schedule)
-}
-
-/// A row's shifts as the plan wants them, each remembering the row's line.
-fn desired_shifts(line: u64, shifts: Vec<Shift>) -> impl Iterator<Item = DesiredShift> {
-    shifts.into_iter().map(move |shift| DesiredShift {
-        line,
-        start: shift.start_date,
-        length_minutes: shift.length_minutes,
-        activities: shift
-            .activities
-            .into_iter()
-            .map(|a| DesiredActivity {
-                start: a.start_date,
-                length_minutes: a.length_minutes,
-                code: Some(a.activity_code_id).filter(|c| !c.is_empty()),
-                description: a.description,
-            })
-            .collect(),
-    })
 }
 
 /// Records the workflow's steps in the journal.
@@ -310,6 +210,46 @@ fn refuse(settings: &ApplySettings, outcome: &BulkOutcome) -> anyhow::Error {
         settings.input.display(),
         if count == 1 { "finding" } else { "findings" },
         outcome.unit_name
+    ))
+}
+
+/// Says how the input's e-mails and names were resolved, when it has any.
+fn say_keys(settings: &ApplySettings, resolution: &keys::Resolution) {
+    if resolution.requests == 0 && resolution.from_journal == 0 {
+        return;
+    }
+    let journal = if resolution.from_journal > 0 {
+        format!(", {} from the journal", resolution.from_journal)
+    } else {
+        String::new()
+    };
+    say(
+        settings.display,
+        &format!(
+            "agents' keys resolved: {} Users API requests (by {}){journal}",
+            resolution.requests, resolution.strategy
+        ),
+    );
+}
+
+/// Prints every finding of the input's rows (keys that name no user or several, shifts whose
+/// rows disagree) and refuses the run (exit 2).
+fn refuse_rows(settings: &ApplySettings, mut findings: Vec<Finding>) -> anyhow::Error {
+    findings.sort_by_key(|f| f.line);
+    for finding in findings.iter().take(200) {
+        eprintln!(
+            "{}:{}: {}: {}",
+            settings.input.display(),
+            finding.line,
+            finding.field,
+            finding.reason
+        );
+    }
+    let count = findings.len();
+    Exit::usage(format!(
+        "{}: {count} {} in the agents' keys and shifts; nothing was sent",
+        settings.input.display(),
+        if count == 1 { "finding" } else { "findings" },
     ))
 }
 

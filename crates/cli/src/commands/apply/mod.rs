@@ -7,9 +7,11 @@ mod coordinated;
 
 pub use coordinated::{CoordSettings, ENV_COORDINATOR, default_journal as coordinated_journal};
 mod early_stop;
+mod keys;
 mod observer;
 mod per_agent;
 pub mod settings;
+mod wanted;
 
 use std::time::Instant;
 
@@ -19,8 +21,8 @@ use pacer_journal::{Journal, RunSpec};
 use crate::exit::Exit;
 use crate::report::Report;
 pub use args::{ApplyArgs, DeadlinePolicy};
-use pacer_input::{Input, Item, Validation};
 pub(crate) use bulk::Lines;
+use pacer_input::{Input, Item, Validation};
 pub use settings::{ApplySettings, Display};
 
 /// Runs `pacer apply` from its arguments.

@@ -49,6 +49,10 @@ pub struct ExportArgs {
     #[arg(long, default_value = "180s", value_name = "DURATION")]
     pub max_wait: String,
 
+    /// No line as each phase begins (the summary is still said).
+    #[arg(long)]
+    pub no_progress: bool,
+
     /// One JSON event per line on standard output (the summary included) instead of lines on
     /// standard error.
     #[arg(long)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 pub use args::ExportArgs;
 use pacer_client::bulk::export::{self, Export, ExportSettings};
+use pacer_client::bulk::{BulkProgress, Phase};
 use pacer_client::{Credentials, Endpoints, Executor, ExecutorConfig, Method};
 use pacer_core::retry::RetryConfig;
 use pacer_emulator::units::parse_duration;
@@ -33,6 +34,8 @@ pub struct ExportRun {
     pub output: Option<PathBuf>,
     pub format: OutputFormat,
     pub display: Display,
+    /// Whether each phase is said as it begins.
+    pub progress: bool,
 }
 
 impl ExportRun {
@@ -59,6 +62,7 @@ impl ExportRun {
             },
             output,
             format,
+            progress: !args.no_progress,
             display: if args.json {
                 Display::Json
             } else {
@@ -101,11 +105,17 @@ pub async fn execute(settings: &ExportRun) -> anyhow::Result<u8> {
         tokens.clone(),
         settings.endpoints.api_base.clone(),
     );
-    let mut progress = Lines {
+    let mut lines = Lines {
         display: settings.display,
         started,
     };
-    let export = export::read(&mut executor, &settings.read, &mut progress)
+    let mut silent = Silent;
+    let progress: &mut dyn BulkProgress = if settings.progress {
+        &mut lines
+    } else {
+        &mut silent
+    };
+    let export = export::read(&mut executor, &settings.read, progress)
         .await
         .map_err(|err| match err {
             pacer_client::Error::Workflow(message) => Exit::usage(message),
@@ -120,6 +130,13 @@ pub async fn execute(settings: &ExportRun) -> anyhow::Result<u8> {
     let counts = write_output(settings, &export)?;
     summary(settings, &export, &counts, requests, started);
     Ok(exit::OK)
+}
+
+/// Progress that says nothing (`--no-progress`).
+struct Silent;
+
+impl BulkProgress for Silent {
+    fn phase(&mut self, _: Phase, _: &str) {}
 }
 
 /// What the file holds.

@@ -1,0 +1,244 @@
+//! The schedule update's input, read: each row's agent key and schedule, then (once the keys are
+//! resolved to user ids) merged into one wanted schedule per agent and week. Rows of one agent,
+//! week and shift start (one row per activity, as `pacer export` writes them) make one shift.
+
+use std::collections::HashMap;
+
+use pacer_client::bulk::{Desired, DesiredActivity, DesiredShift, Finding};
+use pacer_genesys::{Schedule, Shift, Starts, parse_schedule_with};
+use pacer_input::{AgentKey, Input, Item, Row, Validation};
+
+use super::settings::{ApplySettings, BulkOptions};
+use crate::exit::Exit;
+
+/// One row of the input: its line, how it names its agent, and its schedule.
+pub struct KeyedRow {
+    pub line: u64,
+    pub key: AgentKey,
+    pub schedule: Schedule,
+}
+
+/// The input's schedules, merged per agent and week, and the rows each came from.
+pub struct Wanted {
+    pub desired: Vec<Desired>,
+    /// The input lines of each entry of `desired`.
+    pub lines: Vec<Vec<u64>>,
+}
+
+/// Reads every valid row's key and schedule; a row the schedule update cannot take stops the run
+/// with every such row listed (exit 2, nothing sent).
+pub fn read_rows(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    input: &Input,
+    validation: &Validation,
+) -> anyhow::Result<Vec<KeyedRow>> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for item in input.rows(validation).map_err(Exit::usage)? {
+        let Item::Valid(row) = item.map_err(Exit::usage)? else {
+            continue;
+        };
+        match row_schedule(settings, options, &row) {
+            Ok(schedule) => rows.push(KeyedRow {
+                line: row.line,
+                key: row.key,
+                schedule,
+            }),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        for problem in problems.iter().take(200) {
+            eprintln!("{problem}");
+        }
+        return Err(Exit::usage(format!(
+            "{}: {} rows cannot go through the schedule update (above); nothing was sent",
+            settings.input.display(),
+            problems.len()
+        )));
+    }
+    Ok(rows)
+}
+
+/// A row's schedule, when it is one the schedule update takes (and of the `--week` given); else
+/// the problem, with the file and line.
+fn row_schedule(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    row: &Row,
+) -> Result<Schedule, String> {
+    let schedule = parse_schedule_with(&row.body, Starts::WallClockToo).map_err(|err| {
+        format!(
+            "{}:{}: {}: the schedule update needs a schedule (weekDate and shifts)",
+            settings.input.display(),
+            row.line,
+            err.path
+        )
+    })?;
+    if let Some(week) = &options.week
+        && &schedule.week_date != week
+    {
+        return Err(format!(
+            "{}:{}: weekDate: {} is not the week given with --week ({week})",
+            settings.input.display(),
+            row.line,
+            schedule.week_date
+        ));
+    }
+    Ok(schedule)
+}
+
+/// Merges the rows into one wanted schedule per agent (by the user id `ids` gives each line) and
+/// week; a shift whose rows disagree on its length is a finding.
+pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Finding>) {
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut wanted = Wanted {
+        desired: Vec::new(),
+        lines: Vec::new(),
+    };
+    let mut findings = Vec::new();
+    for row in rows {
+        let Some(user_id) = ids.get(&row.line) else {
+            continue;
+        };
+        let key = (user_id.to_ascii_lowercase(), row.schedule.week_date.clone());
+        let at = *index.entry(key).or_insert_with(|| {
+            wanted.desired.push(Desired {
+                line: row.line,
+                user_id: user_id.clone(),
+                week: row.schedule.week_date.clone(),
+                shifts: Vec::new(),
+            });
+            wanted.lines.push(Vec::new());
+            wanted.desired.len() - 1
+        });
+        wanted.lines[at].push(row.line);
+        let shifts = &mut wanted.desired[at].shifts;
+        for shift in row.schedule.shifts {
+            if let Some(finding) = add_shift(shifts, row.line, shift) {
+                findings.push(finding);
+            }
+        }
+    }
+    (wanted, findings)
+}
+
+/// Adds a row's shift: to the shift of the same start when there is one (its activities
+/// appended), else as a shift of its own.
+fn add_shift(shifts: &mut Vec<DesiredShift>, line: u64, shift: Shift) -> Option<Finding> {
+    let activities = shift.activities.into_iter().map(|a| DesiredActivity {
+        start: a.start_date,
+        length_minutes: a.length_minutes,
+        code: Some(a.activity_code_id).filter(|c| !c.is_empty()),
+        description: a.description,
+    });
+    match shifts.iter_mut().find(|s| s.start == shift.start_date) {
+        Some(same) if same.length_minutes != shift.length_minutes => Some(Finding {
+            line,
+            field: "shiftLengthMinutes",
+            reason: format!(
+                "the shift starting {} lasts {} minutes here but {} on line {}",
+                shift.start_date, shift.length_minutes, same.length_minutes, same.line
+            ),
+        }),
+        Some(same) => {
+            same.activities.extend(activities);
+            None
+        }
+        None => {
+            shifts.push(DesiredShift {
+                line,
+                start: shift.start_date,
+                length_minutes: shift.length_minutes,
+                activities: activities.collect(),
+            });
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacer_genesys::Activity;
+
+    fn row(line: u64, start: &str, length: u32, activity: (&str, u32, &str)) -> KeyedRow {
+        KeyedRow {
+            line,
+            key: AgentKey::user_id("u"),
+            schedule: Schedule {
+                week_date: "2026-12-07".into(),
+                shifts: vec![Shift {
+                    start_date: start.into(),
+                    length_minutes: length,
+                    activities: vec![Activity {
+                        start_date: activity.0.into(),
+                        length_minutes: activity.1,
+                        activity_code_id: activity.2.into(),
+                        description: None,
+                    }],
+                }],
+                metadata: None,
+            },
+        }
+    }
+
+    #[test]
+    fn rows_of_one_shift_start_make_one_shift_of_their_activities() {
+        let rows = vec![
+            row(
+                2,
+                "2026-12-08T09:00",
+                480,
+                ("2026-12-08T09:00", 120, "Work"),
+            ),
+            row(
+                3,
+                "2026-12-08T09:00",
+                480,
+                ("2026-12-08T11:00", 15, "Break"),
+            ),
+            row(
+                4,
+                "2026-12-09T09:00",
+                480,
+                ("2026-12-09T09:00", 480, "Work"),
+            ),
+        ];
+        let ids = (2..=4).map(|l| (l, "U".to_string())).collect();
+        let (wanted, findings) = merge(rows, &ids);
+        assert!(findings.is_empty());
+        assert_eq!(wanted.desired.len(), 1);
+        assert_eq!(wanted.lines[0], vec![2, 3, 4]);
+        let shifts = &wanted.desired[0].shifts;
+        assert_eq!(shifts.len(), 2);
+        assert_eq!(shifts[0].activities.len(), 2);
+        assert_eq!(shifts[0].line, 2);
+    }
+
+    #[test]
+    fn a_shift_whose_rows_disagree_on_its_length_is_a_finding_on_the_later_row() {
+        let rows = vec![
+            row(
+                2,
+                "2026-12-08T09:00",
+                480,
+                ("2026-12-08T09:00", 120, "Work"),
+            ),
+            row(
+                3,
+                "2026-12-08T09:00",
+                450,
+                ("2026-12-08T11:00", 15, "Break"),
+            ),
+        ];
+        let ids = (2..=3).map(|l| (l, "u".to_string())).collect();
+        let (_, findings) = merge(rows, &ids);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            (findings[0].line, findings[0].field),
+            (3, "shiftLengthMinutes")
+        );
+    }
+}
