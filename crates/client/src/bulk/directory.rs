@@ -144,14 +144,31 @@ impl Directory {
     }
 }
 
+/// How to look the keys up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Choice {
+    /// Whichever costs fewer requests (the default).
+    #[default]
+    Cheaper,
+    /// Always list the whole organization.
+    Listing,
+    /// Always search the keys.
+    Search,
+}
+
 /// Resolves every key of `lookup`, choosing the listing or the search by what each costs.
 pub async fn resolve(exec: &mut Executor, lookup: &Lookup) -> Result<Directory> {
+    resolve_by(exec, lookup, Choice::Cheaper).await
+}
+
+/// Resolves every key of `lookup` the way `choice` says.
+pub async fn resolve_by(exec: &mut Executor, lookup: &Lookup, choice: Choice) -> Result<Directory> {
     let mut directory = Directory::new();
     if lookup.is_empty() {
         return Ok(directory);
     }
     let mut api = Api { exec };
-    if lookup.search_cost() <= 1 {
+    if choice == Choice::Search || (choice == Choice::Cheaper && lookup.search_cost() <= 1) {
         directory.strategy = Strategy::Search;
         search_all(&mut api, &mut directory, lookup).await?;
         return Ok(directory);
@@ -159,7 +176,7 @@ pub async fn resolve(exec: &mut Executor, lookup: &Lookup) -> Result<Directory> 
     let first = list_page(&mut api, &mut directory, 1).await?;
     directory.organization_users = Some(first.total);
     let rest = lookup_rest(&directory, lookup, &first);
-    if rest.listing <= rest.search {
+    if choice == Choice::Listing || rest.listing <= rest.search {
         directory.strategy = Strategy::Listing;
         for page in 2..=first.page_count.min(MAX_PAGES) {
             list_page(&mut api, &mut directory, page).await?;

@@ -18,7 +18,7 @@ use pacer_genesys::datetime::{
 use pacer_genesys::wfm::{BuAgentScheduleShift, BuScheduleMetadata, ManagementUnit};
 
 use super::api::{Api, Unit};
-use super::directory::{self, Directory, Lookup};
+use super::directory::{self, Choice, Directory, Lookup};
 use super::{BulkProgress, Phase};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -39,6 +39,8 @@ pub struct ExportSettings {
     pub schedule: Option<String>,
     /// Only these management units (names or ids); every one when empty.
     pub management_units: Vec<String>,
+    /// How the agents' e-mails and names are looked up.
+    pub users_by: Choice,
 }
 
 /// One agent's week as exported.
@@ -101,7 +103,7 @@ pub async fn read(
             .ids
             .extend(week.agents.iter().map(|a| a.user_id.to_ascii_lowercase()));
     }
-    let directory = directory::resolve(exec, &lookup).await?;
+    let directory = directory::resolve_by(exec, &lookup, settings.users_by).await?;
     for agent in weeks.iter_mut().flat_map(|w| w.agents.iter_mut()) {
         if let Some(user) = directory.by_id(&agent.user_id) {
             agent.email = user.email.clone();

@@ -172,6 +172,16 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, help_heading = "Business unit schedule update")]
     pub ambiguous: Option<AmbiguousArg>,
 
+    /// How agents keyed by e-mail or name are looked up: `auto` takes whichever costs fewer
+    /// requests (the organization listed in pages of 500, or the keys searched 100 at a time).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        help_heading = "Business unit schedule update"
+    )]
+    pub users_by: UsersByArg,
+
     /// Check and plan everything, print the plan, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -219,4 +229,24 @@ pub enum DeadlinePolicy {
     Warn,
     /// Refuse to start (exit 4).
     Abort,
+}
+
+/// How users are looked up (`--users-by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsersByArg {
+    Auto,
+    Listing,
+    Search,
+}
+
+impl UsersByArg {
+    /// The client's choice.
+    pub fn choice(self) -> pacer_client::bulk::directory::Choice {
+        use pacer_client::bulk::directory::Choice;
+        match self {
+            UsersByArg::Auto => Choice::Cheaper,
+            UsersByArg::Listing => Choice::Listing,
+            UsersByArg::Search => Choice::Search,
+        }
+    }
 }

@@ -67,7 +67,8 @@ pub async fn execute(
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())
     };
-    let resolution = keys::resolve(&mut executor, journal.as_ref(), &rows).await?;
+    let resolution =
+        keys::resolve(&mut executor, journal.as_ref(), &rows, options.users_by).await?;
     say_keys(settings, &resolution);
     let (wanted, mut findings) = merge(rows, &resolution.ids);
     findings.extend(resolution.findings);

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use pacer_client::Executor;
 use pacer_client::bulk::Finding;
-use pacer_client::bulk::directory::{self, Directory, Lookup};
+use pacer_client::bulk::directory::{self, Choice, Directory, Lookup};
 use pacer_genesys::User;
 use pacer_journal::{Journal, ResolvedKey};
 
@@ -34,6 +34,7 @@ pub async fn resolve(
     exec: &mut Executor,
     journal: Option<&Journal>,
     rows: &[KeyedRow],
+    choice: Choice,
 ) -> anyhow::Result<Resolution> {
     let known: HashMap<(String, String), String> = match journal {
         Some(journal) => journal
@@ -44,7 +45,7 @@ pub async fn resolve(
         None => HashMap::new(),
     };
     let lookup = lookup(rows, &known);
-    let directory = directory::resolve(exec, &lookup).await?;
+    let directory = directory::resolve_by(exec, &lookup, choice).await?;
     let mut resolver = Resolver {
         known: &known,
         directory: &directory,

@@ -20,7 +20,7 @@ use pacer_journal::{Journal, RunSpec};
 
 use crate::exit::Exit;
 use crate::report::Report;
-pub use args::{ApplyArgs, DeadlinePolicy};
+pub use args::{ApplyArgs, DeadlinePolicy, UsersByArg};
 pub(crate) use bulk::Lines;
 use pacer_input::{Input, Item, Validation};
 pub use settings::{ApplySettings, Display};

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use pacer_client::bulk::directory::Choice;
 use pacer_client::bulk::{Ambiguous, OnConflict};
 use pacer_client::{Credentials, EndpointOptions, Endpoints, Method, Secret};
 use pacer_core::limiter::{Algorithm, LimitSpec};
@@ -30,6 +31,8 @@ pub struct BulkOptions {
     pub on_conflict: OnConflict,
     /// Which instant a repeated wall-clock time stands for (else it is a finding).
     pub ambiguous: Ambiguous,
+    /// How agents keyed by e-mail or name are looked up.
+    pub users_by: Choice,
 }
 
 /// How progress is shown.
@@ -205,6 +208,7 @@ impl ApplySettings {
                 create_schedule: false,
                 on_conflict: OnConflict::Retry,
                 ambiguous: Ambiguous::Refuse,
+                users_by: Choice::Cheaper,
             }),
             path_reason: format!("bulk path: business unit {unit}'s schedule update"),
             ..ApplySettings::for_emulator(api_base, client, input)?
@@ -412,6 +416,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
             Some(AmbiguousArg::Earlier) => Ambiguous::Earlier,
             Some(AmbiguousArg::Later) => Ambiguous::Later,
         },
+        users_by: args.users_by.choice(),
     };
     Ok((Some(options), reason))
 }

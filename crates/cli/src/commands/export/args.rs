@@ -30,6 +30,11 @@ pub struct ExportArgs {
     #[arg(long = "management-unit", value_name = "NAME|ID")]
     pub management_units: Vec<String>,
 
+    /// How the agents' e-mails and names are looked up: `auto` takes whichever costs fewer
+    /// requests (the organization listed in pages of 500, or the agents searched 100 at a time).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub users_by: crate::commands::apply::UsersByArg,
+
     /// The file to write (`.csv`, `.jsonl` or `.ndjson`); `-` for standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,

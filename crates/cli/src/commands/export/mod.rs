@@ -59,6 +59,7 @@ impl ExportRun {
                 weeks: args.weeks,
                 schedule: args.schedule,
                 management_units: args.management_units,
+                users_by: args.users_by.choice(),
             },
             output,
             format,
