@@ -307,6 +307,7 @@ impl Layout {
                 length_minutes,
                 activities,
             }],
+            full_day_time_off_markers: Vec::new(),
             metadata: None,
         };
         match schedule.validate_with(starts) {
