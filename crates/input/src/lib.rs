@@ -61,18 +61,24 @@ impl Format {
 
 mod checks;
 mod findings;
+mod header;
 mod jsonl;
+mod keys;
 mod layout;
 mod records;
+mod shift_cells;
 #[cfg(test)]
 mod tests;
 mod validate;
 
 use checks::*;
 pub use findings::{Column, Finding, InputError, Validation};
+use header::*;
 use jsonl::*;
+use keys::*;
 use layout::*;
 use records::*;
+use shift_cells::*;
 
 /// A row as the second pass yields it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +135,8 @@ pub struct Input {
     repeats: bool,
     /// What start times a schedule may hold (see [`Input::allowing_wall_clock`]).
     starts: Starts,
+    /// Whether a row may name its agent by e-mail or name (see [`Input::allowing_agent_keys`]).
+    keyed: bool,
 }
 
 impl Input {
@@ -149,6 +157,7 @@ impl Input {
             format,
             repeats: false,
             starts: Starts::Instants,
+            keyed: false,
         })
     }
 
@@ -163,6 +172,13 @@ impl Input {
     /// schedule update reads it in the business unit's zone once the unit is known.
     pub fn allowing_wall_clock(mut self) -> Input {
         self.starts = Starts::WallClockToo;
+        self
+    }
+
+    /// Lets a row name its agent by `email` or `name` (CSV columns, JSON Lines keys) besides or
+    /// instead of its `userId`: the schedule update resolves them to userIds before it sends.
+    pub fn allowing_agent_keys(mut self) -> Input {
+        self.keyed = true;
         self
     }
 
@@ -262,7 +278,7 @@ impl Input {
                 {
                     return Ok(Err(vec![at(1, "the file is empty".into())]));
                 }
-                Ok(Ok(Layout::JsonLines))
+                Ok(Ok(Layout::JsonLines { keyed: self.keyed }))
             }
             Format::Csv => {
                 let Some(header) = records.next()? else {
@@ -271,7 +287,7 @@ impl Input {
                 let RawRow::Csv(fields) = header.row else {
                     unreachable!("a CSV reader yields CSV rows")
                 };
-                Ok(csv_layout(&fields).map_err(|problems| {
+                Ok(csv_layout(&fields, self.keyed).map_err(|problems| {
                     problems
                         .into_iter()
                         .map(|(column, reason)| Finding {
@@ -333,13 +349,13 @@ impl Rows<'_> {
         // pass, and this pass's bytes are compared with those at its end. A row that does not
         // read as the first pass saw it gets the full check again.
         if self.validation.is_clean()
-            && let Some((user_id, body)) = self.validation.layout.reread(&record)
+            && let Some((key, body)) = self.validation.layout.reread(&record)
         {
             let item = Item::Valid(Row {
                 line: record.line,
-                key: AgentKey::user_id(user_id.clone()),
-                user_id,
+                user_id: key.shown().to_string(),
                 body,
+                key,
             });
             return Ok(Some((item, record)));
         }
@@ -356,18 +372,19 @@ impl Rows<'_> {
             .id
             .is_some_and(|id| self.validation.duplicates.contains(&id))
         {
-            reasons.push(format!("duplicate agent {}", checked.user_id));
+            reasons.push(format!("duplicate agent {}", checked.key.shown()));
         }
+        let user_id = checked.key.shown().to_string();
         let item = match (reasons.is_empty(), checked.body) {
             (true, Some(body)) => Item::Valid(Row {
                 line: record.line,
-                key: AgentKey::user_id(checked.user_id.clone()),
-                user_id: checked.user_id,
+                user_id,
                 body,
+                key: checked.key,
             }),
             _ => Item::Invalid {
                 line: record.line,
-                user_id: checked.user_id,
+                user_id,
                 reason: reasons.join("; "),
             },
         };

@@ -180,7 +180,7 @@ fn a_valid_line_keeps_its_body_as_written_and_an_invalid_one_gets_every_finding(
     let line = format!(r#"{{ "schedule": {spaced}, "userId": " {A} " }}"#);
     let checked = check_json_line(line.as_bytes());
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
-    assert_eq!(checked.user_id, A);
+    assert_eq!(checked.key.shown(), A);
     assert_eq!(checked.body.as_deref(), Some(spaced.as_bytes()));
     // Invalid in two ways at once: the full check names both.
     let line = format!(r#"{{"userId":"nope","schedule":{SCHEDULE},"extra":1}}"#);
@@ -227,7 +227,8 @@ fn a_clean_file_is_reread_to_the_same_rows_as_the_full_check() {
         let Some(Ok(Item::Valid(row))) = reread.next() else {
             panic!("line {} not valid on reread", record.line)
         };
-        assert_eq!(row.user_id, full.user_id, "line {}", record.line);
+        assert_eq!(row.user_id, full.key.shown(), "line {}", record.line);
+        assert_eq!(row.key, full.key, "line {}", record.line);
         let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
         assert_eq!(
             parse(&row.body),
