@@ -132,7 +132,8 @@ impl ShiftColumns {
                      code, and the header has no activityCodeId column"
                         .into(),
                 ));
-                String::new()
+                // A stand-in, so that the schedule's rules check the rest of the row alone.
+                "-".into()
             }
         };
         let marker = FullDayTimeOff {
