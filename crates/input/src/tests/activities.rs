@@ -201,3 +201,31 @@ fn json_lines_may_hold_full_days_of_time_off() {
     };
     assert_eq!(row.body, day.as_bytes());
 }
+
+#[test]
+fn the_module_docs_example_reads_as_documented() {
+    let docs = include_str!("../lib.rs");
+    let start = docs.find("//! ```text\n").expect("the example") + "//! ```text\n".len();
+    let end = start + docs[start..].find("//! ```").expect("its end");
+    let example: String = docs[start..end]
+        .lines()
+        .map(|line| format!("{}\n", line.trim_start_matches("//! ")))
+        .collect();
+    let (_, found, items) = run("week.csv", &example, |input| {
+        input
+            .allowing_agent_keys()
+            .allowing_wall_clock()
+            .allowing_repeated_agents()
+    });
+    let rows = valid(&found, items);
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|row| row.user_id == "ann@example.com"));
+    assert_eq!(
+        json(&rows[1].body)["shifts"][0]["activities"][0]["activityCodeId"],
+        "break"
+    );
+    assert_eq!(
+        json(&rows[3].body)["fullDayTimeOffMarkers"][0]["businessUnitDate"],
+        "2026-12-09"
+    );
+}
