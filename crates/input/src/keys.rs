@@ -71,10 +71,12 @@ impl AgentKey {
     }
 
     /// The number the duplicate check knows the agent by: its userId (when a UUID), else the
-    /// first 128 bits of a hash of its lowercased e-mail, else of its lowercased name.
+    /// first 128 bits of the SHA-256 of its lowercased e-mail (when an e-mail), else of its
+    /// lowercased name. A malformed key has none: its row is refused for it already.
     pub(super) fn number(&self) -> Option<u128> {
         match self.shown_field()? {
             KeyField::UserId => parse_uuid(self.user_id.as_deref()?),
+            KeyField::Email if email_problem(self.email.as_deref()?).is_some() => None,
             field => {
                 let text = self.get(field)?.to_lowercase();
                 let mut hasher = Hasher::new();
@@ -196,6 +198,7 @@ mod tests {
         let both = AgentKey::from_fields(Some(A), Some("ann@example.com"), None);
         assert_eq!(both.number(), parse_uuid(A));
         assert_eq!(AgentKey::from_fields(None, None, None).number(), None);
+        assert_eq!(email("not an e-mail"), None);
     }
 
     #[test]
