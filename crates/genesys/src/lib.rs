@@ -20,8 +20,8 @@ pub use limits::{LimitEntity, OrgLimits};
 pub use oauth::{OAuthError, TokenResponse};
 pub use region::{Hosts, REGIONS, Region};
 pub use schedule::{
-    Activity, MAX_LENGTH_MINUTES, Schedule, ScheduleError, ScheduleMetadata, ScheduleRecord, Shift,
-    Starts, parse_schedule, parse_schedule_with,
+    Activity, FullDayTimeOff, MAX_LENGTH_MINUTES, Schedule, ScheduleError, ScheduleMetadata,
+    ScheduleRecord, Shift, Starts, parse_schedule, parse_schedule_with,
 };
 pub use users::{
     LIST_MAX_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE, User, UserListing, UserSearchCriteria,

@@ -21,6 +21,9 @@ pub struct Schedule {
     /// The week's first day, `YYYY-MM-DD`.
     pub week_date: String,
     pub shifts: Vec<Shift>,
+    /// Days off taken whole; left out of the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub full_day_time_off_markers: Vec<FullDayTimeOff>,
     /// When present, the version the writer last read: a stale version is refused (409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ScheduleMetadata>,
@@ -46,6 +49,20 @@ pub struct Activity {
     pub start_date: String,
     /// 1..=1440.
     pub length_minutes: u32,
+    pub activity_code_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A full day of time off on one business-unit date, outside any shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FullDayTimeOff {
+    /// The day in the business unit's calendar, `YYYY-MM-DD`.
+    pub business_unit_date: String,
+    /// The minutes paid for the day: 0..=1440 (0 for an unpaid day).
+    pub length_minutes: u32,
+    /// The time-off activity code; not empty.
     pub activity_code_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -132,6 +149,11 @@ impl Schedule {
             .enumerate()
             .map(|(i, v)| Shift::from_value(v, &format!("shifts[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
+        let full_day_time_off_markers = array(obj, "", "fullDayTimeOffMarkers", false)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| FullDayTimeOff::from_value(v, &format!("fullDayTimeOffMarkers[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
         let metadata = match obj.get("metadata") {
             None | Some(Value::Null) => None,
             Some(meta) => {
@@ -148,11 +170,13 @@ impl Schedule {
         Ok(Schedule {
             week_date,
             shifts,
+            full_day_time_off_markers,
             metadata,
         })
     }
 
-    /// Checks every value: dates, date-times and lengths; the error names the first bad field.
+    /// Checks every value: dates, date-times, lengths and codes; the error names the first bad
+    /// field.
     pub fn validate(&self) -> Result<(), ScheduleError> {
         self.validate_with(Starts::Instants)
     }
@@ -183,6 +207,9 @@ impl Schedule {
                 }
             }
         }
+        for (i, marker) in self.full_day_time_off_markers.iter().enumerate() {
+            marker.validate(&format!("fullDayTimeOffMarkers[{i}]"))?;
+        }
         Ok(())
     }
 }
@@ -197,7 +224,7 @@ impl Shift {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Shift {
             start_date: string(obj, path, "startDate")?,
-            length_minutes: length(obj, path)?,
+            length_minutes: length(obj, path, 0)?,
             activities,
         })
     }
@@ -206,22 +233,46 @@ impl Shift {
 impl Activity {
     fn from_value(value: &Value, path: &str) -> Result<Activity, ScheduleError> {
         let obj = object(value, path)?;
-        let description = match obj.get("description") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                return Err(ScheduleError::new(
-                    join(path, "description"),
-                    "must be a string",
-                ));
-            }
-        };
+        let description = description(obj, path)?;
         Ok(Activity {
             start_date: string(obj, path, "startDate")?,
-            length_minutes: length(obj, path)?,
+            length_minutes: length(obj, path, 0)?,
             activity_code_id: string(obj, path, "activityCodeId")?,
             description,
         })
+    }
+}
+
+impl FullDayTimeOff {
+    fn from_value(value: &Value, path: &str) -> Result<FullDayTimeOff, ScheduleError> {
+        let obj = object(value, path)?;
+        Ok(FullDayTimeOff {
+            business_unit_date: string(obj, path, "businessUnitDate")?,
+            // Out of range, a length becomes one that validate() refuses: 0 is a valid one here.
+            length_minutes: length(obj, path, u32::MAX)?,
+            activity_code_id: string(obj, path, "activityCodeId")?,
+            description: description(obj, path)?,
+        })
+    }
+
+    /// Checks the date, the paid minutes (0..=1440) and the code; `path` names the marker.
+    fn validate(&self, path: &str) -> Result<(), ScheduleError> {
+        let at = |field: &str| join(path, field);
+        check_date(&self.business_unit_date)
+            .map_err(|r| ScheduleError::new(at("businessUnitDate"), r))?;
+        if self.length_minutes > MAX_LENGTH_MINUTES {
+            return Err(ScheduleError::new(
+                at("lengthMinutes"),
+                "must be between 0 and 1440",
+            ));
+        }
+        if self.activity_code_id.is_empty() {
+            return Err(ScheduleError::new(
+                at("activityCodeId"),
+                "must not be empty",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -269,14 +320,27 @@ fn array<'a>(
     }
 }
 
-fn length(obj: &Map<String, Value>, path: &str) -> Result<u32, ScheduleError> {
+/// An optional description: a string, or missing or `null`.
+fn description(obj: &Map<String, Value>, path: &str) -> Result<Option<String>, ScheduleError> {
+    match obj.get("description") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ScheduleError::new(
+            join(path, "description"),
+            "must be a string",
+        )),
+    }
+}
+
+/// A length in minutes; an integer out of `u32`'s range becomes `out_of_range`, a value the
+/// caller's validate() refuses, so that it reports the range rather than the type.
+fn length(obj: &Map<String, Value>, path: &str, out_of_range: u32) -> Result<u32, ScheduleError> {
     let at = || join(path, "lengthMinutes");
     match obj.get("lengthMinutes") {
         None | Some(Value::Null) => Err(ScheduleError::new(at(), "is required")),
         Some(Value::Number(n)) => match n.as_u64() {
-            // Out-of-range values become 0 so that validate() reports the range, not the type.
-            Some(v) => Ok(u32::try_from(v).unwrap_or(0)),
-            None if n.as_i64().is_some() => Ok(0),
+            Some(v) => Ok(u32::try_from(v).unwrap_or(out_of_range)),
+            None if n.as_i64().is_some() => Ok(out_of_range),
             None => Err(ScheduleError::new(at(), "must be an integer")),
         },
         Some(_) => Err(ScheduleError::new(at(), "must be an integer")),
@@ -389,5 +453,107 @@ mod tests {
         .unwrap();
         assert!(schedule.shifts[0].activities.is_empty());
         assert_eq!(schedule.metadata, Some(ScheduleMetadata { version: 3 }));
+    }
+
+    const DAY_OFF: &str = r#"{"weekDate":"2026-12-07","shifts":[],"fullDayTimeOffMarkers":[{"businessUnitDate":"2026-12-09","lengthMinutes":480,"activityCodeId":"vacation","description":"Holiday"}]}"#;
+
+    #[test]
+    fn full_day_time_off_is_read_and_written_back_only_when_present() {
+        let schedule = parse_schedule(DAY_OFF.as_bytes()).unwrap();
+        assert_eq!(
+            schedule.full_day_time_off_markers,
+            vec![FullDayTimeOff {
+                business_unit_date: "2026-12-09".into(),
+                length_minutes: 480,
+                activity_code_id: "vacation".into(),
+                description: Some("Holiday".into()),
+            }]
+        );
+        assert_eq!(serde_json::to_string(&schedule).unwrap(), DAY_OFF);
+        // A schedule without any says nothing of them, read or written.
+        let plain = parse_schedule(ACCEPTED.as_bytes()).unwrap();
+        assert!(plain.full_day_time_off_markers.is_empty());
+        let written = serde_json::to_string(&plain).unwrap();
+        assert!(!written.contains("fullDayTimeOffMarkers"), "{written}");
+        // An unpaid day (0 minutes) and a whole paid day (1440) are both days off.
+        for minutes in ["0", "1440"] {
+            let body = DAY_OFF.replace("480", minutes);
+            assert!(parse_schedule(body.as_bytes()).is_ok(), "{body}");
+        }
+    }
+
+    #[test]
+    fn full_day_time_off_errors_name_the_marker_and_field() {
+        let cases = [
+            (
+                "\"2026-12-09\"",
+                "\"2026-12-32\"",
+                "businessUnitDate",
+                "day is not in the month",
+            ),
+            (
+                "\"2026-12-09\"",
+                "\"9/12/2026\"",
+                "businessUnitDate",
+                "must be a date YYYY-MM-DD",
+            ),
+            ("480", "1441", "lengthMinutes", "must be between 0 and 1440"),
+            ("480", "-1", "lengthMinutes", "must be between 0 and 1440"),
+            (
+                "480",
+                "99999999999",
+                "lengthMinutes",
+                "must be between 0 and 1440",
+            ),
+            ("480", "\"8h\"", "lengthMinutes", "must be an integer"),
+            (
+                "\"vacation\"",
+                "\"\"",
+                "activityCodeId",
+                "must not be empty",
+            ),
+            ("\"vacation\"", "7", "activityCodeId", "must be a string"),
+            ("\"Holiday\"", "[]", "description", "must be a string"),
+        ];
+        for (from, to, field, reason) in cases {
+            let body = DAY_OFF.replacen(from, to, 1);
+            let err = refused(&body);
+            assert_eq!(
+                err.path,
+                format!("fullDayTimeOffMarkers[0].{field}"),
+                "{body}"
+            );
+            assert_eq!(err.reason, reason, "{body}");
+        }
+        let missing = DAY_OFF.replace("\"businessUnitDate\":\"2026-12-09\",", "");
+        assert_eq!(
+            refused(&missing).to_string(),
+            "fullDayTimeOffMarkers[0].businessUnitDate: is required"
+        );
+        let not_array = r#"{"weekDate":"2026-12-07","shifts":[],"fullDayTimeOffMarkers":{}}"#;
+        assert_eq!(refused(not_array).path, "fullDayTimeOffMarkers");
+        let not_object = r#"{"weekDate":"2026-12-07","shifts":[],"fullDayTimeOffMarkers":[1]}"#;
+        assert_eq!(refused(not_object).path, "fullDayTimeOffMarkers[0]");
+    }
+
+    #[test]
+    fn full_day_time_off_reads_alike_typed_and_by_hand() {
+        for body in [
+            DAY_OFF.to_string(),
+            DAY_OFF.replace(",\"description\":\"Holiday\"", ""),
+            DAY_OFF.replace("\"Holiday\"", "null"),
+        ] {
+            let typed: Schedule = serde_json::from_str(&body).unwrap();
+            let value: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(Schedule::from_value(&value).unwrap(), typed, "{body}");
+        }
+        // `null` for the list is no list, as the hand walk reads it.
+        let null = r#"{"weekDate":"2026-12-07","shifts":[],"fullDayTimeOffMarkers":null}"#;
+        assert!(
+            parse_schedule(null.as_bytes())
+                .unwrap()
+                .full_day_time_off_markers
+                .is_empty()
+        );
     }
 }

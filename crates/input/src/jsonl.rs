@@ -1,7 +1,10 @@
 //! The check of one JSON Lines row: in full, or lightly for a file already found valid.
 
+use std::borrow::Cow;
+
 use pacer_genesys::{Schedule, Starts};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::*;
 
@@ -10,31 +13,46 @@ use super::*;
 #[serde(deny_unknown_fields)]
 pub(super) struct LightLine<'a> {
     #[serde(rename = "userId", borrow)]
-    user_id: std::borrow::Cow<'a, str>,
+    user_id: Cow<'a, str>,
     #[serde(borrow)]
-    schedule: Option<&'a serde_json::value::RawValue>,
+    schedule: Option<&'a RawValue>,
     #[serde(borrow)]
-    body: Option<&'a serde_json::value::RawValue>,
+    body: Option<&'a RawValue>,
 }
 
-/// The check of one JSON line whose start times need their offset.
+/// A JSON line of an input that allows e-mails and names, as a valid one reads, borrowed; a key
+/// that is `null` reads as missing, as the full check reads it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LightKeyedLine<'a> {
+    #[serde(rename = "userId", borrow)]
+    user_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    email: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    schedule: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+}
+
+/// The check of one JSON line whose start times need their offset, keyed by userId alone.
 #[cfg(test)]
 pub(super) fn check_json_line(bytes: &[u8]) -> Checked {
-    check_json_line_with(bytes, Starts::Instants)
+    check_json_line_with(bytes, Starts::Instants, false)
 }
 
-/// The check of one JSON line, with start times as `starts` allows.
-pub(super) fn check_json_line_with(bytes: &[u8], starts: Starts) -> Checked {
+/// The check of one JSON line, with start times as `starts` allows; `keyed` when the agent may
+/// be named by e-mail or name.
+pub(super) fn check_json_line_with(bytes: &[u8], starts: Starts, keyed: bool) -> Checked {
     // Most lines are valid: read them borrowed and the schedule into its own type, and keep the
     // body as written. Anything else is checked again in full, which names every problem.
-    if let Some(checked) = check_json_line_fast(bytes, starts) {
-        return checked;
+    if let Some((key, body)) = light_json_line(bytes, Some(starts), keyed) {
+        return Checked::new(key, Some(body), Vec::new());
     }
-    let bad = |column: Column, reason: String| Checked {
-        user_id: String::new(),
-        id: None,
-        body: None,
-        problems: vec![(column, reason)],
+    let bad = |column: Column, reason: String| {
+        Checked::new(AgentKey::default(), None, vec![(column, reason)])
     };
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
@@ -51,25 +69,64 @@ pub(super) fn check_json_line_with(bytes: &[u8], starts: Starts) -> Checked {
             "each line must be a JSON object {\"userId\": ..., \"schedule\": {...}}".into(),
         );
     };
-    let mut problems = Vec::new();
-    for key in map.keys() {
-        if key != "userId" && key != "schedule" && key != "body" {
-            problems.push((
-                Column::Field(key.clone()),
-                format!("unknown field `{key}`: a line holds only userId and schedule (or body)"),
-            ));
-        }
-    }
-    let user_id = json_user_id(&map, &mut problems);
-    let id = parse_uuid(&user_id);
+    let mut problems = unknown_fields(&map, keyed);
+    let key = if keyed {
+        json_keys(&map, &mut problems)
+    } else {
+        AgentKey::from_fields(Some(&json_user_id(&map, &mut problems)), None, None)
+    };
     let body = json_body(&mut map, starts, &mut problems);
-    let body = if problems.is_empty() { body } else { None };
-    Checked {
-        user_id,
-        id,
-        body,
-        problems,
+    Checked::new(key, body, problems)
+}
+
+/// A problem for each field a line may not hold.
+fn unknown_fields(map: &serde_json::Map<String, Value>, keyed: bool) -> Vec<(Column, String)> {
+    let known: &[&str] = if keyed {
+        &["userId", "email", "name", "schedule", "body"]
+    } else {
+        &["userId", "schedule", "body"]
+    };
+    let holds = if keyed {
+        "userId, email, name and schedule (or body)"
+    } else {
+        "userId and schedule (or body)"
+    };
+    map.keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| {
+            (
+                Column::Field(key.clone()),
+                format!("unknown field `{key}`: a line holds only {holds}"),
+            )
+        })
+        .collect()
+}
+
+/// The line's keys in an input that allows e-mails and names: each a string, or missing or
+/// `null`; at least one given, each well formed.
+fn json_keys(
+    map: &serde_json::Map<String, Value>,
+    problems: &mut Vec<(Column, String)>,
+) -> AgentKey {
+    let mut text = |field: KeyField| match map.get(field.name()) {
+        Some(Value::String(s)) => Some(s.as_str()),
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            problems.push((
+                Column::Field(field.name().into()),
+                "must be a string".into(),
+            ));
+            None
+        }
+    };
+    let user_id = text(KeyField::UserId);
+    let email = text(KeyField::Email);
+    let name = text(KeyField::Name);
+    let key = AgentKey::from_fields(user_id, email, name);
+    for (field, reason) in key.problems(&KeyField::ALL, true) {
+        problems.push((Column::Field(field.name().into()), reason));
     }
+    key
 }
 
 /// The line's userId, trimmed; a missing one, or one that is not a string or not a UUID, is a
@@ -147,24 +204,32 @@ fn json_body(
     }
 }
 
-/// A valid line's check without building a JSON tree; `None` when the line is not plainly valid.
-pub(super) fn check_json_line_fast(bytes: &[u8], starts: Starts) -> Option<Checked> {
-    let (user_id, body) = light_json_line(bytes, Some(starts))?;
-    Some(Checked {
-        id: parse_uuid(&user_id),
-        user_id,
-        body: Some(body),
-        problems: Vec::new(),
-    })
-}
-
-/// The trimmed userId and the body as written of a line that reads as a valid one, borrowed
-/// rather than built into a JSON tree; the schedule's rules are checked (with start times as
-/// `check` allows) unless `check` is `None` (a reread of a file already validated skips them).
-/// `None` otherwise.
-pub(super) fn light_json_line(bytes: &[u8], check: Option<Starts>) -> Option<(String, Vec<u8>)> {
-    let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
-    let body = match (line.schedule, line.body) {
+/// The key and the body as written of a line that reads as a valid one, borrowed rather than
+/// built into a JSON tree; the schedule's rules are checked (with start times as `check`
+/// allows) unless `check` is `None` (a reread of a file already validated skips them); `keyed`
+/// when the agent may be named by e-mail or name. `None` otherwise.
+pub(super) fn light_json_line(
+    bytes: &[u8],
+    check: Option<Starts>,
+    keyed: bool,
+) -> Option<(AgentKey, Vec<u8>)> {
+    let (key, schedule, body) = if keyed {
+        let line: LightKeyedLine<'_> = serde_json::from_slice(bytes).ok()?;
+        let key = AgentKey::from_fields(
+            line.user_id.as_deref(),
+            line.email.as_deref(),
+            line.name.as_deref(),
+        );
+        (key, line.schedule, line.body)
+    } else {
+        let line: LightLine<'_> = serde_json::from_slice(bytes).ok()?;
+        (
+            AgentKey::from_fields(Some(&line.user_id), None, None),
+            line.schedule,
+            line.body,
+        )
+    };
+    let body = match (schedule, body) {
         (Some(schedule), None) => {
             if let Some(starts) = check {
                 pacer_genesys::parse_schedule_with(schedule.get().as_bytes(), starts).ok()?;
@@ -174,9 +239,8 @@ pub(super) fn light_json_line(bytes: &[u8], check: Option<Starts>) -> Option<(St
         (None, Some(body)) if body.get().starts_with('{') => body,
         _ => return None,
     };
-    let user_id = line.user_id.trim();
-    if user_id_problem(user_id).is_some() {
+    if !key.problems(&KeyField::ALL, keyed).is_empty() {
         return None;
     }
-    Some((user_id.to_string(), body.get().as_bytes().to_vec()))
+    Some((key, body.get().as_bytes().to_vec()))
 }

@@ -6,10 +6,11 @@
 //! 1. [`Input::validate`] reads every row and reports every problem as a [`Finding`] printed as
 //!    `file:line:column: reason`, where column is the 1-based column index for CSV and the JSON
 //!    field path (or the character column of a syntax error) for JSON Lines. Duplicate agents are
-//!    found by keeping each userId as a `u128`, sorting, and rereading the file for their lines
-//!    only when there are any.
-//! 2. [`Input::rows`] rereads the file and yields each row as [`Item::Valid`] (line, userId,
-//!    request body) or [`Item::Invalid`] (line, raw userId, reasons), so that `--skip-invalid` can
+//!    found by keeping each row's agent as a `u128` (its userId, else the first 128 bits of the
+//!    SHA-256 of its lowercased e-mail, else of its lowercased name), sorting, and rereading the
+//!    file for their lines only when there are any.
+//! 2. [`Input::rows`] rereads the file and yields each row as [`Item::Valid`] (line, agent,
+//!    request body) or [`Item::Invalid`] (line, raw agent, reasons), so that `--skip-invalid` can
 //!    send the valid rows and journal the rest as skipped. [`Input::write_rejects`] writes the
 //!    invalid rows to a CSV file (`line,reason,raw`).
 //!
@@ -17,21 +18,62 @@
 //!
 //! Chosen by extension (`.csv`; `.jsonl` or `.ndjson`) or explicitly with [`Format`].
 //!
-//! **CSV**: a header row, then one row per agent. Fields are trimmed. Columns are matched by
-//! exact, case-sensitive name; unknown and repeated names are errors. Either
+//! **CSV**: a header row, then one row per agent (or, where agents may repeat, per shift,
+//! activity or day off). Fields are trimmed. Columns are matched by exact, case-sensitive name;
+//! unknown and repeated names are errors. Either
 //! - `userId,schedule`: `schedule` holds the request body as JSON; or
 //! - `userId,weekDate,startDate,lengthMinutes[,activityCodeId[,description]]` (in any order):
 //!   one shift. `weekDate` is `YYYY-MM-DD`, `startDate` an RFC 3339 date-time, `lengthMinutes`
 //!   1..1440. With `activityCodeId` the shift holds one activity spanning it, with `description`
 //!   when that cell is not empty; without it the shift has no activities. The body sent is
-//!   `{"weekDate":..,"shifts":[{"startDate":..,"lengthMinutes":..,"activities":[..]}]}`.
+//!   `{"weekDate":..,"shifts":[{"startDate":..,"lengthMinutes":..,"activities":[..]}]}`; or
+//! - the same with `shiftStart,shiftLengthMinutes` (both, and `activityCodeId`), the layout of
+//!   the exported spreadsheet: each row is ONE ACTIVITY of the shift that starts at `shiftStart`
+//!   and lasts `shiftLengthMinutes`. `startDate` and `lengthMinutes` are the activity's,
+//!   `activityCodeId` its code (required), `description` optional. The body sent is
+//!   `{"weekDate":..,"shifts":[{"startDate":shiftStart,"lengthMinutes":shiftLengthMinutes,
+//!   "activities":[{"startDate":..,"lengthMinutes":..,"activityCodeId":..,"description":..}]}]}`
+//!   (no `description` when its cell is empty). The schedule update merges the rows of one agent,
+//!   week and `shiftStart` into one shift.
+//!
+//! In either shift layout, a row whose `startDate` is a date alone (`YYYY-MM-DD`) and whose
+//! `shiftStart` and `shiftLengthMinutes` are empty (or absent) is a **full day of time off** on
+//! that business-unit date: `lengthMinutes` its paid minutes (0..1440), `activityCodeId` its
+//! time-off code (required), `description` optional. Its body is
+//! `{"weekDate":..,"shifts":[],"fullDayTimeOffMarkers":[{"businessUnitDate":..,
+//! "lengthMinutes":..,"activityCodeId":..,"description":..}]}`. A week of one agent: a shift of
+//! Work, Break, Work, and a paid day off.
+//!
+//! ```text
+//! email,weekDate,shiftStart,shiftLengthMinutes,startDate,lengthMinutes,activityCodeId,description
+//! ann@example.com,2026-12-07,2026-12-07T08:00,480,2026-12-07T08:00,240,work,Work
+//! ann@example.com,2026-12-07,2026-12-07T08:00,480,2026-12-07T12:00,30,break,Break
+//! ann@example.com,2026-12-07,2026-12-07T08:00,480,2026-12-07T12:30,210,work,Work
+//! ann@example.com,2026-12-07,,,2026-12-09,480,vacation,Holiday
+//! ```
+//!
+//! (That example needs [`Input::allowing_agent_keys`] for its `email` column,
+//! [`Input::allowing_wall_clock`] for its starts without an offset, and
+//! [`Input::allowing_repeated_agents`]: what the schedule update allows.) Each problem of a row
+//! is reported on its own column: `shiftStart` and `shiftLengthMinutes` as well.
 //!
 //! **JSON Lines**: one object per line, `{"userId": "...", "schedule": {...}}`, and no other keys.
 //! Blank lines are ignored. The body sent is the `schedule` value, compact. For another per-agent
 //! route (`--path`), a line may hold `body` instead of `schedule`: any JSON object, sent as given.
+//! A schedule may hold `fullDayTimeOffMarkers` as above.
+//!
+//! **Agents by e-mail or name**: in an input that allows them ([`Input::allowing_agent_keys`]),
+//! a CSV header may have `email` and `name` columns, and a line `"email"` and `"name"` keys,
+//! besides or instead of `userId` (the header needs at least one of the three). Each row needs
+//! at least one of them not empty; a userId must be a UUID, an e-mail must have one `@` with text
+//! on both sides and no whitespace, a name is any text. A row is known in reports by its userId,
+//! else its e-mail, else its name ([`Row::user_id`]); [`Row::key`] holds every key it gives.
+//! Without it, these are unknown columns and keys like any other.
 //!
 //! Schedules are checked by `pacer_genesys::parse_schedule`'s rules, the same the emulator
-//! applies; userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
+//! applies, with start times as [`Input::allowing_wall_clock`] says (`shiftStart` as
+//! `startDate`); userIds must be UUIDs (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any
+//! case).
 
 use std::fs::File;
 use std::io::{BufReader, Write};
@@ -61,18 +103,24 @@ impl Format {
 
 mod checks;
 mod findings;
+mod header;
 mod jsonl;
+mod keys;
 mod layout;
 mod records;
+mod shift_cells;
 #[cfg(test)]
 mod tests;
 mod validate;
 
 use checks::*;
 pub use findings::{Column, Finding, InputError, Validation};
+use header::*;
 use jsonl::*;
+use keys::*;
 use layout::*;
 use records::*;
+use shift_cells::*;
 
 /// A row as the second pass yields it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +177,8 @@ pub struct Input {
     repeats: bool,
     /// What start times a schedule may hold (see [`Input::allowing_wall_clock`]).
     starts: Starts,
+    /// Whether a row may name its agent by e-mail or name (see [`Input::allowing_agent_keys`]).
+    keyed: bool,
 }
 
 impl Input {
@@ -149,6 +199,7 @@ impl Input {
             format,
             repeats: false,
             starts: Starts::Instants,
+            keyed: false,
         })
     }
 
@@ -163,6 +214,13 @@ impl Input {
     /// schedule update reads it in the business unit's zone once the unit is known.
     pub fn allowing_wall_clock(mut self) -> Input {
         self.starts = Starts::WallClockToo;
+        self
+    }
+
+    /// Lets a row name its agent by `email` or `name` (CSV columns, JSON Lines keys) besides or
+    /// instead of its `userId`: the schedule update resolves them to userIds before it sends.
+    pub fn allowing_agent_keys(mut self) -> Input {
+        self.keyed = true;
         self
     }
 
@@ -262,7 +320,7 @@ impl Input {
                 {
                     return Ok(Err(vec![at(1, "the file is empty".into())]));
                 }
-                Ok(Ok(Layout::JsonLines))
+                Ok(Ok(Layout::JsonLines { keyed: self.keyed }))
             }
             Format::Csv => {
                 let Some(header) = records.next()? else {
@@ -271,7 +329,7 @@ impl Input {
                 let RawRow::Csv(fields) = header.row else {
                     unreachable!("a CSV reader yields CSV rows")
                 };
-                Ok(csv_layout(&fields).map_err(|problems| {
+                Ok(csv_layout(&fields, self.keyed).map_err(|problems| {
                     problems
                         .into_iter()
                         .map(|(column, reason)| Finding {
@@ -333,13 +391,13 @@ impl Rows<'_> {
         // pass, and this pass's bytes are compared with those at its end. A row that does not
         // read as the first pass saw it gets the full check again.
         if self.validation.is_clean()
-            && let Some((user_id, body)) = self.validation.layout.reread(&record)
+            && let Some((key, body)) = self.validation.layout.reread(&record)
         {
             let item = Item::Valid(Row {
                 line: record.line,
-                key: AgentKey::user_id(user_id.clone()),
-                user_id,
+                user_id: key.shown().to_string(),
                 body,
+                key,
             });
             return Ok(Some((item, record)));
         }
@@ -356,18 +414,19 @@ impl Rows<'_> {
             .id
             .is_some_and(|id| self.validation.duplicates.contains(&id))
         {
-            reasons.push(format!("duplicate agent {}", checked.user_id));
+            reasons.push(format!("duplicate agent {}", checked.key.shown()));
         }
+        let user_id = checked.key.shown().to_string();
         let item = match (reasons.is_empty(), checked.body) {
             (true, Some(body)) => Item::Valid(Row {
                 line: record.line,
-                key: AgentKey::user_id(checked.user_id.clone()),
-                user_id: checked.user_id,
+                user_id,
                 body,
+                key: checked.key,
             }),
             _ => Item::Invalid {
                 line: record.line,
-                user_id: checked.user_id,
+                user_id,
                 reason: reasons.join("; "),
             },
         };

@@ -3,74 +3,18 @@
 use super::*;
 use pacer_journal::Fingerprint;
 use serde_json::Value;
-use std::sync::atomic::{AtomicU32, Ordering};
+
+mod activities;
+mod keyed;
+mod measure;
+mod support;
+
+use support::*;
 
 const A: &str = "3f2b6c1e-8d4a-4e0b-9a51-2c7d1e5f0a93";
 const B: &str = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
 const C: &str = "ffffffff-0000-4000-8000-000000000001";
 const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
-
-/// A directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "pacer-input-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, content: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, content).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Validates `content` written to `name` and returns the validation and the findings as text.
-fn check(name: &str, content: &str) -> (Validation, Vec<String>) {
-    let dir = TempDir::new();
-    let path = dir.file(name, content);
-    let input = Input::open(&path, None).unwrap();
-    let mut found = Vec::new();
-    let validation = input
-        .validate(&mut |f| found.push(f.to_string().replace(&path.display().to_string(), "FILE")))
-        .unwrap();
-    (validation, found)
-}
-
-fn valid_rows(name: &str, content: &str) -> Vec<Row> {
-    let dir = TempDir::new();
-    let path = dir.file(name, content);
-    let input = Input::open(&path, None).unwrap();
-    let validation = input
-        .validate(&mut |f| panic!("unexpected finding {f}"))
-        .unwrap();
-    assert!(validation.is_clean());
-    input
-        .rows(&validation)
-        .unwrap()
-        .map(|item| match item.unwrap() {
-            Item::Valid(row) => row,
-            Item::Invalid { reason, .. } => panic!("invalid row: {reason}"),
-        })
-        .collect()
-}
-
-fn csv_json_cell(json: &str) -> String {
-    format!("\"{}\"", json.replace('"', "\"\""))
-}
 
 #[test]
 fn formats_come_from_the_extension_or_the_flag() {
@@ -180,7 +124,7 @@ fn a_valid_line_keeps_its_body_as_written_and_an_invalid_one_gets_every_finding(
     let line = format!(r#"{{ "schedule": {spaced}, "userId": " {A} " }}"#);
     let checked = check_json_line(line.as_bytes());
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
-    assert_eq!(checked.user_id, A);
+    assert_eq!(checked.key.shown(), A);
     assert_eq!(checked.body.as_deref(), Some(spaced.as_bytes()));
     // Invalid in two ways at once: the full check names both.
     let line = format!(r#"{{"userId":"nope","schedule":{SCHEDULE},"extra":1}}"#);
@@ -227,7 +171,8 @@ fn a_clean_file_is_reread_to_the_same_rows_as_the_full_check() {
         let Some(Ok(Item::Valid(row))) = reread.next() else {
             panic!("line {} not valid on reread", record.line)
         };
-        assert_eq!(row.user_id, full.user_id, "line {}", record.line);
+        assert_eq!(row.user_id, full.key.shown(), "line {}", record.line);
+        assert_eq!(row.key, full.key, "line {}", record.line);
         let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
         assert_eq!(
             parse(&row.body),
@@ -511,73 +456,6 @@ fn skip_invalid_yields_valid_rows_and_writes_the_rejects() {
         )
     );
     assert!(lines[3].starts_with("5,duplicate agent"), "{lines:?}");
-}
-
-/// Not a test but a measurement: validates and streams a million generated rows in both
-/// formats and prints the time and the peak resident memory. Run with
-/// `cargo test --release -p pacer-cli input::tests::measure_a_million_rows -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement for BENCHMARKS.md, run by hand"]
-fn measure_a_million_rows() {
-    use std::io::Write as _;
-    let dir = TempDir::new();
-    const ROWS: u64 = 1_000_000;
-    for format in [Format::Csv, Format::JsonLines] {
-        let path = dir.0.join(match format {
-            Format::Csv => "million.csv",
-            Format::JsonLines => "million.jsonl",
-        });
-        let mut out = std::io::BufWriter::new(File::create(&path).unwrap());
-        if format == Format::Csv {
-            writeln!(
-                out,
-                "userId,weekDate,startDate,lengthMinutes,activityCodeId,description"
-            )
-            .unwrap();
-        }
-        for i in 0..ROWS {
-            let id = format!("00000000-0000-4000-8000-{i:012x}");
-            match format {
-                Format::Csv => writeln!(out, "{id},2026-12-07,2026-12-07T08:00:00Z,480,0,Work"),
-                Format::JsonLines => {
-                    writeln!(out, "{{\"userId\":\"{id}\",\"schedule\":{SCHEDULE}}}")
-                }
-            }
-            .unwrap();
-        }
-        out.flush().unwrap();
-        drop(out);
-        let size = std::fs::metadata(&path).unwrap().len();
-        let input = Input::open(&path, None).unwrap();
-        let started = std::time::Instant::now();
-        let validation = input.validate(&mut |f| panic!("{f}")).unwrap();
-        let validated = started.elapsed();
-        assert!(validation.is_clean());
-        let started = std::time::Instant::now();
-        let mut bytes = 0usize;
-        for item in input.rows(&validation).unwrap() {
-            match item.unwrap() {
-                Item::Valid(row) => bytes += row.body.len(),
-                Item::Invalid { reason, .. } => panic!("{reason}"),
-            }
-        }
-        let streamed = started.elapsed();
-        let peak = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .map(|l| l[6..].trim().to_string())
-            })
-            .unwrap_or_default();
-        println!(
-            "{format:?}: {ROWS} rows, {:.0} MB: validate {:.2} s, stream {:.2} s ({} MB of bodies), peak RSS so far {peak}",
-            size as f64 / 1e6,
-            validated.as_secs_f64(),
-            streamed.as_secs_f64(),
-            bytes / 1_000_000
-        );
-    }
 }
 
 #[test]

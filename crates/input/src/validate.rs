@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use pacer_genesys::Starts;
 
 use crate::findings::{Column, Finding, InputError, Validation};
+use crate::keys::KeyField;
 use crate::layout::Layout;
 use crate::records::Records;
 use crate::{Format, Input};
@@ -39,7 +40,7 @@ impl Input {
                     0,
                     findings,
                     fingerprint,
-                    Layout::JsonLines,
+                    Layout::JsonLines { keyed: false },
                 ));
             }
         };
@@ -155,10 +156,11 @@ impl Input {
                 Some(first) => emit(Finding {
                     file: self.display.clone(),
                     line: record.line,
-                    column: layout.user_column(),
+                    column: layout
+                        .key_column(checked.key.shown_field().unwrap_or(KeyField::UserId)),
                     reason: format!(
                         "duplicate agent {}: also on line {first}; each agent may appear once",
-                        checked.user_id
+                        checked.key.shown()
                     ),
                 }),
             }
