@@ -53,7 +53,10 @@ fn validate_input(
 ) -> anyhow::Result<(Input, Validation)> {
     let mut input = Input::open(&settings.input, settings.format).map_err(Exit::usage)?;
     if settings.bulk.is_some() {
-        input = input.allowing_repeated_agents().allowing_wall_clock();
+        input = input
+            .allowing_repeated_agents()
+            .allowing_wall_clock()
+            .allowing_agent_keys();
     }
     let mut shown = 0u64;
     let validation = input
