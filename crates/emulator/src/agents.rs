@@ -1,8 +1,19 @@
 //! The emulated organization's agents: stable, seeded UUIDs stored compactly (about 40 bytes per
 //! agent: the ids in agent order, the ids sorted with their agent numbers, and a bucket index over
-//! the sorted ids), with names and e-mails derived from the agent's number on demand.
+//! the sorted ids), with names and e-mails derived from the agent's number on demand and read back
+//! to it by parsing.
+
+use std::ops::Range;
 
 use pacer_core::rng::Rng;
+
+/// Every agent whose number (counting from 1) is a multiple of this takes the name of the agent
+/// before it, so that a few names repeat as in real organizations (`Agent 00499` is the name of
+/// agents 499 and 500, and no agent is named `Agent 00500`); e-mails stay unique.
+pub const NAME_REPEAT_EVERY: u32 = 500;
+
+/// The domain of every agent's e-mail.
+const EMAIL_DOMAIN: &str = "@pacer-emulator.example";
 
 /// Mixed into the seed so that agent ids do not share a stream with other seeded values.
 const AGENT_STREAM: u64 = 0xA6E7_5EED_0000_0001;
@@ -87,15 +98,64 @@ impl Agents {
         Some(self.sorted_agent[start + pos])
     }
 
-    /// The display name of agent number `index`.
+    /// The display name of agent number `index` (see [`NAME_REPEAT_EVERY`] for the names that
+    /// repeat).
     pub fn name(&self, index: u32) -> String {
-        format!("Agent {:05}", index + 1)
+        let number = index + 1;
+        let shown = if number.is_multiple_of(NAME_REPEAT_EVERY) {
+            number - 1
+        } else {
+            number
+        };
+        format!("Agent {shown:05}")
     }
 
     /// The e-mail (also the username) of agent number `index`.
     pub fn email(&self, index: u32) -> String {
-        format!("agent{:05}@pacer-emulator.example", index + 1)
+        format!("agent{:05}{EMAIL_DOMAIN}", index + 1)
     }
+
+    /// The agents named `text` (compared case-insensitively): the agents sharing a name are
+    /// neighbours, so they form a range of agent numbers, empty when nobody has the name.
+    pub fn with_name(&self, text: &str) -> Range<u32> {
+        let Some(shown) = parse_numbered(text, "Agent ", "") else {
+            return 0..0;
+        };
+        if shown.is_multiple_of(NAME_REPEAT_EVERY) {
+            return 0..0;
+        }
+        let count = self.ids.len() as u32;
+        let end = if shown % NAME_REPEAT_EVERY == NAME_REPEAT_EVERY - 1 {
+            shown.saturating_add(1).min(count)
+        } else {
+            shown.min(count)
+        };
+        let start = shown - 1;
+        if start < end { start..end } else { 0..0 }
+    }
+
+    /// The agent number of an e-mail (compared case-insensitively), if it is one of ours.
+    pub fn find_email(&self, text: &str) -> Option<u32> {
+        let number = parse_numbered(text, "agent", EMAIL_DOMAIN)?;
+        (number as usize <= self.ids.len()).then(|| number - 1)
+    }
+}
+
+/// The number of `{prefix}{number:05}{suffix}` as the emulator writes it (prefix and suffix in
+/// any case, at least five digits and no leading zero beyond them), if it is at least 1.
+fn parse_numbered(text: &str, prefix: &str, suffix: &str) -> Option<u32> {
+    let head = text.get(..prefix.len())?;
+    let rest = text.get(prefix.len()..)?;
+    let split = rest.len().checked_sub(suffix.len())?;
+    let (digits, tail) = (rest.get(..split)?, rest.get(split..)?);
+    if !head.eq_ignore_ascii_case(prefix) || !tail.eq_ignore_ascii_case(suffix) {
+        return None;
+    }
+    let canonical = digits.len() == 5 || (digits.len() > 5 && !digits.starts_with('0'));
+    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u32>().ok().filter(|&n| n >= 1)
 }
 
 /// Draws a random (version 4, RFC 4122 variant) UUID.
@@ -176,6 +236,60 @@ mod tests {
         assert_eq!(none.find_id(7), None);
         let one = Agents::new(1, 1);
         assert_eq!(one.find_id(one.id(0)), Some(0));
+    }
+
+    #[test]
+    fn every_500th_agent_repeats_the_name_before_it() {
+        let agents = Agents::new(1500, 1);
+        assert_eq!(agents.name(0), "Agent 00001");
+        assert_eq!(agents.name(498), "Agent 00499");
+        assert_eq!(agents.name(499), "Agent 00499");
+        assert_eq!(agents.name(500), "Agent 00501");
+        assert_eq!(agents.name(1499), "Agent 01499");
+        assert_eq!(agents.email(499), "agent00500@pacer-emulator.example");
+        let names: std::collections::HashSet<String> = (0..1500).map(|a| agents.name(a)).collect();
+        assert_eq!(names.len(), 1497);
+        let emails: std::collections::HashSet<String> =
+            (0..1500).map(|a| agents.email(a)).collect();
+        assert_eq!(emails.len(), 1500);
+    }
+
+    #[test]
+    fn names_and_emails_are_read_back_to_agent_numbers() {
+        let agents = Agents::new(1500, 1);
+        for index in 0..1500 {
+            assert!(agents.with_name(&agents.name(index)).contains(&index));
+            assert_eq!(agents.find_email(&agents.email(index)), Some(index));
+        }
+        assert_eq!(agents.with_name("Agent 00499"), 498..500);
+        assert_eq!(agents.with_name("aGENT 00499"), 498..500);
+        assert_eq!(agents.with_name("Agent 00001"), 0..1);
+        assert_eq!(agents.with_name("Agent 00500"), 0..0);
+        assert_eq!(agents.with_name("Agent 1"), 0..0);
+        assert_eq!(agents.with_name("Agent 001499"), 0..0);
+        assert_eq!(agents.with_name("Agent 01501"), 0..0);
+        assert_eq!(agents.with_name("Agent 00000"), 0..0);
+        assert_eq!(agents.with_name("Agent 0000x"), 0..0);
+        assert_eq!(agents.with_name(""), 0..0);
+        assert_eq!(agents.with_name("Agent 4294967295"), 0..0);
+        assert_eq!(agents.with_name("Agent é0001"), 0..0);
+        let short = Agents::new(499, 1);
+        assert_eq!(short.with_name("Agent 00499"), 498..499);
+        assert_eq!(
+            agents.find_email("AGENT00007@Pacer-Emulator.Example"),
+            Some(6)
+        );
+        assert_eq!(agents.find_email("agent01501@pacer-emulator.example"), None);
+        assert_eq!(agents.find_email("agent00000@pacer-emulator.example"), None);
+        assert_eq!(agents.find_email("agent7@pacer-emulator.example"), None);
+        assert_eq!(agents.find_email("agent00007@example.com"), None);
+        let big = Agents::new(0, 1);
+        assert_eq!(
+            parse_numbered("agent123456@x", "agent", "@x"),
+            Some(123_456)
+        );
+        assert_eq!(parse_numbered("agent0123456@x", "agent", "@x"), None);
+        assert_eq!(big.find_email("agent00001@pacer-emulator.example"), None);
     }
 
     #[test]

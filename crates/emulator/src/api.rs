@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/oauth/token", post(oauth_token))
         .route("/api/v2/users", get(list_users))
+        .route("/api/v2/users/search", post(search_users))
         .route("/api/v2/users/{userId}", get(get_user))
         .route(
             "/api/v2/organizations/limits/namespaces/{namespace}",
@@ -95,6 +96,10 @@ async fn list_users(State(state): State<AppState>, req: Request) -> Response {
 
 async fn get_user(State(state): State<AppState>, req: Request) -> Response {
     serve_api(&state.inner, Route::GetUser, req).await
+}
+
+async fn search_users(State(state): State<AppState>, req: Request) -> Response {
+    serve_api(&state.inner, Route::SearchUsers, req).await
 }
 
 async fn org_limits(State(state): State<AppState>, req: Request) -> Response {
@@ -322,6 +327,7 @@ async fn answer(ctx: &Ctx<'_>, route: Route, segment: &str, body: Body) -> Respo
         route if route.is_notifications() => crate::notify::routes::serve(ctx, route, body).await,
         Route::ListUsers => users::list_users_page(inner, ctx.parts.uri.query(), cid),
         Route::GetUser => users::user_by_id(inner, segment, cid),
+        Route::SearchUsers => users::search_users(ctx, body).await,
         Route::OrgLimits => org_limits::org_limits_page(inner, segment, cid),
         Route::PutSchedule => user_schedule::write_schedule(inner, segment, body, cid).await,
         Route::GetSchedule => user_schedule::read_schedule(inner, segment, cid),

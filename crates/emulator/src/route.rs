@@ -12,6 +12,8 @@ pub enum Route {
     ListUsers,
     /// `GET /api/v2/users/{userId}`.
     GetUser,
+    /// `POST /api/v2/users/search`.
+    SearchUsers,
     /// `GET /api/v2/organizations/limits/namespaces/{namespace}`.
     OrgLimits,
     /// `PUT /api/v2/wfm/usersettings/{userId}/schedule` (the seed thread's fiction).
@@ -61,9 +63,10 @@ const SUBSCRIPTIONS: &str = "/api/v2/notifications/channels/{channelId}/subscrip
 
 impl Route {
     /// Every route, in a fixed order (the index is the route's number).
-    pub const ALL: [Route; 23] = [
+    pub const ALL: [Route; 24] = [
         Route::ListUsers,
         Route::GetUser,
+        Route::SearchUsers,
         Route::OrgLimits,
         Route::PutSchedule,
         Route::GetSchedule,
@@ -91,7 +94,8 @@ impl Route {
     pub fn method(self) -> &'static str {
         match self {
             Route::PutSchedule | Route::PutSubscriptions => "PUT",
-            Route::CreateSchedule
+            Route::SearchUsers
+            | Route::CreateSchedule
             | Route::QueryAgentSchedules
             | Route::SearchAgentSchedules
             | Route::UploadUrl
@@ -108,6 +112,7 @@ impl Route {
         match self {
             Route::ListUsers => "/api/v2/users",
             Route::GetUser => "/api/v2/users/{userId}",
+            Route::SearchUsers => "/api/v2/users/search",
             Route::OrgLimits => "/api/v2/organizations/limits/namespaces/{namespace}",
             Route::PutSchedule | Route::GetSchedule => "/api/v2/wfm/usersettings/{userId}/schedule",
             Route::BusinessUnits => "/api/v2/workforcemanagement/businessunits",
@@ -278,6 +283,11 @@ mod tests {
         let prefix = RoutePattern::parse("GET /api/v2/users*").unwrap();
         assert!(prefix.matches(Route::ListUsers) && prefix.matches(Route::GetUser));
         assert!(!prefix.matches(Route::OrgLimits));
+        assert!(!prefix.matches(Route::SearchUsers));
+        let users = RoutePattern::parse("/api/v2/users*").unwrap();
+        assert!(users.matches(Route::SearchUsers));
+        let search = RoutePattern::parse("POST /api/v2/users/search").unwrap();
+        assert!(search.matches(Route::SearchUsers) && !search.matches(Route::GetUser));
         assert!(RoutePattern::parse("/api/v2/nothing").is_err());
         assert!(RoutePattern::parse("POST /api/v2/users").is_err());
     }

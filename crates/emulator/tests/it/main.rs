@@ -8,4 +8,5 @@ mod responses;
 mod sdk;
 mod seed;
 mod support;
+mod users;
 mod wfm;

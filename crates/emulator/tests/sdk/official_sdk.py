@@ -1,4 +1,5 @@
-"""Drives the emulator's schedule path with Genesys's official Python SDK (purecloudplatformclientv2).
+"""Drives the emulator's schedule path and users search with Genesys's official Python SDK
+(purecloudplatformclientv2).
 
 The SDK's models check enum values and types while they deserialize, so every answer read here
 is one the official SDK accepts. Usage: official_sdk.py BASE_URL CLIENT_ID CLIENT_SECRET WEEK.
@@ -127,7 +128,31 @@ def main(base, client_id, secret, week):
     blank.week_count = 1
     made = wfm.post_workforcemanagement_businessunit_week_schedules(unit.id, week, blank)
     assert made.published is False and made.metadata.version == 1
+    search_users(client)
     print("ok")
+
+
+def search_users(client):
+    """Finds the second user by an EXACT on email ANDed with a TERMS on name."""
+    users = sdk.UsersApi(client)
+    second = users.get_users(page_size=2).entities[1]
+    by_email = sdk.UserSearchCriteria()
+    by_email.type = "EXACT"
+    by_email.fields = ["email"]
+    by_email.value = second.email.upper()
+    by_name = sdk.UserSearchCriteria()
+    by_name.type = "TERMS"
+    by_name.fields = ["name"]
+    by_name.values = [second.name, "Agent 00001"]
+    request = sdk.UserSearchRequest()
+    request.page_size = 25
+    request.page_number = 1
+    request.query = [by_email, by_name]
+    found = users.post_users_search(request)
+    assert found.total == 1 and found.page_count == 1, found
+    assert found.results[0].email == second.email, found.results[0]
+    assert found.results[0].id == second.id, found.results[0]
+    print("users search:", found.total, found.results[0].email)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
-//! The users routes: one user by id, and the paged listing of every agent as a user.
+//! The users routes: one user by id, the paged listing of every agent as a user, and (in
+//! `search`) the users search; every route shows an agent as the same `User`.
+
+mod search;
 
 use axum::response::Response;
 use pacer_genesys::errors::codes;
-use pacer_genesys::{User, UserListing};
+use pacer_genesys::{LIST_MAX_PAGE_SIZE, User, UserListing};
 
 use crate::agents::format_uuid;
 use crate::respond::{CorrelationId, api_error, json_value, user_not_found};
 use crate::state::Inner;
 
-/// The largest page of `GET /api/v2/users`.
-const MAX_PAGE_SIZE: u32 = 500;
-/// The default page of `GET /api/v2/users`.
+pub use search::search_users;
+
+/// The default page of `GET /api/v2/users` and of the search.
 const DEFAULT_PAGE_SIZE: u32 = 25;
 
 /// `GET /api/v2/users/{userId}`: the agent the path names.
@@ -81,8 +84,10 @@ fn paging(query: Option<&str>) -> Result<(u32, u32), String> {
             _ => {}
         }
     }
-    if !(1..=MAX_PAGE_SIZE).contains(&size) {
-        return Err(format!("pageSize must be between 1 and {MAX_PAGE_SIZE}"));
+    if !(1..=LIST_MAX_PAGE_SIZE).contains(&size) {
+        return Err(format!(
+            "pageSize must be between 1 and {LIST_MAX_PAGE_SIZE}"
+        ));
     }
     if number == 0 {
         return Err("pageNumber must be at least 1".into());
