@@ -148,3 +148,43 @@ fn an_unknown_email_is_refused_with_its_line_and_nothing_is_sent() {
     let stats = emu.stats();
     assert_eq!((stats.uploads, stats.updates_started), (0, 0));
 }
+
+#[test]
+fn a_name_several_users_bear_and_keys_of_two_people_are_refused_with_their_lines() {
+    let emu = genesys(600);
+    let dir = Dir::new("export-ambiguous-name");
+    // Every 500th agent bears the name of the agent before it: `Agent 00499` is two people.
+    let text = format!(
+        "userId,email,name,weekDate,startDate,lengthMinutes\n\
+         ,,Agent 00001,2026-12-07,2026-12-08T09:00,480\n\
+         ,,Agent 00499,2026-12-07,2026-12-08T09:00,480\n\
+         {},agent00002@pacer-emulator.example,,2026-12-07,2026-12-08T09:00,480\n\
+         {},,Agent 00004,2026-12-07,2026-12-08T09:00,480\n",
+        emu.agent(0),
+        emu.agent(2)
+    );
+    let file = dir.write("names.csv", &text);
+    let (code, stderr) = apply(&emu, &dir, &file);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("names.csv:3: name: `Agent 00499` is the name of 2 users ("),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "names.csv:4: email: the row's email agent00002@pacer-emulator.example (user {}) and its userId {} name different users",
+            emu.agent(1),
+            emu.agent(0)
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "names.csv:5: name: `Agent 00004` is not the name of the row's userId {}",
+            emu.agent(2)
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("names.csv:2:"), "{stderr}");
+    assert_eq!(emu.stats().uploads, 0);
+}
