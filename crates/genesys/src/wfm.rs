@@ -276,8 +276,26 @@ pub struct BuAgentScheduleQueryResponse {
     #[serde(default)]
     pub shifts: Vec<BuAgentScheduleShift>,
     #[serde(default)]
-    pub full_day_time_off_markers: Vec<serde_json::Value>,
+    pub full_day_time_off_markers: Vec<BuFullDayTimeOffMarker>,
     pub metadata: VersionedMetadata,
+}
+
+/// `BuFullDayTimeOffMarker`: a whole day of time off, by the business unit's date rather than by
+/// an instant (the fields a schedule upload writes and the reads show).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuFullDayTimeOffMarker {
+    /// The day, `YYYY-MM-DD`, in the business unit's time zone.
+    pub business_unit_date: String,
+    pub length_minutes: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// An activity code of category `TimeOff`.
+    pub activity_code_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_off_request_id: Option<String>,
 }
 
 /// `BuAgentScheduleShift` on the read side, and the upload's shift (`delete` only there).
@@ -352,7 +370,7 @@ pub struct BuAgentScheduleSearchResponse {
     #[serde(default)]
     pub shifts: Vec<BuAgentScheduleShift>,
     #[serde(default)]
-    pub full_day_time_off_markers: Vec<serde_json::Value>,
+    pub full_day_time_off_markers: Vec<BuFullDayTimeOffMarker>,
 }
 
 /// `BuAgentSchedulePublishedScheduleReference`.
@@ -408,8 +426,9 @@ pub struct BuUpdateAgentScheduleUploadSchema {
     /// The agent's new shifts; `None` leaves them as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shifts: Option<Vec<BuAgentScheduleShift>>,
+    /// The agent's full days of time off; `None` leaves them as they are, a list replaces them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub full_day_time_off_markers: Option<Vec<serde_json::Value>>,
+    pub full_day_time_off_markers: Option<Vec<BuFullDayTimeOffMarker>>,
     /// Required when the agent already has a schedule: its version as last read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<VersionedMetadata>,
@@ -515,6 +534,15 @@ mod tests {
             serde_json::from_str(r#"{"status":"Processing","operationId":"op","result":null}"#)
                 .unwrap();
         assert_eq!(answer.status, OperationStatus::Processing);
+        let marker: BuFullDayTimeOffMarker = serde_json::from_str(
+            r#"{"businessUnitDate":"2026-12-08","lengthMinutes":480,"activityCodeId":"t","paid":true}"#,
+        )
+        .unwrap();
+        assert_eq!((marker.length_minutes, marker.paid), (480, Some(true)));
+        assert_eq!(
+            serde_json::to_string(&marker).unwrap(),
+            r#"{"businessUnitDate":"2026-12-08","lengthMinutes":480,"activityCodeId":"t","paid":true}"#
+        );
         assert_eq!(
             schedules_topic("bu"),
             "v2.workforcemanagement.businessunits.bu.schedules"

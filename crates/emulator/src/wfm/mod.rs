@@ -2,14 +2,15 @@
 //! asynchronous update of a schedule, and agent-schedule queries.
 //!
 //! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
-//! (`shift` one stored shift, `arena` where they are packed), `upload` the reader of uploads,
-//! `render` the answers serialized from storage, and `transfer` the upload and download storage
-//! standing for signed URLs. Above it, beside the other routes: `lookup` (a path's unit, week and
-//! schedule) and `publish` (a notification) serve `routes`, the HTTP surface, and its `queries`
-//! and `update`.
+//! (`shift` one stored shift, `marker` one stored full day of time off, `arena` where shifts are
+//! packed), `upload` the reader of uploads, `render` the answers serialized from storage, and
+//! `transfer` the upload and download storage standing for signed URLs. Above it, beside the other
+//! routes: `lookup` (a path's unit, week and schedule) and `publish` (a notification) serve
+//! `routes`, the HTTP surface, and its `queries` and `update`.
 
 mod arena;
 mod lookup;
+mod marker;
 pub mod org;
 mod publish;
 mod queries;

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use pacer_genesys::datetime::parse_seconds;
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
-    AgentSchedulesQueryNotification, BuAgentScheduleSearchResponse, BuAgentSchedulesSearchResponse,
-    BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
-    BuQueryAgentSchedulesRequest, BuSchedulePublishedReference, BuSearchAgentSchedulesRequest,
-    IdRef, OperationStatus, schedule_query_topic,
+    AgentSchedulesQueryNotification, BuAgentScheduleSearchResponse, BuAgentScheduleShift,
+    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesSearchResponse, BuFullDayTimeOffMarker, BuQueryAgentSchedulesRequest,
+    BuSchedulePublishedReference, BuSearchAgentSchedulesRequest, IdRef, OperationStatus,
+    schedule_query_topic,
 };
 
 use crate::agents::format_uuid;
@@ -20,7 +21,7 @@ use crate::state::Inner;
 use crate::wfm::lock;
 use crate::wfm::lookup::{find_bu, find_schedule};
 use crate::wfm::publish::publish;
-use crate::wfm::render::AgentSchedules;
+use crate::wfm::render::{AgentSchedules, typed_marker, typed_shift};
 use crate::wfm::transfer::DOWNLOAD_LIFETIME;
 
 pub(super) fn query_agent_schedules(
@@ -146,8 +147,9 @@ fn search_members(ctx: &Ctx<'_>, bu: usize, request: &BuSearchAgentSchedulesRequ
     }
 }
 
-/// The shifts of `wanted` that start in `[from, to)`, from every published schedule of the unit
-/// that overlaps the range; an agent that no such schedule holds is left out.
+/// The shifts of `wanted` that start in `[from, to)`, and their full days of time off whose day
+/// starts (local midnight on the unit's wall clock) in it, from every published schedule of the
+/// unit that overlaps the range; an agent that no such schedule holds is left out.
 fn published_shifts(
     ctx: &Ctx<'_>,
     bu: usize,
@@ -158,8 +160,8 @@ fn published_shifts(
     let inner = ctx.inner;
     let unit = &inner.wfm.org.business_units[bu];
     let mut published = Vec::new();
-    let mut shifts: Vec<Vec<pacer_genesys::wfm::BuAgentScheduleShift>> =
-        vec![Vec::new(); wanted.len()];
+    let mut shifts: Vec<Vec<BuAgentScheduleShift>> = vec![Vec::new(); wanted.len()];
+    let mut markers: Vec<Vec<BuFullDayTimeOffMarker>> = vec![Vec::new(); wanted.len()];
     let mut present = vec![false; wanted.len()];
     for schedule in inner.wfm.schedules_of(bu, None) {
         let schedule = lock(&schedule);
@@ -179,21 +181,30 @@ fn published_shifts(
                     stored
                         .iter()
                         .filter(|s| (from..to).contains(&s.start))
-                        .map(|s| crate::wfm::render::typed_shift(unit, s)),
+                        .map(|s| typed_shift(unit, s)),
+                );
+                markers[i].extend(
+                    schedule
+                        .markers_of(agent)
+                        .iter()
+                        .filter(|m| (from..to).contains(&schedule.day_start(usize::from(m.day))))
+                        .map(|m| typed_marker(unit, schedule.week, m)),
                 );
             }
         }
     }
     let agent_schedules = wanted
         .iter()
-        .zip(shifts)
+        .zip(shifts.into_iter().zip(markers))
         .zip(present)
         .filter(|(_, present)| *present)
-        .map(|((&agent, shifts), _)| BuAgentScheduleSearchResponse {
-            user: IdRef::new(format_uuid(inner.agents.id(agent))),
-            shifts,
-            full_day_time_off_markers: Vec::new(),
-        })
+        .map(
+            |((&agent, (shifts, markers)), _)| BuAgentScheduleSearchResponse {
+                user: IdRef::new(format_uuid(inner.agents.id(agent))),
+                shifts,
+                full_day_time_off_markers: markers,
+            },
+        )
         .collect::<Vec<_>>();
     BuAgentSchedulesSearchResponse {
         agent_schedules,

@@ -4,12 +4,13 @@
 
 use std::fmt;
 
-use pacer_genesys::datetime::civil_from_days;
-use pacer_genesys::wfm::{BuAgentScheduleActivity, BuAgentScheduleShift};
+use pacer_genesys::datetime::{civil_from_days, format_days};
+use pacer_genesys::wfm::{BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 
 use crate::agents::{Agents, write_uuid};
+use crate::wfm::marker::StoredMarker;
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit};
 use crate::wfm::schedules::Schedule;
 use crate::wfm::shift::{StoredActivity, StoredShift};
@@ -53,6 +54,8 @@ impl Serialize for Agents_<'_> {
                     id: view.agents.id(agent),
                     version,
                     shifts: &shifts,
+                    markers: view.schedule.markers_of(agent),
+                    week: view.schedule.week,
                     unit: view.unit,
                 })?;
             }
@@ -65,6 +68,9 @@ struct Agent<'a> {
     id: u128,
     version: u64,
     shifts: &'a [StoredShift],
+    markers: &'a [StoredMarker],
+    /// The schedule's first day, which the markers' days count from.
+    week: i64,
     unit: &'a BusinessUnit,
 }
 
@@ -81,7 +87,12 @@ impl Serialize for Agent<'_> {
             })
             .collect();
         out.serialize_field("shifts", &shifts)?;
-        out.serialize_field("fullDayTimeOffMarkers", &[(); 0])?;
+        let markers: Vec<BuFullDayTimeOffMarker> = self
+            .markers
+            .iter()
+            .map(|marker| typed_marker(self.unit, self.week, marker))
+            .collect();
+        out.serialize_field("fullDayTimeOffMarkers", &markers)?;
         out.serialize_field("metadata", &Version(self.version))?;
         out.end()
     }
@@ -214,13 +225,35 @@ pub fn typed_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleS
     }
 }
 
+/// One full day of time off as the wire type (most agents have none, so the view writes these
+/// typed too); `week` is the first day of its schedule.
+pub fn typed_marker(
+    unit: &BusinessUnit,
+    week: i64,
+    marker: &StoredMarker,
+) -> BuFullDayTimeOffMarker {
+    let code = marker.code as usize;
+    let description = marker
+        .description
+        .as_deref()
+        .unwrap_or(ACTIVITY_CODES[code].0);
+    BuFullDayTimeOffMarker {
+        business_unit_date: format_days(week + i64::from(marker.day)),
+        length_minutes: u32::from(marker.length),
+        description: Some(description.to_string()),
+        activity_code_id: unit.activity_codes[code].clone(),
+        paid: Some(marker.paid),
+        time_off_request_id: marker.time_off_request_id.as_deref().map(str::to_string),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::agents::format_uuid;
     use crate::config::WfmConfig;
     use crate::wfm::org::{Org, Today};
-    use crate::wfm::schedules::Changes;
+    use crate::wfm::schedules::{Change, Changes};
     use pacer_genesys::wfm::{
         BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse, IdRef, VersionedMetadata,
     };
@@ -240,7 +273,11 @@ mod tests {
         Some(BuAgentScheduleQueryResponse {
             user: IdRef::new(format_uuid(agents.id(agent))),
             shifts,
-            full_day_time_off_markers: Vec::new(),
+            full_day_time_off_markers: schedule
+                .markers_of(agent)
+                .iter()
+                .map(|marker| typed_marker(unit, schedule.week, marker))
+                .collect(),
             metadata: VersionedMetadata::version(version),
         })
     }
@@ -264,8 +301,37 @@ mod tests {
             }]
             .into_boxed_slice(),
         };
+        let markers = vec![
+            StoredMarker {
+                day: 2,
+                length: 480,
+                code: 5,
+                paid: true,
+                description: Some("Quoted \"holiday\"".into()),
+                time_off_request_id: Some("r1".into()),
+            },
+            StoredMarker {
+                day: 3,
+                length: 240,
+                code: 5,
+                paid: false,
+                description: None,
+                time_off_request_id: None,
+            },
+        ];
         let changes = Changes {
-            agents: vec![(4, Some(vec![written].into_boxed_slice())), (5, None)],
+            agents: vec![
+                Change {
+                    agent: 4,
+                    shifts: Some(vec![written].into_boxed_slice()),
+                    markers: Some(markers.into_boxed_slice()),
+                },
+                Change {
+                    agent: 5,
+                    shifts: None,
+                    markers: None,
+                },
+            ],
         };
         let ledger = crate::stats::Ledger::new();
         let stats = crate::stats::Stats::new(0);
@@ -285,9 +351,11 @@ mod tests {
             business_unit_time_zone: Some(unit.zone.name().to_string()),
         };
         assert_eq!(view.count(), 7);
-        assert_eq!(
-            String::from_utf8(serde_json::to_vec(&view).unwrap()).unwrap(),
-            serde_json::to_string(&typed).unwrap()
+        let text = String::from_utf8(serde_json::to_vec(&view).unwrap()).unwrap();
+        assert_eq!(text, serde_json::to_string(&typed).unwrap());
+        assert!(
+            text.contains(r#""fullDayTimeOffMarkers":[{"businessUnitDate":"2026-12-09","lengthMinutes":480,"description":"Quoted \"holiday\"","#),
+            "{text}"
         );
     }
 }

@@ -3,9 +3,11 @@
 //!
 //! A generated (published) schedule gives every agent of its unit a version-1 schedule derived
 //! from the seed on demand; only agents written since are stored, so idle agents cost nothing.
+//! Full days of time off are kept apart, only for the agents that have some (generated schedules
+//! have none).
 
 use pacer_genesys::MAX_LENGTH_MINUTES;
-use pacer_genesys::datetime::{format_days, format_seconds, parse_seconds};
+use pacer_genesys::datetime::{format_days, format_seconds, parse_days, parse_seconds};
 use pacer_genesys::wfm::{
     BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, VersionedMetadata,
 };
@@ -16,9 +18,10 @@ use crate::hash::FastMap;
 use crate::hash::mix;
 use crate::stats::{Ledger, Stats};
 use crate::wfm::arena::{ShiftArena, Span};
+use crate::wfm::marker::StoredMarker;
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
 use crate::wfm::shift::{StoredActivity, StoredShift};
-use crate::wfm::upload::{ActivityUpload, AgentUpload, ShiftUpload};
+use crate::wfm::upload::{ActivityUpload, AgentUpload, MarkerUpload, ShiftUpload};
 use crate::wfm::weeks::Weeks;
 
 /// An agent's state in a schedule, once written: its version and shifts in the schedule's arena
@@ -52,6 +55,8 @@ pub struct Schedule {
     pub entries: FastMap<u32, Entry>,
     /// The written agents' shifts.
     arena: ShiftArena,
+    /// The full days of time off of the agents that have some.
+    markers: FastMap<u32, Box<[StoredMarker]>>,
     seed: u64,
 }
 
@@ -65,10 +70,20 @@ pub enum Current<'a> {
     Stored(&'a Entry),
 }
 
-/// A checked upload, ready to apply: each agent's new shifts (`None` removes the agent).
+/// A checked upload, ready to apply.
 #[derive(Debug)]
 pub struct Changes {
-    pub agents: Vec<(u32, Option<Box<[StoredShift]>>)>,
+    pub agents: Vec<Change>,
+}
+
+/// One agent's change.
+#[derive(Debug)]
+pub struct Change {
+    pub agent: u32,
+    /// The agent's new shifts; `None` removes the agent (and its full days of time off).
+    pub shifts: Option<Box<[StoredShift]>>,
+    /// The agent's new full days of time off; `None` keeps those stored.
+    pub markers: Option<Box<[StoredMarker]>>,
 }
 
 impl Schedule {
@@ -99,6 +114,7 @@ impl Schedule {
             generated,
             entries: FastMap::default(),
             arena: ShiftArena::default(),
+            markers: FastMap::default(),
             seed,
         }
     }
@@ -126,6 +142,17 @@ impl Schedule {
     /// first day to local midnight after its last, in the unit's time zone (half-open).
     pub fn bounds(&self) -> (i64, i64) {
         self.weeks.bounds
+    }
+
+    /// The instant that reads 00:00 on the wall clock of day `day` of the schedule (0 is its
+    /// first day).
+    pub fn day_start(&self, day: usize) -> i64 {
+        self.weeks.day_start(day)
+    }
+
+    /// An agent's full days of time off, in the order written (none for most agents).
+    pub fn markers_of(&self, agent: u32) -> &[StoredMarker] {
+        self.markers.get(&agent).map_or(&[], |m| m)
     }
 
     /// The metadata as the API shows it; with `units`, the management units (and `agents`, their
@@ -232,9 +259,22 @@ impl Schedule {
 
     /// Applies checked changes: the schedule's version and each agent's go up by one.
     pub fn apply(&mut self, changes: Changes, by: &str, now: i64, ledger: &Ledger, stats: &Stats) {
-        for (agent, shifts) in changes.agents {
+        for change in changes.agents {
+            let agent = change.agent;
             let version = self.agent_version(agent).unwrap_or(0) + 1;
-            self.store(agent, version, shifts.as_deref());
+            self.store(agent, version, change.shifts.as_deref());
+            match (&change.shifts, change.markers) {
+                (None, _) => {
+                    self.markers.remove(&agent);
+                }
+                (Some(_), Some(markers)) if markers.is_empty() => {
+                    self.markers.remove(&agent);
+                }
+                (Some(_), Some(markers)) => {
+                    self.markers.insert(agent, markers);
+                }
+                (Some(_), None) => {}
+            }
             ledger.record(agent, stats);
         }
         if self.arena.wants_compaction() {
@@ -280,7 +320,8 @@ impl Schedule {
 
 /// Checks an upload's agents one at a time: every agent a member of the unit and there once,
 /// its version current where it has a schedule, every shift and activity inside the schedule's
-/// weeks, every activity code the unit's. The first problem found is the operation's error.
+/// weeks, every activity code the unit's, every full day of time off on a day of the schedule with
+/// a time-off code. The first problem found is the operation's error.
 pub struct Checker<'s> {
     schedule: &'s Schedule,
     unit: &'s BusinessUnit,
@@ -288,7 +329,7 @@ pub struct Checker<'s> {
     agents: &'s Agents,
     bounds: (i64, i64),
     seen: FastMap<u32, ()>,
-    changes: Vec<(u32, Option<Box<[StoredShift]>>)>,
+    changes: Vec<Change>,
 }
 
 impl Checker<'_> {
@@ -321,32 +362,80 @@ impl Checker<'_> {
             }
         }
         if entry.delete == Some(true) {
-            self.changes.push((agent, None));
+            self.changes.push(Change {
+                agent,
+                shifts: None,
+                markers: None,
+            });
             return Ok(());
         }
-        let shifts = match &entry.shifts {
-            Some(shifts) => {
-                let mut kept = Vec::with_capacity(shifts.len());
-                for (s, shift) in shifts.iter().enumerate() {
-                    let id = shift.id.as_deref().and_then(parse_uuid).unwrap_or_else(|| {
-                        shift_id(schedule.seed ^ schedule.version, agent, s as u64)
-                    });
-                    let checked = check_shift(unit, self.bounds, shift, id)
-                        .map_err(|reason| format!("{at}: shifts[{s}]{reason}"))?;
-                    kept.extend(checked);
-                }
-                kept
-            }
-            None => match schedule.current(agent) {
+        let shifts = self.shifts(&at, agent, entry)?;
+        let markers = entry
+            .full_day_time_off_markers
+            .as_deref()
+            .map(|markers| self.markers(&at, markers))
+            .transpose()?;
+        self.changes.push(Change {
+            agent,
+            shifts: Some(shifts),
+            markers,
+        });
+        Ok(())
+    }
+
+    /// The agent's shifts after the upload: those uploaded, checked, or else those it holds.
+    fn shifts(
+        &self,
+        at: &str,
+        agent: u32,
+        entry: &AgentUpload<'_>,
+    ) -> Result<Box<[StoredShift]>, String> {
+        let schedule = self.schedule;
+        let Some(shifts) = &entry.shifts else {
+            let kept = match schedule.current(agent) {
                 Current::Stored(stored) => stored
                     .shifts
                     .map_or_else(Vec::new, |span| schedule.arena.get(span)),
                 Current::Generated => schedule.generated_shifts(agent),
                 Current::None => Vec::new(),
-            },
+            };
+            return Ok(kept.into_boxed_slice());
         };
-        self.changes.push((agent, Some(shifts.into_boxed_slice())));
-        Ok(())
+        let mut kept = Vec::with_capacity(shifts.len());
+        for (s, shift) in shifts.iter().enumerate() {
+            let id = shift
+                .id
+                .as_deref()
+                .and_then(parse_uuid)
+                .unwrap_or_else(|| shift_id(schedule.seed ^ schedule.version, agent, s as u64));
+            let checked = check_shift(self.unit, self.bounds, shift, id)
+                .map_err(|reason| format!("{at}: shifts[{s}]{reason}"))?;
+            kept.extend(checked);
+        }
+        Ok(kept.into_boxed_slice())
+    }
+
+    /// The agent's uploaded full days of time off, checked: each on a day of the schedule, at
+    /// most one a day.
+    fn markers(
+        &self,
+        at: &str,
+        markers: &[MarkerUpload<'_>],
+    ) -> Result<Box<[StoredMarker]>, String> {
+        let days = (self.schedule.week, 7 * i64::from(self.schedule.week_count));
+        let mut kept: Vec<StoredMarker> = Vec::with_capacity(markers.len());
+        for (m, marker) in markers.iter().enumerate() {
+            let checked = check_marker(self.unit, days, marker)
+                .map_err(|reason| format!("{at}: fullDayTimeOffMarkers[{m}]{reason}"))?;
+            if kept.iter().any(|k| k.day == checked.day) {
+                return Err(format!(
+                    "{at}: fullDayTimeOffMarkers[{m}].businessUnitDate: {} has a marker already",
+                    marker.business_unit_date
+                ));
+            }
+            kept.push(checked);
+        }
+        Ok(kept.into_boxed_slice())
     }
 
     /// The checked changes, ready to apply.
@@ -434,6 +523,47 @@ fn check_activity(
     })
 }
 
+/// Checks one uploaded full day of time off against the schedule's days (`first` and `count`,
+/// in days since the epoch) and the unit's codes.
+fn check_marker(
+    unit: &BusinessUnit,
+    (first, count): (i64, i64),
+    marker: &MarkerUpload<'_>,
+) -> Result<StoredMarker, String> {
+    let date = &marker.business_unit_date;
+    let day = parse_days(date).map_err(|r| format!(".businessUnitDate: {r}"))? - first;
+    if !(0..count).contains(&day) {
+        return Err(format!(
+            ".businessUnitDate: {date} is outside the schedule's weeks ({} to {})",
+            format_days(first),
+            format_days(first + count - 1)
+        ));
+    }
+    let length = check_length(marker.length_minutes).map_err(|r| format!(".lengthMinutes: {r}"))?;
+    let id = &marker.activity_code_id;
+    let code = unit.activity_code(id).ok_or_else(|| {
+        format!(
+            ".activityCodeId: `{id}` is not an activity code of business unit {}",
+            unit.name
+        )
+    })?;
+    let (name, category, paid, _) = ACTIVITY_CODES[code];
+    if category != "TimeOff" {
+        return Err(format!(
+            ".activityCodeId: `{id}` ({name}) is not of category TimeOff"
+        ));
+    }
+    let description = marker.description.as_deref().filter(|&d| d != name);
+    Ok(StoredMarker {
+        day: day as u16,
+        length,
+        code: code as u8,
+        paid: marker.paid.unwrap_or(paid),
+        description: description.map(Box::from),
+        time_off_request_id: marker.time_off_request_id.as_deref().map(Box::from),
+    })
+}
+
 fn check_length(minutes: u32) -> Result<u16, &'static str> {
     if (1..=MAX_LENGTH_MINUTES).contains(&minutes) {
         Ok(minutes as u16)
@@ -448,4 +578,103 @@ fn shift_id(seed: u64, agent: u32, n: u64) -> u128 {
     let lo = mix(hi ^ 0x5A1F_7000_0000_0005);
     let raw = (u128::from(hi) << 64) | u128::from(lo);
     (raw & !(0xF000_u128 << 64) & !(0xC000_u128 << 48)) | (0x4000_u128 << 64) | (0x8000_u128 << 48)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::config::WfmConfig;
+    use crate::wfm::org::Today;
+
+    /// 2026-12-07, a Monday.
+    const WEEK: i64 = 20_794;
+
+    fn marker<'a>(date: &'a str, minutes: u32, code: &'a str) -> MarkerUpload<'a> {
+        MarkerUpload {
+            business_unit_date: Cow::Borrowed(date),
+            length_minutes: minutes,
+            description: None,
+            activity_code_id: Cow::Borrowed(code),
+            paid: None,
+            time_off_request_id: None,
+        }
+    }
+
+    #[test]
+    fn a_marker_needs_a_day_of_the_schedule_a_time_off_code_and_a_length() {
+        let org = Org::new(&WfmConfig::default(), 10, 1, Today::Date(WEEK));
+        let unit = &org.business_units[0];
+        let off = unit.activity_codes[5].as_str();
+        let days = (WEEK, 7);
+        let kept = check_marker(unit, days, &marker("2026-12-13", 1440, off)).unwrap();
+        assert_eq!(
+            (kept.day, kept.length, kept.code, kept.paid),
+            (6, 1440, 5, false)
+        );
+        assert_eq!(kept.description, None);
+        let mut named = marker("2026-12-07", 60, off);
+        named.description = Some(Cow::Borrowed("Holiday"));
+        named.paid = Some(true);
+        let kept = check_marker(unit, days, &named).unwrap();
+        assert_eq!(
+            (kept.description.as_deref(), kept.paid),
+            (Some("Holiday"), true)
+        );
+        let refused = |m: MarkerUpload<'_>| check_marker(unit, days, &m).unwrap_err();
+        assert!(refused(marker("2026-12-14", 60, off)).contains("outside the schedule's weeks"));
+        assert!(refused(marker("2026-12-06", 60, off)).contains("2026-12-07 to 2026-12-13"));
+        assert!(refused(marker("12/08/2026", 60, off)).starts_with(".businessUnitDate"));
+        assert!(refused(marker("2026-12-08", 0, off)).contains("1..=1440"));
+        let work = unit.activity_codes[0].as_str();
+        assert!(refused(marker("2026-12-08", 60, work)).contains("(Work) is not of category"));
+        assert!(refused(marker("2026-12-08", 60, "x")).contains("not an activity code"));
+    }
+
+    #[test]
+    fn markers_are_kept_replaced_cleared_or_removed_with_the_agent() {
+        let org = Org::new(&WfmConfig::default(), 10, 1, Today::Date(WEEK));
+        let unit = &org.business_units[0];
+        let mut schedule =
+            Schedule::new("s".into(), 0, &unit.zone, WEEK, 1, "d".into(), true, 0, 7);
+        let (ledger, stats) = (crate::stats::Ledger::new(), crate::stats::Stats::new(0));
+        let one = |day: u16| StoredMarker {
+            day,
+            length: 480,
+            code: 5,
+            paid: false,
+            description: None,
+            time_off_request_id: None,
+        };
+        let mut apply = |shifts: bool, markers: Option<Vec<StoredMarker>>| {
+            let change = Change {
+                agent: 3,
+                shifts: shifts.then(|| Vec::new().into_boxed_slice()),
+                markers: markers.map(Vec::into_boxed_slice),
+            };
+            let changes = Changes {
+                agents: vec![change],
+            };
+            schedule.apply(changes, "me", 0, &ledger, &stats);
+            schedule.markers_of(3).to_vec()
+        };
+        assert_eq!(
+            apply(true, Some(vec![one(1), one(2)])),
+            vec![one(1), one(2)]
+        );
+        assert_eq!(apply(true, None), vec![one(1), one(2)]);
+        assert_eq!(apply(true, Some(vec![one(4)])), vec![one(4)]);
+        assert_eq!(apply(true, Some(Vec::new())), Vec::new());
+        assert_eq!(apply(true, Some(vec![one(0)])), vec![one(0)]);
+        assert_eq!(apply(false, None), Vec::new());
+        assert!(
+            schedule.markers.is_empty(),
+            "no memory for agents without markers"
+        );
+        assert!(
+            schedule.markers_of(4).is_empty(),
+            "generated schedules hold none"
+        );
+    }
 }

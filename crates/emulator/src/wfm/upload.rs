@@ -37,6 +37,9 @@ pub struct AgentUpload<'a> {
     pub user_id: Cow<'a, str>,
     #[serde(default, borrow)]
     pub shifts: Option<Vec<ShiftUpload<'a>>>,
+    /// `None` leaves the agent's full days of time off as they are; a list replaces them.
+    #[serde(default, borrow)]
+    pub full_day_time_off_markers: Option<Vec<MarkerUpload<'a>>>,
     #[serde(default)]
     pub metadata: Option<Version>,
     #[serde(default)]
@@ -69,6 +72,23 @@ pub struct ActivityUpload<'a> {
     pub activity_code_id: Cow<'a, str>,
     #[serde(default, borrow)]
     pub description: Cow<'a, str>,
+}
+
+/// One uploaded `BuFullDayTimeOffMarker`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkerUpload<'a> {
+    #[serde(borrow)]
+    pub business_unit_date: Cow<'a, str>,
+    pub length_minutes: u32,
+    #[serde(default, borrow)]
+    pub description: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub activity_code_id: Cow<'a, str>,
+    #[serde(default)]
+    pub paid: Option<bool>,
+    #[serde(default, borrow)]
+    pub time_off_request_id: Option<Cow<'a, str>>,
 }
 
 /// Inflates gzip data, refusing more than a quarter of a gigabyte.
@@ -212,8 +232,8 @@ where
 mod tests {
     use super::*;
     use pacer_genesys::wfm::{
-        BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
-        UpdateScheduleUploadSchema, VersionedMetadata,
+        BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker,
+        BuUpdateAgentScheduleUploadSchema, UpdateScheduleUploadSchema, VersionedMetadata,
     };
 
     #[test]
@@ -256,7 +276,14 @@ mod tests {
                     manually_edited: None,
                     delete: None,
                 }]),
-                full_day_time_off_markers: None,
+                full_day_time_off_markers: Some(vec![BuFullDayTimeOffMarker {
+                    business_unit_date: "2026-12-08".into(),
+                    length_minutes: 480,
+                    description: None,
+                    activity_code_id: "t".into(),
+                    paid: Some(true),
+                    time_off_request_id: Some("r1".into()),
+                }]),
                 metadata: Some(VersionedMetadata::version(2)),
                 delete: None,
             }],
@@ -278,6 +305,14 @@ mod tests {
         assert_eq!(agent.metadata.unwrap().version, 2);
         let shift = &agent.shifts.as_ref().unwrap()[0];
         assert_eq!(shift.activities[0].description, "a \"quoted\" one");
+        let marker = &agent.full_day_time_off_markers.as_ref().unwrap()[0];
+        assert!(matches!(
+            marker.business_unit_date,
+            Cow::Borrowed("2026-12-08")
+        ));
+        assert_eq!((marker.length_minutes, marker.paid), (480, Some(true)));
+        assert!(marker.description.is_none());
+        assert_eq!(marker.time_off_request_id.as_deref(), Some("r1"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod config;
 mod data;
 mod faults;
 mod limits;
+mod markers;
 mod responses;
 mod sdk;
 mod seed;

@@ -14,7 +14,7 @@ use crate::support::{Answer, Emu, read, start};
 /// A Wednesday: the Monday week of the emulator's units is 2026-12-07.
 const TODAY: &str = "2026-12-09";
 const WEEK: &str = "2026-12-07";
-const WFM: &str = "/api/v2/workforcemanagement";
+pub const WFM: &str = "/api/v2/workforcemanagement";
 
 /// The genesys profile without limits, a fixed today and a short processing time.
 pub fn wfm_config(agents: u32, edit: impl FnOnce(&mut Overrides)) -> Config {
@@ -159,7 +159,7 @@ pub async fn upload(emu: &Emu, token: &str, unit: &Unit, data: &[u8]) -> (String
     (key, status)
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a channel subscribed to `topics` and connects its socket.
@@ -212,12 +212,12 @@ pub async fn next_event(socket: &mut Socket, topic: &str) -> Option<Value> {
         .expect("an event or the socket's end within 20 s")
 }
 
-fn topic(unit: &Unit) -> String {
+pub fn topic(unit: &Unit) -> String {
     format!("v2.workforcemanagement.businessunits.{}.schedules", unit.bu)
 }
 
 /// Sends an update of `agents` (index, with its current version) and returns the answer.
-async fn update(emu: &Emu, token: &str, unit: &Unit, agents: Value) -> Answer {
+pub async fn update(emu: &Emu, token: &str, unit: &Unit, agents: Value) -> Answer {
     let data = gzip(&json!({"metadata": {"version": unit.version}, "agentSchedules": agents}));
     let (key, status) = upload(emu, token, unit, &data).await;
     assert_eq!(status, 200);
@@ -704,7 +704,7 @@ async fn a_blank_schedule_takes_agents_without_versions() {
 }
 
 /// What the emulator stores of a schedule (its test route).
-async fn stored(emu: &Emu, schedule: &str) -> Value {
+pub async fn stored(emu: &Emu, schedule: &str) -> Value {
     emu.http
         .get(emu.url(&format!("/__emulator/schedules/{schedule}")))
         .send()
@@ -724,7 +724,7 @@ fn shift_at(unit: &Unit, start: &str, minutes: u32) -> Value {
 
 /// Sends an update of one agent with one shift, and returns how the operation ended and its
 /// error message, if any.
-async fn update_ends(
+pub async fn update_ends(
     emu: &Emu,
     token: &str,
     socket: &mut Socket,
