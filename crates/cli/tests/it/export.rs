@@ -188,3 +188,61 @@ fn a_name_several_users_bear_and_keys_of_two_people_are_refused_with_their_lines
     assert!(!stderr.contains("names.csv:2:"), "{stderr}");
     assert_eq!(emu.stats().uploads, 0);
 }
+
+#[test]
+fn a_full_day_off_is_written_exported_and_applied_back_unchanged() {
+    let emu = genesys(10);
+    let dir = Dir::new("export-time-off");
+    let agent = emu.agent(3);
+    let text = format!(
+        "userId,weekDate,shiftStart,shiftLengthMinutes,startDate,lengthMinutes,activityCodeId,description\n\
+         {agent},2026-12-07,2026-12-08T09:00,480,2026-12-08T09:00,240,Work,\n\
+         {agent},2026-12-07,2026-12-08T09:00,480,2026-12-08T13:00,240,Training,Onboarding\n\
+         {agent},2026-12-07,,,2026-12-10,480,Time Off,Vacation\n"
+    );
+    let file = dir.write("time-off.csv", &text);
+    let (code, stderr) = apply(&emu, &dir, &file);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 agents written"), "{stderr}");
+
+    let exported = export(&emu, &dir, "week.csv");
+    let rows: Vec<&str> = exported.lines().filter(|l| l.starts_with(&agent)).collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows[1].ends_with(",2026-12-08T13:00:00-05:00,240,Training,Onboarding"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[2].ends_with(",,,2026-12-10,480,Time Off,Vacation"),
+        "{rows:?}"
+    );
+
+    let file = dir.write("week.csv", &exported);
+    let (code, stderr) = apply(&emu, &dir, &file);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(emu.stats().updates_started, 1, "{stderr}");
+}
+
+#[test]
+fn an_exported_week_in_json_lines_applies_back_unchanged() {
+    let emu = genesys(40);
+    let dir = Dir::new("export-jsonl");
+    let text = export(&emu, &dir, "week.jsonl");
+    assert_eq!(text.lines().count(), 40);
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(
+        first["email"]
+            .as_str()
+            .unwrap()
+            .ends_with("@pacer-emulator.example")
+    );
+    assert_eq!(first["schedule"]["weekDate"], "2026-12-07");
+    assert_eq!(
+        first["schedule"]["shifts"][0]["activities"][1]["activityCodeId"],
+        "Break"
+    );
+    let file = dir.write("week.jsonl", &text);
+    let (code, stderr) = apply(&emu, &dir, &file);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(emu.stats().uploads, 0, "{stderr}");
+}

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use pacer_genesys::datetime::{
     WEEKDAYS, format_days, format_seconds, parse_days, parse_seconds, weekday,
 };
-use pacer_genesys::wfm::{BuAgentScheduleShift, BuScheduleMetadata, ManagementUnit};
+use pacer_genesys::wfm::{
+    BuAgentScheduleShift, BuFullDayTimeOffMarker, BuScheduleMetadata, ManagementUnit,
+};
 
 use super::api::{Api, Unit};
 use super::directory::{self, Choice, Directory, Lookup};
@@ -51,7 +53,7 @@ pub struct ExportedAgent {
     pub name: Option<String>,
     /// Sorted by start.
     pub shifts: Vec<BuAgentScheduleShift>,
-    pub full_day_time_off_markers: Vec<serde_json::Value>,
+    pub full_day_time_off_markers: Vec<BuFullDayTimeOffMarker>,
 }
 
 /// One week as exported.
@@ -303,7 +305,7 @@ impl<'u> WeekSorter<'u> {
         &mut self,
         user_id: &str,
         shifts: Vec<BuAgentScheduleShift>,
-        markers: Vec<serde_json::Value>,
+        markers: Vec<BuFullDayTimeOffMarker>,
     ) {
         for shift in shifts {
             let Some(week) = parse_seconds(&shift.start_date)
@@ -315,10 +317,8 @@ impl<'u> WeekSorter<'u> {
             self.entry(&week, user_id).shifts.push(shift);
         }
         for marker in markers {
-            let Some(week) = marker
-                .get("businessUnitDate")
-                .and_then(|d| d.as_str())
-                .and_then(|d| parse_days(d).ok())
+            let Some(week) = parse_days(&marker.business_unit_date)
+                .ok()
                 .and_then(|day| self.week_of(self.unit.zone.midnight(day)))
             else {
                 continue;

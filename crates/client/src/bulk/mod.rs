@@ -13,6 +13,7 @@ pub mod directory;
 pub mod export;
 mod plan;
 pub mod socket;
+pub mod time_off;
 pub mod upload;
 mod verify;
 mod wait;
@@ -24,6 +25,7 @@ pub use pacer_genesys::zone::Ambiguous;
 
 pub use api::Unit;
 pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, place_times, week_bounds};
+pub use time_off::DesiredTimeOff;
 pub use workflow::run;
 
 /// What to do when another editor changed the schedule or an agent since it was read.

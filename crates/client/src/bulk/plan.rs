@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
 use pacer_genesys::wfm::{
-    BuAgentScheduleActivity, BuAgentScheduleShift, BuUpdateAgentScheduleUploadSchema,
-    VersionedMetadata,
+    BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker,
+    BuUpdateAgentScheduleUploadSchema, VersionedMetadata,
 };
 use pacer_genesys::zone::Ambiguous;
 
 use crate::bulk::api::Unit;
+use crate::bulk::time_off::{self, DesiredTimeOff};
 
 /// One agent's wanted schedule for one week, as the input gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,9 @@ pub struct Desired {
     /// The week's first day, `YYYY-MM-DD`.
     pub week: String,
     pub shifts: Vec<DesiredShift>,
+    /// Full days off: `None` leaves the agent's as the server holds them, `Some` replaces them
+    /// (an empty list clears them).
+    pub time_off: Option<Vec<DesiredTimeOff>>,
 }
 
 /// One wanted shift.
@@ -119,6 +123,12 @@ pub fn validate(unit: &Unit, desired: &[Desired], members: &dyn Fn(&str) -> bool
         };
         for shift in &wanted.shifts {
             check_shift(unit, &wanted.week, shift, bounds, &mut find);
+        }
+        let first = parse_days(&wanted.week).unwrap_or_default();
+        for day in wanted.time_off.iter().flatten() {
+            if let Some((field, reason)) = time_off::check(unit, first, day) {
+                find(day.line, field, reason);
+            }
         }
     }
     findings
@@ -317,11 +327,25 @@ pub fn normalize(shifts: &[BuAgentScheduleShift]) -> Vec<Norm> {
     out
 }
 
-/// What the server holds for one agent of the schedule: its version and shifts.
+/// What the server holds for one agent of the schedule: its version, shifts and days off.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Current {
     pub version: u64,
     pub shifts: Vec<BuAgentScheduleShift>,
+    pub time_off: Vec<BuFullDayTimeOffMarker>,
+}
+
+/// Whether what the server holds is what is wanted: the shifts, and the days off when wanted.
+fn same(
+    unit: &Unit,
+    held: &Current,
+    shifts: &[BuAgentScheduleShift],
+    markers: Option<&[BuFullDayTimeOffMarker]>,
+) -> bool {
+    normalize(&held.shifts) == normalize(shifts)
+        && markers.is_none_or(|m| {
+            time_off::normalize(unit, &held.time_off) == time_off::normalize(unit, m)
+        })
 }
 
 /// Plans every agent of one week: added, changed or unchanged against `current`.
@@ -334,16 +358,20 @@ pub fn diff(
         .iter()
         .map(|wanted| {
             let shifts = upload_shifts(unit, &wanted.shifts);
+            let markers = wanted
+                .time_off
+                .as_ref()
+                .map(|days| time_off::upload_markers(unit, days));
             let held = current.get(&wanted.user_id.to_ascii_lowercase());
             let change = match held {
                 None => Change::Added,
-                Some(held) if normalize(&held.shifts) == normalize(&shifts) => Change::Unchanged,
+                Some(held) if same(unit, held, &shifts, markers.as_deref()) => Change::Unchanged,
                 Some(_) => Change::Changed,
             };
             let entry = (change != Change::Unchanged).then(|| BuUpdateAgentScheduleUploadSchema {
                 user_id: wanted.user_id.clone(),
                 shifts: Some(shifts),
-                full_day_time_off_markers: None,
+                full_day_time_off_markers: markers,
                 metadata: held.map(|h| VersionedMetadata::version(h.version)),
                 delete: None,
             });
@@ -357,19 +385,32 @@ pub fn diff(
         .collect()
 }
 
-/// Whether an agent's shifts as read back match the wanted ones, and if not, why.
+/// Whether an agent's shifts (and days off, when wanted) as read back match the wanted ones, and
+/// if not, why.
 pub fn verify(
     unit: &Unit,
     wanted: &Desired,
-    read: Option<&[BuAgentScheduleShift]>,
+    read: Option<(&[BuAgentScheduleShift], &[BuFullDayTimeOffMarker])>,
 ) -> Result<(), String> {
-    let Some(read) = read else {
+    let Some((read, days_off)) = read else {
         return Err("the agent has no schedule in the week after the update".into());
     };
     let want = normalize(&upload_shifts(unit, &wanted.shifts));
     let got = normalize(read);
     if want == got {
-        return Ok(());
+        return match &wanted.time_off {
+            Some(days)
+                if time_off::normalize(unit, &time_off::upload_markers(unit, days))
+                    != time_off::normalize(unit, days_off) =>
+            {
+                Err(format!(
+                    "{} days off were wanted, the server holds {} that differ",
+                    days.len(),
+                    days_off.len()
+                ))
+            }
+            _ => Ok(()),
+        };
     }
     if want.len() != got.len() {
         return Err(format!(
@@ -437,6 +478,7 @@ mod tests {
                     })
                     .unwrap_or_default(),
             }],
+            time_off: None,
         }
     }
 
@@ -492,6 +534,7 @@ mod tests {
             Current {
                 version: 3,
                 shifts: same.clone(),
+                time_off: Vec::new(),
             },
         );
         assert_eq!(diff(&unit, &[&want], &current)[0].change, Change::Unchanged);
@@ -505,6 +548,7 @@ mod tests {
             Current {
                 version: 3,
                 shifts: other,
+                time_off: Vec::new(),
             },
         );
         assert_eq!(diff(&unit, &[&want], &current)[0].change, Change::Unchanged);
@@ -515,6 +559,7 @@ mod tests {
             Current {
                 version: 3,
                 shifts: moved.clone(),
+                time_off: Vec::new(),
             },
         );
         let plan = diff(&unit, &[&want], &current);
@@ -530,9 +575,9 @@ mod tests {
                 .version,
             3
         );
-        assert!(verify(&unit, &want, Some(&same)).is_ok());
+        assert!(verify(&unit, &want, Some((&same, &[]))).is_ok());
         assert!(
-            verify(&unit, &want, Some(&moved))
+            verify(&unit, &want, Some((&moved, &[])))
                 .unwrap_err()
                 .contains("shift 1 differs")
         );

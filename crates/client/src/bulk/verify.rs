@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use pacer_genesys::datetime::{format_seconds, parse_days};
+use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
 
 use super::api::Unit;
 use super::plan::{self, Change, Desired};
@@ -34,7 +35,11 @@ impl Run<'_> {
                 } else if let Some(reason) = state.failed.get(&key) {
                     ("failed", Some(reason.clone()))
                 } else {
-                    match plan::verify(unit, desired, read.get(&key).map(Vec::as_slice)) {
+                    match plan::verify(
+                        unit,
+                        desired,
+                        read.get(&key).map(|(s, m)| (s.as_slice(), m.as_slice())),
+                    ) {
                         Ok(()) => ("written", None),
                         Err(reason) => ("differs", Some(reason)),
                     }
@@ -59,7 +64,7 @@ impl Run<'_> {
         &mut self,
         unit: &Unit,
         state: &Week,
-    ) -> Result<HashMap<String, Vec<pacer_genesys::wfm::BuAgentScheduleShift>>> {
+    ) -> Result<HashMap<String, (Vec<BuAgentScheduleShift>, Vec<BuFullDayTimeOffMarker>)>> {
         let published = state.schedule.as_ref().is_some_and(|s| s.published);
         let mut read = HashMap::new();
         if published {
@@ -70,7 +75,10 @@ impl Run<'_> {
                 .search(unit, &format_seconds(from), &format_seconds(to), None)
                 .await?;
             for agent in found {
-                read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
+                read.insert(
+                    agent.user.id.to_ascii_lowercase(),
+                    (agent.shifts, agent.full_day_time_off_markers),
+                );
             }
         } else if let Some(schedule) = &state.schedule {
             for mu in &unit.management_units {
@@ -79,7 +87,10 @@ impl Run<'_> {
                     .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
                     .await?;
                 for agent in agents {
-                    read.insert(agent.user.id.to_ascii_lowercase(), agent.shifts);
+                    read.insert(
+                        agent.user.id.to_ascii_lowercase(),
+                        (agent.shifts, agent.full_day_time_off_markers),
+                    );
                 }
             }
         }

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::api::{Api, Unit, UpdateAnswer};
 use super::plan::{self, AgentPlan, Change, Current, Desired, Finding};
 use super::socket::Notifications;
+use super::time_off;
 use super::upload;
 use super::{
     AgentOutcome, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, OnConflict, PartOutcome,
@@ -226,6 +227,7 @@ impl Run<'_> {
                     Current {
                         version: agent.metadata.version,
                         shifts: agent.shifts,
+                        time_off: agent.full_day_time_off_markers,
                     },
                 );
             }
@@ -613,7 +615,14 @@ impl Run<'_> {
             let key = entry.user_id.to_ascii_lowercase();
             let held = state.current.get(&key);
             let wanted = entry.shifts.clone().unwrap_or_default();
-            if held.is_some_and(|h| plan::normalize(&h.shifts) == plan::normalize(&wanted)) {
+            let same_days = |h: &Current| {
+                entry.full_day_time_off_markers.as_ref().is_none_or(|days| {
+                    time_off::normalize(unit, &h.time_off) == time_off::normalize(unit, days)
+                })
+            };
+            if held.is_some_and(|h| {
+                plan::normalize(&h.shifts) == plan::normalize(&wanted) && same_days(h)
+            }) {
                 continue;
             }
             fresh.push(BuUpdateAgentScheduleUploadSchema {

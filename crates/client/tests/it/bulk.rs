@@ -115,6 +115,7 @@ fn desired(emu: &Emu, count: u32, hour: u32) -> Vec<Desired> {
                 length_minutes: 480,
                 activities: Vec::new(),
             }],
+            time_off: None,
         })
         .collect()
 }

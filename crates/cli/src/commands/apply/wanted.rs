@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use pacer_client::bulk::{Desired, DesiredActivity, DesiredShift, Finding};
+use pacer_client::bulk::{Desired, DesiredActivity, DesiredShift, DesiredTimeOff, Finding};
 use pacer_genesys::{Schedule, Shift, Starts, parse_schedule_with};
 use pacer_input::{AgentKey, Input, Item, Row, Validation};
 
@@ -90,8 +90,13 @@ fn row_schedule(
 }
 
 /// Merges the rows into one wanted schedule per agent (by the user id `ids` gives each line) and
-/// week; a shift whose rows disagree on its length is a finding.
+/// week; a shift whose rows disagree on its length is a finding. A file that holds any full day
+/// off holds every one of its agents' weeks: their days off are replaced by the file's (none
+/// for an agent without any); a file without any leaves every agent's days off as they are.
 pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Finding>) {
+    let with_time_off = rows
+        .iter()
+        .any(|r| !r.schedule.full_day_time_off_markers.is_empty());
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut wanted = Wanted {
         desired: Vec::new(),
@@ -109,11 +114,26 @@ pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Fi
                 user_id: user_id.clone(),
                 week: row.schedule.week_date.clone(),
                 shifts: Vec::new(),
+                time_off: with_time_off.then(Vec::new),
             });
             wanted.lines.push(Vec::new());
             wanted.desired.len() - 1
         });
         wanted.lines[at].push(row.line);
+        if let Some(days) = &mut wanted.desired[at].time_off {
+            days.extend(
+                row.schedule
+                    .full_day_time_off_markers
+                    .iter()
+                    .map(|m| DesiredTimeOff {
+                        line: row.line,
+                        date: m.business_unit_date.clone(),
+                        length_minutes: m.length_minutes,
+                        code: m.activity_code_id.clone(),
+                        description: m.description.clone(),
+                    }),
+            );
+        }
         let shifts = &mut wanted.desired[at].shifts;
         for shift in row.schedule.shifts {
             if let Some(finding) = add_shift(shifts, row.line, shift) {
@@ -179,6 +199,7 @@ mod tests {
                         description: None,
                     }],
                 }],
+                full_day_time_off_markers: Vec::new(),
                 metadata: None,
             },
         }

@@ -74,22 +74,18 @@ fn write_csv(out: &mut dyn Write, export: &Export) -> anyhow::Result<Counts> {
                 }
             }
             for marker in &agent.full_day_time_off_markers {
-                let field = |name: &str| marker.get(name).and_then(|v| v.as_str()).unwrap_or("");
-                let length = marker
-                    .get("lengthMinutes")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0);
-                let code_id = field("activityCodeId");
-                let code = code_label(unit, code_id);
-                let description = description_label(unit, code_id, field("description"));
                 let mut row: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
                 row.extend([
                     String::new(),
                     String::new(),
-                    field("businessUnitDate").to_string(),
-                    length.to_string(),
-                    code,
-                    description,
+                    marker.business_unit_date.clone(),
+                    marker.length_minutes.to_string(),
+                    code_label(unit, &marker.activity_code_id),
+                    description_label(
+                        unit,
+                        &marker.activity_code_id,
+                        marker.description.as_deref().unwrap_or(""),
+                    ),
                 ]);
                 csv.write_record(&row)?;
                 counts.rows += 1;
@@ -154,11 +150,20 @@ fn agent_line(unit: &Unit, week: &str, agent: &ExportedAgent) -> serde_json::Val
             .full_day_time_off_markers
             .iter()
             .map(|m| {
-                let mut m = m.clone();
-                if let Some(id) = m.get("activityCodeId").and_then(|v| v.as_str()) {
-                    m["activityCodeId"] = json!(code_label(unit, id));
+                let mut value = json!({
+                    "businessUnitDate": m.business_unit_date,
+                    "lengthMinutes": m.length_minutes,
+                    "activityCodeId": code_label(unit, &m.activity_code_id),
+                });
+                let description = description_label(
+                    unit,
+                    &m.activity_code_id,
+                    m.description.as_deref().unwrap_or(""),
+                );
+                if !description.is_empty() {
+                    value["description"] = json!(description);
                 }
-                m
+                value
             })
             .collect();
         schedule["fullDayTimeOffMarkers"] = json!(markers);
