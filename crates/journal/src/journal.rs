@@ -1,8 +1,9 @@
 //! The journal itself, a face over its parts: the file and its schema, the run, opening, items and
-//! their states, loading, state changes, cursors, summaries, schedule updates and resolved keys.
+//! their states, loading, state changes, cursors, summaries, schedule updates, the agents' images for undo, and resolved keys.
 
 mod cursor;
 mod file;
+mod images;
 mod items;
 mod keys;
 mod loader;
@@ -14,6 +15,7 @@ mod summary;
 mod updates;
 
 pub use cursor::PendingCursor;
+pub use images::AgentImage;
 pub use items::{Counts, FailedItem, ItemState, PendingItem};
 pub use keys::ResolvedKey;
 pub use loader::ItemLoader;

@@ -21,6 +21,6 @@ mod journal;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
-    Change, Counts, FailedItem, ItemLoader, ItemState, Journal, OpenKind, PendingCursor,
-    PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord, default_path,
+    AgentImage, Change, Counts, FailedItem, ItemLoader, ItemState, Journal, OpenKind,
+    PendingCursor, PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord, default_path,
 };

@@ -42,7 +42,8 @@ CREATE TABLE items (
 ";
 
 /// The tables later versions added, created on open in every journal, new or older: the schedule
-/// updates (see `updates`) and the agents' resolved keys (see `keys`).
+/// updates (see `updates`), the agents' images before and after (see `images`) and their
+/// resolved keys (see `keys`).
 const UPDATES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS updates (
     key TEXT PRIMARY KEY,
@@ -55,6 +56,16 @@ CREATE TABLE IF NOT EXISTS updates (
     message TEXT,
     created_unix_ms INTEGER NOT NULL,
     updated_unix_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS images (
+    week TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    schedule_id TEXT NOT NULL,
+    pre_version INTEGER,
+    pre TEXT,
+    post TEXT NOT NULL,
+    post_version INTEGER,
+    PRIMARY KEY (week, user_id)
 );
 CREATE TABLE IF NOT EXISTS agent_keys (
     kind TEXT NOT NULL,

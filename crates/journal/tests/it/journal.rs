@@ -333,3 +333,39 @@ fn resolved_keys_survive_a_crash_and_a_resume() {
         ]
     );
 }
+
+#[test]
+fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
+    let dir = TempDir::new("images");
+    let journal = loaded(&dir, b"input", 1);
+    let image = |pre: Option<&str>, post: &str| pacer_journal::AgentImage {
+        week: "2026-12-07".into(),
+        schedule_id: "s".into(),
+        user_id: "U-1".into(),
+        pre_version: pre.map(|_| 3),
+        pre: pre.map(str::to_string),
+        post: post.into(),
+        post_version: None,
+    };
+    journal
+        .record_images(&[image(Some("before"), "first")])
+        .unwrap();
+    journal
+        .record_images(&[image(Some("between"), "second")])
+        .unwrap();
+    let kept = journal.images().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (
+            kept[0].pre.as_deref(),
+            kept[0].post.as_str(),
+            kept[0].user_id.as_str()
+        ),
+        (Some("before"), "second", "u-1")
+    );
+    assert_eq!(journal.image_count().unwrap(), 1);
+    journal
+        .record_post_versions("2026-12-07", &[("u-1".into(), 4)])
+        .unwrap();
+    assert_eq!(journal.images().unwrap()[0].post_version, Some(4));
+}
