@@ -7,12 +7,11 @@ use pacer_genesys::ApiError;
 use pacer_genesys::datetime::weekday_index;
 use pacer_genesys::notifications::{Channel, ChannelTopic};
 use pacer_genesys::wfm::{
-    ActivityCode, BuAgentScheduleQueryResponse, BuAgentScheduleSearchResponse,
-    BuAgentSchedulesQueryResponse, BuAgentSchedulesSearchResponse,
-    BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
-    BuAsyncScheduleResponse, BuCreateBlankScheduleRequest, BuQueryAgentSchedulesRequest,
-    BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit, BusinessUnitListItem,
-    Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
+    ActivityCode, BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse,
+    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesSearchResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
+    BuQueryAgentSchedulesRequest, BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit,
+    BusinessUnitListItem, Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
     UpdateScheduleUploadResponse, UploadUrlRequestBody, WFM_PREFIX,
 };
 use pacer_genesys::zone::Zone;
@@ -273,21 +272,8 @@ impl Api<'_> {
         Ok(result.agent_schedules)
     }
 
-    /// The unit's published agent schedules starting in `[from, to)`.
-    pub async fn search(
-        &mut self,
-        unit: &Unit,
-        from: &str,
-        to: &str,
-        user_ids: Option<Vec<String>>,
-    ) -> Result<Vec<BuAgentScheduleSearchResponse>> {
-        Ok(self
-            .search_all(unit, from, to, user_ids)
-            .await?
-            .agent_schedules)
-    }
-
-    /// The whole answer of the search: the agents' shifts and the published schedules read.
+    /// The unit's published agent schedules starting in `[from, to)`, and the published
+    /// schedules they were read from.
     pub async fn search_all(
         &mut self,
         unit: &Unit,

@@ -11,6 +11,7 @@
 mod api;
 pub mod directory;
 pub mod export;
+pub mod images;
 mod plan;
 pub mod socket;
 pub mod time_off;
@@ -24,7 +25,9 @@ use std::time::Duration;
 pub use pacer_genesys::zone::Ambiguous;
 
 pub use api::Unit;
-pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, place_times, week_bounds};
+pub use plan::{
+    Change, Desired, DesiredActivity, DesiredShift, Finding, Guard, place_times, week_bounds,
+};
 pub use time_off::DesiredTimeOff;
 pub use workflow::run;
 
@@ -112,6 +115,17 @@ pub enum Step<'a> {
         key: &'a str,
         operation_id: &'a str,
     },
+    /// A part's agents as read and as about to be sent, recorded before its update leaves.
+    Images {
+        week: &'a str,
+        schedule_id: &'a str,
+        images: &'a [images::Image],
+    },
+    /// The versions the written agents of a week read back with.
+    Verified {
+        week: &'a str,
+        versions: &'a [(String, u64)],
+    },
     /// The update ended (`Complete`, `Error`, or `NotApplied` when it never landed).
     UpdateEnded {
         week: &'a str,
@@ -197,6 +211,10 @@ pub struct WeekOutcome {
     pub added: usize,
     pub changed: usize,
     pub unchanged: usize,
+    /// Agents taken out of the schedule.
+    pub removed: usize,
+    /// Agents left alone because another editor changed them (their guard failed).
+    pub left: usize,
     pub parts: Vec<PartOutcome>,
     /// Conflicts met and read again.
     pub conflicts: u32,
@@ -209,7 +227,7 @@ pub struct AgentOutcome {
     pub user_id: String,
     pub week: String,
     pub change: Change,
-    /// `written`, `unchanged`, `differs`, `failed`, or `planned` (a dry run).
+    /// `written`, `removed`, `unchanged`, `left`, `differs`, `failed`, or `planned` (a dry run).
     pub state: &'static str,
     pub reason: Option<String>,
 }
@@ -240,7 +258,7 @@ impl BulkOutcome {
     pub fn failed(&self) -> usize {
         self.agents
             .iter()
-            .filter(|a| !matches!(a.state, "written" | "unchanged" | "planned"))
+            .filter(|a| !matches!(a.state, "written" | "removed" | "unchanged" | "planned"))
             .count()
     }
 }

@@ -13,6 +13,7 @@ use pacer_genesys::wfm::{
 use pacer_genesys::zone::Ambiguous;
 
 use crate::bulk::api::Unit;
+use crate::bulk::images::ScheduleImage;
 use crate::bulk::time_off::{self, DesiredTimeOff};
 
 /// One agent's wanted schedule for one week, as the input gives it.
@@ -27,6 +28,20 @@ pub struct Desired {
     /// Full days off: `None` leaves the agent's as the server holds them, `Some` replaces them
     /// (an empty list clears them).
     pub time_off: Option<Vec<DesiredTimeOff>>,
+    /// Removes the agent from the schedule (undo of an agent a run added).
+    pub remove: bool,
+    /// What the agent must hold for it to be written; else it is left alone (undo's guard
+    /// against an agent another editor changed since the run).
+    pub guard: Option<Guard>,
+}
+
+/// What an agent must hold for a guarded change to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guard {
+    /// This version.
+    Version(u64),
+    /// These shifts and days off (when the version after the run is not known).
+    Content(ScheduleImage),
 }
 
 /// One wanted shift.
@@ -223,6 +238,10 @@ pub enum Change {
     Changed,
     /// The agent already has exactly the wanted shifts: nothing is sent.
     Unchanged,
+    /// The agent is taken out of the schedule.
+    Removed,
+    /// The agent is not as its guard says (another editor changed it): left alone.
+    Left,
 }
 
 impl Change {
@@ -232,6 +251,8 @@ impl Change {
             Change::Added => "added",
             Change::Changed => "changed",
             Change::Unchanged => "unchanged",
+            Change::Removed => "removed",
+            Change::Left => "left",
         }
     }
 }
@@ -357,12 +378,25 @@ pub fn diff(
     desired
         .iter()
         .map(|wanted| {
+            let held = current.get(&wanted.user_id.to_ascii_lowercase());
+            if let Some(guard) = &wanted.guard
+                && !guarded(unit, guard, held)
+            {
+                return AgentPlan {
+                    line: wanted.line,
+                    user_id: wanted.user_id.clone(),
+                    change: Change::Left,
+                    entry: None,
+                };
+            }
+            if wanted.remove {
+                return removal(wanted, held);
+            }
             let shifts = upload_shifts(unit, &wanted.shifts);
             let markers = wanted
                 .time_off
                 .as_ref()
                 .map(|days| time_off::upload_markers(unit, days));
-            let held = current.get(&wanted.user_id.to_ascii_lowercase());
             let change = match held {
                 None => Change::Added,
                 Some(held) if same(unit, held, &shifts, markers.as_deref()) => Change::Unchanged,
@@ -385,6 +419,41 @@ pub fn diff(
         .collect()
 }
 
+/// Whether what the server holds is what the guard says.
+fn guarded(unit: &Unit, guard: &Guard, held: Option<&Current>) -> bool {
+    match (guard, held) {
+        (_, None) => false,
+        (Guard::Version(version), Some(held)) => held.version == *version,
+        (Guard::Content(image), Some(held)) => same(
+            unit,
+            held,
+            &image.shifts,
+            Some(&image.full_day_time_off_markers),
+        ),
+    }
+}
+
+/// An agent taken out of the schedule, or unchanged when it is not in it.
+fn removal(wanted: &Desired, held: Option<&Current>) -> AgentPlan {
+    let entry = held.map(|h| BuUpdateAgentScheduleUploadSchema {
+        user_id: wanted.user_id.clone(),
+        shifts: None,
+        full_day_time_off_markers: None,
+        metadata: Some(VersionedMetadata::version(h.version)),
+        delete: Some(true),
+    });
+    AgentPlan {
+        line: wanted.line,
+        user_id: wanted.user_id.clone(),
+        change: if held.is_some() {
+            Change::Removed
+        } else {
+            Change::Unchanged
+        },
+        entry,
+    }
+}
+
 /// Whether an agent's shifts (and days off, when wanted) as read back match the wanted ones, and
 /// if not, why.
 pub fn verify(
@@ -392,6 +461,12 @@ pub fn verify(
     wanted: &Desired,
     read: Option<(&[BuAgentScheduleShift], &[BuFullDayTimeOffMarker])>,
 ) -> Result<(), String> {
+    if wanted.remove {
+        return match read {
+            None => Ok(()),
+            Some(_) => Err("the agent is still in the schedule after the update".into()),
+        };
+    }
     let Some((read, days_off)) = read else {
         return Err("the agent has no schedule in the week after the update".into());
     };
@@ -479,6 +554,8 @@ mod tests {
                     .unwrap_or_default(),
             }],
             time_off: None,
+            remove: false,
+            guard: None,
         }
     }
 

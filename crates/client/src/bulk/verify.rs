@@ -2,13 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use pacer_genesys::datetime::{format_seconds, parse_days};
 use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
 
 use super::api::Unit;
 use super::plan::{self, Change, Desired};
 use super::workflow::{Run, Week};
-use super::{AgentOutcome, Phase};
+use super::{AgentOutcome, Phase, Step};
 use crate::error::Result;
 
 impl Run<'_> {
@@ -32,6 +31,8 @@ impl Run<'_> {
                 let key = plan.user_id.to_ascii_lowercase();
                 let (state_name, reason) = if plan.change == Change::Unchanged {
                     ("unchanged", None)
+                } else if plan.change == Change::Left {
+                    ("left", Some(super::workflow::LEFT_REASON.to_string()))
                 } else if let Some(reason) = state.failed.get(&key) {
                     ("failed", Some(reason.clone()))
                 } else {
@@ -40,6 +41,7 @@ impl Run<'_> {
                         desired,
                         read.get(&key).map(|(s, m)| (s.as_slice(), m.as_slice())),
                     ) {
+                        Ok(()) if plan.change == Change::Removed => ("removed", None),
                         Ok(()) => ("written", None),
                         Err(reason) => ("differs", Some(reason)),
                     }
@@ -58,42 +60,42 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The week's shifts per agent as the server holds them now: one search of the unit's
-    /// published schedules, or the schedule's own queries when it is not published.
-    pub(super) async fn read_back(
-        &mut self,
-        unit: &Unit,
-        state: &Week,
-    ) -> Result<HashMap<String, (Vec<BuAgentScheduleShift>, Vec<BuFullDayTimeOffMarker>)>> {
-        let published = state.schedule.as_ref().is_some_and(|s| s.published);
+    /// The week's agents as the server holds them now (shifts, days off, version): the
+    /// schedule's own query per management unit. The versions of the written agents are
+    /// journaled for undo's guard.
+    pub(super) async fn read_back(&mut self, unit: &Unit, state: &Week) -> Result<ReadBack> {
         let mut read = HashMap::new();
-        if published {
-            let day = parse_days(&state.week).unwrap_or_default();
-            let (from, to) = plan::week_bounds(unit, day);
-            let found = self
+        let Some(schedule) = &state.schedule else {
+            return Ok(read);
+        };
+        let mut versions = Vec::new();
+        let written: std::collections::HashSet<String> = state
+            .plans
+            .iter()
+            .filter(|p| p.entry.is_some())
+            .map(|p| p.user_id.to_ascii_lowercase())
+            .collect();
+        for mu in &unit.management_units {
+            let agents = self
                 .api()
-                .search(unit, &format_seconds(from), &format_seconds(to), None)
+                .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
                 .await?;
-            for agent in found {
-                read.insert(
-                    agent.user.id.to_ascii_lowercase(),
-                    (agent.shifts, agent.full_day_time_off_markers),
-                );
-            }
-        } else if let Some(schedule) = &state.schedule {
-            for mu in &unit.management_units {
-                let agents = self
-                    .api()
-                    .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
-                    .await?;
-                for agent in agents {
-                    read.insert(
-                        agent.user.id.to_ascii_lowercase(),
-                        (agent.shifts, agent.full_day_time_off_markers),
-                    );
+            for agent in agents {
+                let id = agent.user.id.to_ascii_lowercase();
+                if written.contains(&id) {
+                    versions.push((id.clone(), agent.metadata.version));
                 }
+                read.insert(id, (agent.shifts, agent.full_day_time_off_markers));
             }
         }
+        self.record(Step::Verified {
+            week: &state.week,
+            versions: &versions,
+        })?;
         Ok(read)
     }
 }
+
+/// Each agent's shifts and days off as read back, by lowercase user id.
+pub(super) type ReadBack =
+    HashMap<String, (Vec<BuAgentScheduleShift>, Vec<BuFullDayTimeOffMarker>)>;

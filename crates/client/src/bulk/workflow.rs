@@ -9,6 +9,7 @@ use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema};
 use tokio::time::Instant;
 
 use super::api::{Api, Unit, UpdateAnswer};
+use super::images;
 use super::plan::{self, AgentPlan, Change, Current, Desired, Finding};
 use super::socket::Notifications;
 use super::time_off;
@@ -19,6 +20,10 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::executor::Executor;
+
+/// Why an agent is left alone: its guard failed.
+pub(super) const LEFT_REASON: &str =
+    "changed by another editor since the run: left as it is (--force puts it back anyway)";
 
 /// Runs the whole update of `desired` (one entry per agent and week).
 pub async fn run(
@@ -166,6 +171,8 @@ impl Run<'_> {
                     added: 0,
                     changed: 0,
                     unchanged: 0,
+                    removed: 0,
+                    left: 0,
                     parts: Vec::new(),
                     conflicts: 0,
                 },
@@ -305,6 +312,8 @@ impl Run<'_> {
             state.outcome.added = count(Change::Added);
             state.outcome.changed = count(Change::Changed);
             state.outcome.unchanged = count(Change::Unchanged);
+            state.outcome.removed = count(Change::Removed);
+            state.outcome.left = count(Change::Left);
             state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
             state.outcome.created = state.schedule.is_none();
         }
@@ -328,12 +337,12 @@ impl Run<'_> {
                     user_id: p.user_id.clone(),
                     week: state.week.clone(),
                     change: p.change,
-                    state: if p.change == Change::Unchanged {
-                        "unchanged"
-                    } else {
-                        "planned"
+                    state: match p.change {
+                        Change::Unchanged => "unchanged",
+                        Change::Left => "left",
+                        _ => "planned",
                     },
-                    reason: None,
+                    reason: (p.change == Change::Left).then(|| LEFT_REASON.to_string()),
                 }));
         }
         if requests > 0 {
@@ -446,6 +455,11 @@ impl Run<'_> {
             Error::Workflow(format!("the week of {week} has no schedule to write"))
         })?;
         let base_version = schedule.metadata.version;
+        self.record(Step::Images {
+            week: &week,
+            schedule_id: &schedule.id,
+            images: &images::images_of(&state.current, part),
+        })?;
         let encoded = upload::encode(base_version, part);
         let mut outcome = PartOutcome {
             agents: part.len(),

@@ -45,6 +45,8 @@ impl BulkJournal for Memory {
             }
             Step::UpdateAccepted { .. } => "accepted".into(),
             Step::UpdateEnded { status, .. } => format!("ended {status}"),
+            // The images and the versions read back are undo's, not the update's steps.
+            Step::Images { .. } | Step::Verified { .. } => return Ok(()),
         });
         Ok(())
     }
@@ -116,6 +118,8 @@ fn desired(emu: &Emu, count: u32, hour: u32) -> Vec<Desired> {
                 activities: Vec::new(),
             }],
             time_off: None,
+            remove: false,
+            guard: None,
         })
         .collect()
 }

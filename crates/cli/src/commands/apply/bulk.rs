@@ -157,9 +157,38 @@ impl BulkJournal for Steps<'_> {
                 message,
                 ..
             } => journal.update_ended(key, status, message),
+            Step::Images {
+                week,
+                schedule_id,
+                images,
+            } => journal.record_images(&journal_images(week, schedule_id, images)),
+            Step::Verified { week, versions } => journal.record_post_versions(week, versions),
         };
         result.map_err(|err| err.to_string())
     }
+}
+
+/// A part's images as the journal keeps them: each schedule as JSON.
+fn journal_images(
+    week: &str,
+    schedule_id: &str,
+    images: &[pacer_client::bulk::images::Image],
+) -> Vec<pacer_journal::AgentImage> {
+    let json = |image: &pacer_client::bulk::images::ScheduleImage| {
+        serde_json::to_string(image).unwrap_or_default()
+    };
+    images
+        .iter()
+        .map(|image| pacer_journal::AgentImage {
+            week: week.to_string(),
+            schedule_id: schedule_id.to_string(),
+            user_id: image.user_id.clone(),
+            pre_version: image.pre_version,
+            pre: image.pre.as_ref().map(json),
+            post: json(&image.post),
+            post_version: None,
+        })
+        .collect()
 }
 
 /// Prints each phase as it begins.

@@ -115,6 +115,8 @@ pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Fi
                 week: row.schedule.week_date.clone(),
                 shifts: Vec::new(),
                 time_off: with_time_off.then(Vec::new),
+                remove: false,
+                guard: None,
             });
             wanted.lines.push(Vec::new());
             wanted.desired.len() - 1
