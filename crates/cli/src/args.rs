@@ -26,6 +26,8 @@ pub enum Command {
     Emulate(Box<commands::emulate::EmulateArgs>),
     /// Summarise a run from its journal, finished or not.
     Status(commands::status::StatusArgs),
+    /// Put every agent a schedule-update run wrote back as it was, from its journal.
+    Undo(Box<commands::undo::UndoArgs>),
     /// Simulate client strategies against server models in virtual time, and compare them.
     Simulate(commands::simulate::SimulateArgs),
 }

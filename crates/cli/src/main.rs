@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 
 /// Runs the chosen command and returns its exit code.
 fn run(args: Args) -> anyhow::Result<u8> {
-    use commands::{apply, compare, demo, emulate, export, simulate, status};
+    use commands::{apply, compare, demo, emulate, export, simulate, status, undo};
     match args.command {
         Command::Apply(args) => apply::run(*args),
         Command::Compare(args) => compare::run(args),
@@ -52,5 +52,6 @@ fn run(args: Args) -> anyhow::Result<u8> {
         Command::Export(args) => export::run(*args),
         Command::Status(args) => status::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Undo(args) => undo::run(*args),
     }
 }

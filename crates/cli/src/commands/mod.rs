@@ -11,3 +11,4 @@ mod rehearse;
 mod runners;
 pub mod simulate;
 pub mod status;
+pub mod undo;

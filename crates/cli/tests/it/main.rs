@@ -10,4 +10,5 @@ mod fault_matrix;
 mod html;
 mod kill_matrix;
 mod support;
+mod undo;
 mod zones;

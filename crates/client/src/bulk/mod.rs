@@ -47,6 +47,9 @@ pub struct BulkSettings {
     pub business_unit: String,
     /// The schedule to write; else the week's published schedule, else the first.
     pub schedule: Option<String>,
+    /// The schedule to write in a given week, before `schedule` (undo writes each week's
+    /// schedule the run wrote).
+    pub schedule_by_week: std::collections::BTreeMap<String, String>,
     /// Creates a blank schedule for a week that has none.
     pub create_schedule: bool,
     pub on_conflict: OnConflict,
@@ -73,6 +76,7 @@ impl BulkSettings {
         BulkSettings {
             business_unit: business_unit.into(),
             schedule: None,
+            schedule_by_week: std::collections::BTreeMap::new(),
             create_schedule: false,
             on_conflict: OnConflict::Retry,
             dry_run: false,

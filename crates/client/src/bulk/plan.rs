@@ -379,44 +379,51 @@ pub fn diff(
         .iter()
         .map(|wanted| {
             let held = current.get(&wanted.user_id.to_ascii_lowercase());
-            if let Some(guard) = &wanted.guard
-                && !guarded(unit, guard, held)
-            {
-                return AgentPlan {
-                    line: wanted.line,
-                    user_id: wanted.user_id.clone(),
-                    change: Change::Left,
-                    entry: None,
-                };
-            }
-            if wanted.remove {
-                return removal(wanted, held);
-            }
-            let shifts = upload_shifts(unit, &wanted.shifts);
-            let markers = wanted
-                .time_off
-                .as_ref()
-                .map(|days| time_off::upload_markers(unit, days));
-            let change = match held {
-                None => Change::Added,
-                Some(held) if same(unit, held, &shifts, markers.as_deref()) => Change::Unchanged,
-                Some(_) => Change::Changed,
+            let plan = if wanted.remove {
+                removal(wanted, held)
+            } else {
+                change(unit, wanted, held)
             };
-            let entry = (change != Change::Unchanged).then(|| BuUpdateAgentScheduleUploadSchema {
-                user_id: wanted.user_id.clone(),
-                shifts: Some(shifts),
-                full_day_time_off_markers: markers,
-                metadata: held.map(|h| VersionedMetadata::version(h.version)),
-                delete: None,
-            });
-            AgentPlan {
-                line: wanted.line,
-                user_id: wanted.user_id.clone(),
-                change,
-                entry,
+            // A guard holds back a write, never an agent already as wanted.
+            match &wanted.guard {
+                Some(guard) if plan.change != Change::Unchanged && !guarded(unit, guard, held) => {
+                    AgentPlan {
+                        change: Change::Left,
+                        entry: None,
+                        ..plan
+                    }
+                }
+                _ => plan,
             }
         })
         .collect()
+}
+
+/// One agent's plan against what the server holds: added, changed or unchanged.
+fn change(unit: &Unit, wanted: &Desired, held: Option<&Current>) -> AgentPlan {
+    let shifts = upload_shifts(unit, &wanted.shifts);
+    let markers = wanted
+        .time_off
+        .as_ref()
+        .map(|days| time_off::upload_markers(unit, days));
+    let change = match held {
+        None => Change::Added,
+        Some(held) if same(unit, held, &shifts, markers.as_deref()) => Change::Unchanged,
+        Some(_) => Change::Changed,
+    };
+    let entry = (change != Change::Unchanged).then(|| BuUpdateAgentScheduleUploadSchema {
+        user_id: wanted.user_id.clone(),
+        shifts: Some(shifts),
+        full_day_time_off_markers: markers,
+        metadata: held.map(|h| VersionedMetadata::version(h.version)),
+        delete: None,
+    });
+    AgentPlan {
+        line: wanted.line,
+        user_id: wanted.user_id.clone(),
+        change,
+        entry,
+    }
 }
 
 /// Whether what the server holds is what the guard says.

@@ -198,7 +198,12 @@ impl Run<'_> {
         week: &str,
     ) -> Result<Option<BuScheduleMetadata>> {
         let listed = self.api().week_schedules(unit, week).await?;
-        if let Some(id) = &self.settings.schedule {
+        let named = self
+            .settings
+            .schedule_by_week
+            .get(week)
+            .or(self.settings.schedule.as_ref());
+        if let Some(id) = named {
             if let Some(found) = listed.into_iter().find(|s| &s.id == id) {
                 return Ok(Some(found));
             }

@@ -43,6 +43,35 @@ pub async fn execute(
         };
         Some(open_journal(settings, &spec, &input, &validation)?)
     };
+    let (mut executor, tokens_minted) = connect(settings).await?;
+    let resolution =
+        keys::resolve(&mut executor, journal.as_ref(), &rows, options.users_by).await?;
+    say_keys(settings, &resolution);
+    let (wanted, mut findings) = merge(rows, &resolution.ids);
+    findings.extend(resolution.findings);
+    if !findings.is_empty() {
+        return Err(refuse_rows(settings, findings));
+    }
+    let start = Start {
+        executor,
+        tokens_minted,
+        started,
+    };
+    run_update(settings, options, &wanted, journal, start).await
+}
+
+/// A run's executor, ready: its token minted.
+pub struct Start {
+    pub executor: Executor,
+    /// How many tokens the run has minted, read at its end.
+    pub tokens_minted: Box<dyn Fn() -> u64 + Send>,
+    pub started: Instant,
+}
+
+/// Mints the token and builds the executor every request of the update goes through.
+pub async fn connect(
+    settings: &ApplySettings,
+) -> anyhow::Result<(Executor, Box<dyn Fn() -> u64 + Send>)> {
     let say = |text: &str| say(settings.display, text);
     let (http, tokens) = authenticate(&settings.connect(), &say).await?;
     let mut config = ExecutorConfig::new(Method::GET, "/api/v2/workforcemanagement");
@@ -52,14 +81,31 @@ pub async fn execute(
     };
     config.declared = settings.declared;
     config.seed = settings.seed;
-    let mut executor = Executor::new(
+    let executor = Executor::new(
         config,
         http,
         tokens.clone(),
         settings.endpoints.api_base.clone(),
     );
+    Ok((executor, Box::new(move || tokens.tokens_minted())))
+}
+
+/// Runs the schedule update of `wanted`, journals each row's end, and reports.
+pub async fn run_update(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    wanted: &Wanted,
+    journal: Option<Journal>,
+    start: Start,
+) -> anyhow::Result<Outcome> {
+    let Start {
+        mut executor,
+        tokens_minted,
+        started,
+    } = start;
     let bulk_settings = BulkSettings {
         schedule: options.schedule.clone(),
+        schedule_by_week: options.schedule_by_week.clone(),
         create_schedule: options.create_schedule,
         on_conflict: options.on_conflict,
         ambiguous: options.ambiguous,
@@ -67,14 +113,6 @@ pub async fn execute(
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())
     };
-    let resolution =
-        keys::resolve(&mut executor, journal.as_ref(), &rows, options.users_by).await?;
-    say_keys(settings, &resolution);
-    let (wanted, mut findings) = merge(rows, &resolution.ids);
-    findings.extend(resolution.findings);
-    if !findings.is_empty() {
-        return Err(refuse_rows(settings, findings));
-    }
     let mut steps = Steps {
         journal: journal.as_ref(),
     };
@@ -100,14 +138,14 @@ pub async fn execute(
         outcome: &outcome,
         records: &records,
         started,
-        tokens_minted: tokens.tokens_minted(),
+        tokens_minted: tokens_minted(),
     };
     if settings.dry_run {
         print_plan(settings, &outcome);
         return Ok(finish(settings, &run, None));
     }
     let journal = journal.expect("a real run has a journal");
-    mark_items(&journal, &outcome, &wanted)?;
+    mark_items(&journal, &outcome, wanted)?;
     Ok(finish(settings, &run, Some(&journal)))
 }
 

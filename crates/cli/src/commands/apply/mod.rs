@@ -2,7 +2,7 @@
 //! deadline, then pushes every pending row through the executor and reports what happened.
 
 mod args;
-mod bulk;
+pub(crate) mod bulk;
 mod coordinated;
 
 pub use coordinated::{CoordSettings, ENV_COORDINATOR, default_journal as coordinated_journal};
@@ -11,7 +11,7 @@ mod keys;
 mod observer;
 mod per_agent;
 pub mod settings;
-mod wanted;
+pub(crate) mod wanted;
 
 use std::time::Instant;
 

@@ -27,6 +27,8 @@ pub struct BulkOptions {
     pub business_unit: String,
     pub week: Option<String>,
     pub schedule: Option<String>,
+    /// Each week's schedule by id, before `schedule` (undo's).
+    pub schedule_by_week: std::collections::BTreeMap<String, String>,
     pub create_schedule: bool,
     pub on_conflict: OnConflict,
     /// Which instant a repeated wall-clock time stands for (else it is a finding).
@@ -158,12 +160,27 @@ impl ApplySettings {
         })?;
         let journal = pacer_journal::default_path(&input);
         let _ = std::fs::remove_file(&journal);
+        let credentials = Credentials::new(client.id.clone(), Secret::new(client.secret.clone()));
+        Ok(ApplySettings {
+            restart: true,
+            ..ApplySettings::with_defaults(endpoints, credentials, input, journal)
+        })
+    }
+
+    /// The default settings of a run of `input` with `journal`: per agent on the seed route, lines
+    /// of progress, no report.
+    pub fn with_defaults(
+        endpoints: Endpoints,
+        credentials: Credentials,
+        input: PathBuf,
+        journal: PathBuf,
+    ) -> ApplySettings {
         let mut rejects = input.clone().into_os_string();
         rejects.push(".rejects.csv");
-        Ok(ApplySettings {
+        ApplySettings {
             format: None,
             endpoints,
-            credentials: Credentials::new(client.id.clone(), Secret::new(client.secret.clone())),
+            credentials,
             tokens: 1,
             allow_insecure_http: false,
             method: Method::PUT,
@@ -173,7 +190,7 @@ impl ApplySettings {
             max_wait: Duration::from_secs(180),
             timeout: Duration::from_secs(60),
             journal,
-            restart: true,
+            restart: false,
             skip_invalid: false,
             rejects: rejects.into(),
             deadline: None,
@@ -190,7 +207,7 @@ impl ApplySettings {
             dry_run: false,
             coord: None,
             input,
-        })
+        }
     }
 
     /// The same, through business unit `unit`'s schedule update.
@@ -205,6 +222,7 @@ impl ApplySettings {
                 business_unit: unit.to_string(),
                 week: None,
                 schedule: None,
+                schedule_by_week: Default::default(),
                 create_schedule: false,
                 on_conflict: OnConflict::Retry,
                 ambiguous: Ambiguous::Refuse,
@@ -406,6 +424,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
         business_unit: unit,
         week: args.week.clone(),
         schedule: args.schedule.clone(),
+        schedule_by_week: Default::default(),
         create_schedule: args.create_schedule,
         on_conflict: match args.on_conflict {
             OnConflictArg::Retry => OnConflict::Retry,
