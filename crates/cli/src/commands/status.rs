@@ -71,6 +71,8 @@ struct Snapshot {
     /// The first failed items, at most as many as asked.
     failed: Vec<FailedItem>,
     updates: Vec<UpdateRecord>,
+    /// Agents whose schedule before the run the journal keeps (what `pacer undo` puts back).
+    images: u64,
 }
 
 impl Snapshot {
@@ -81,7 +83,22 @@ impl Snapshot {
             statuses: journal.status_counts()?,
             failed: journal.failed_page(0, failed)?,
             updates: journal.updates()?,
+            images: journal.image_count()?,
         })
+    }
+
+    /// Whether `pacer undo` can put the run's agents back, and if not, why.
+    fn undo(&self) -> (bool, &'static str) {
+        if self.images == 0 {
+            (false, "the run wrote no agent's schedule: nothing to undo")
+        } else if self.updates.iter().any(|u| u.is_pending()) {
+            (
+                false,
+                "an update's end was not seen: run the same command again first",
+            )
+        } else {
+            (true, "each written agent's schedule before the run is kept")
+        }
     }
 
     /// The run's state in words.
@@ -104,7 +121,9 @@ fn print_json(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
         statuses,
         failed,
         updates,
+        images,
     } = snapshot;
+    let (undoable, why) = snapshot.undo();
     let value = serde_json::json!({
         "journal": path.display().to_string(),
         "state": snapshot.state(),
@@ -120,6 +139,7 @@ fn print_json(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
             "base_version": u.base_version, "operation_id": u.operation_id,
             "status": u.status, "message": u.message,
         })).collect::<Vec<_>>(),
+        "undo": {"possible": undoable, "agents": images, "why": why},
         "failed_items": failed.iter().map(|f| serde_json::json!({
             "line": f.line, "user_id": f.user_id, "status": f.status, "reason": f.reason,
             "attempts": f.attempts, "correlation_id": f.correlation_id,
@@ -137,6 +157,7 @@ fn print_text(snapshot: &Snapshot) {
         statuses,
         failed,
         updates,
+        images,
     } = snapshot;
     println!(
         "run of {} {} over {}: {}",
@@ -151,6 +172,14 @@ fn print_text(snapshot: &Snapshot) {
     );
     for update in updates {
         print_update(update);
+    }
+    if *images > 0 {
+        let (undoable, why) = snapshot.undo();
+        if undoable {
+            println!("undo: {why} ({images} agents): `pacer undo --journal FILE` puts them back");
+        } else {
+            println!("undo: not yet: {why}");
+        }
     }
     if !statuses.is_empty() {
         let text: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();

@@ -85,6 +85,15 @@ fn undo_restores_every_agent_but_the_one_another_editor_changed_since() {
     );
     assert!(status.contains("200"), "{status}");
 
+    let status = ["status", "--journal", journal.to_str().unwrap()];
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pacer"));
+    command.args(status);
+    let (_, stdout, _) = run(command, &dir.0);
+    assert!(
+        stdout.contains("undo: each written agent's schedule before the run is kept (1500 agents)"),
+        "{stdout}"
+    );
+
     let requests = emu.stats().requests_total;
     let args = ["undo", "--journal", journal.to_str().unwrap()];
     let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);

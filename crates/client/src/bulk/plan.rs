@@ -667,4 +667,51 @@ mod tests {
         );
         assert!(verify(&unit, &want, None).is_err());
     }
+
+    #[test]
+    fn a_guard_holds_back_a_write_but_never_an_agent_already_as_wanted() {
+        let unit = unit();
+        let mut want = wanted("2026-12-07", "2026-12-08T09:00:00Z", Some("Work"));
+        want.guard = Some(Guard::Version(4));
+        let held = |version: u64, start: &str| Current {
+            version,
+            shifts: upload_shifts(&unit, &wanted("2026-12-07", start, Some("Work")).shifts),
+            time_off: Vec::new(),
+        };
+        let plan = |current: Current| {
+            let map = HashMap::from([("u1".to_string(), current)]);
+            diff(&unit, &[&want], &map).remove(0)
+        };
+        let moved = "2026-12-08T10:00:00Z";
+        assert_eq!(plan(held(4, moved)).change, Change::Changed);
+        let left = plan(held(5, moved));
+        assert_eq!((left.change, left.entry), (Change::Left, None));
+        assert_eq!(
+            plan(held(5, "2026-12-08T09:00:00Z")).change,
+            Change::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_removal_deletes_the_agent_with_its_version_or_finds_it_gone() {
+        let unit = unit();
+        let mut want = wanted("2026-12-07", "2026-12-08T09:00:00Z", None);
+        want.remove = true;
+        let held = Current {
+            version: 2,
+            shifts: Vec::new(),
+            time_off: Vec::new(),
+        };
+        let map = HashMap::from([("u1".to_string(), held)]);
+        let plan = diff(&unit, &[&want], &map).remove(0);
+        assert_eq!(plan.change, Change::Removed);
+        let entry = plan.entry.unwrap();
+        assert_eq!(
+            (entry.delete, entry.metadata.map(|m| m.version)),
+            (Some(true), Some(2))
+        );
+        let gone = diff(&unit, &[&want], &HashMap::new()).remove(0);
+        assert_eq!(gone.change, Change::Unchanged);
+        assert!(verify(&unit, &want, None).is_ok());
+    }
 }
