@@ -185,6 +185,7 @@ fn settings(args: &UndoArgs, undoable: &Undoable) -> anyhow::Result<ApplySetting
         on_conflict: OnConflict::Retry,
         ambiguous: Ambiguous::Refuse,
         users_by: Default::default(),
+        max_agents_per_update: 1000,
     };
     let base =
         ApplySettings::with_defaults(endpoints, credentials, args.journal.clone(), undo_journal);

@@ -57,6 +57,9 @@ pub struct BulkSettings {
     pub dry_run: bool,
     /// The largest gzip upload sent in one part.
     pub upload_max_bytes: u64,
+    /// The most agents one update of a published schedule holds: Genesys notifies only the first
+    /// 1,000 agents of a published change (1,000 by default).
+    pub max_agents_per_update: usize,
     /// The longest wait for one operation's end.
     pub wait_limit: Duration,
     /// How often the schedule is polled while the socket is down.
@@ -81,6 +84,7 @@ impl BulkSettings {
             on_conflict: OnConflict::Retry,
             dry_run: false,
             upload_max_bytes: 10 * 1024 * 1024,
+            max_agents_per_update: 1000,
             wait_limit: Duration::from_secs(600),
             poll_every: Duration::from_secs(2),
             heartbeat_timeout: Duration::from_secs(75),

@@ -41,19 +41,22 @@ pub fn json(version: u64, entries: &[BuUpdateAgentScheduleUploadSchema]) -> Vec<
     serde_json::to_vec(&schema).unwrap_or_default()
 }
 
-/// Splits `entries` into the fewest halves whose gzip stays within `max_bytes`; the version of
-/// each part after the first is filled in when it is sent. An agent alone past the cap is one
-/// part all the same (the storage then refuses it, and says so).
+/// Splits `entries` into the fewest halves whose gzip stays within `max_bytes` and that hold at
+/// most `max_agents` agents; the version of each part after the first is filled in when it is
+/// sent. An agent alone past the cap is one part all the same (the storage then refuses it, and
+/// says so).
 pub fn split(
     entries: &[BuUpdateAgentScheduleUploadSchema],
     max_bytes: u64,
+    max_agents: usize,
 ) -> Vec<std::ops::Range<usize>> {
     let mut parts = Vec::new();
     let mut stack = Vec::new();
     stack.push(0..entries.len());
     while let Some(range) = stack.pop() {
-        let size = encode(0, &entries[range.clone()]).data.len() as u64;
-        if size <= max_bytes || range.len() <= 1 {
+        let fits = range.len() <= max_agents.max(1)
+            && encode(0, &entries[range.clone()]).data.len() as u64 <= max_bytes;
+        if fits || range.len() <= 1 {
             parts.push(range);
         } else {
             let middle = range.start + range.len() / 2;
@@ -94,10 +97,10 @@ mod tests {
             )
         );
         assert_eq!(json.len(), part.json_bytes);
-        let whole = split(&entries, u64::MAX);
+        let whole = split(&entries, u64::MAX, usize::MAX);
         assert_eq!(whole, vec![0..2000]);
         let cap = part.data.len() as u64 / 3;
-        let parts = split(&entries, cap);
+        let parts = split(&entries, cap, usize::MAX);
         assert!(parts.len() >= 3, "{parts:?}");
         let mut next = 0;
         for range in &parts {
@@ -106,5 +109,13 @@ mod tests {
             assert!(encode(0, &entries[range.clone()]).data.len() as u64 <= cap);
         }
         assert_eq!(next, 2000);
+    }
+
+    #[test]
+    fn no_part_holds_more_agents_than_the_cap() {
+        let entries: Vec<_> = (0..1500).map(entry).collect();
+        let parts = split(&entries, u64::MAX, 1000);
+        assert_eq!(parts, vec![0..750, 750..1500]);
+        assert_eq!(split(&entries, u64::MAX, 1500), vec![0..1500]);
     }
 }

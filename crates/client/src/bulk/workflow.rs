@@ -55,7 +55,7 @@ pub async fn run(
     }
     run.plan(&unit, &by_week, &mut weeks);
     if settings.dry_run {
-        run.plan_only(&weeks);
+        run.plan_only(&unit, &weeks);
         return Ok(run.outcome);
     }
     for week in &mut weeks {
@@ -325,14 +325,24 @@ impl Run<'_> {
     }
 
     /// A dry run's result: every agent planned, and the requests the writes would take.
-    pub(super) fn plan_only(&mut self, weeks: &[Week]) {
+    pub(super) fn plan_only(&mut self, unit: &Unit, weeks: &[Week]) {
         self.end_phase();
+        let management_units = unit.management_units.len() as u32;
         let mut requests = 0;
         for state in weeks {
             let entries = state.plans.iter().filter(|p| p.entry.is_some()).count();
             if entries > 0 {
-                // A schedule to create, then per part an upload URL and an update, then a search.
-                requests += u32::from(state.schedule.is_none()) + 2 + 1;
+                // A schedule to create, then per part an upload URL and an update, then the
+                // read-back (a query per management unit).
+                let published = state.schedule.as_ref().is_some_and(|s| s.published);
+                let per_part = if published {
+                    self.settings.max_agents_per_update.max(1)
+                } else {
+                    usize::MAX
+                };
+                let parts = entries.div_ceil(per_part).next_power_of_two() as u32;
+                requests +=
+                    u32::from(state.schedule.is_none()) + 2 * parts + management_units.max(1);
             }
             self.outcome.weeks.push(state.outcome.clone());
             self.outcome
@@ -370,7 +380,14 @@ impl Run<'_> {
             state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
         }
         self.ensure_socket(unit).await?;
-        for range in upload::split(&entries, self.settings.upload_max_bytes) {
+        // Genesys notifies only the first 1,000 agents of a change to a published schedule.
+        let published = state.schedule.as_ref().is_some_and(|s| s.published);
+        let max_agents = if published {
+            self.settings.max_agents_per_update
+        } else {
+            usize::MAX
+        };
+        for range in upload::split(&entries, self.settings.upload_max_bytes, max_agents) {
             let part = entries[range].to_vec();
             self.send_part(unit, state, part).await?;
         }

@@ -150,7 +150,7 @@ fn states(outcome: &BulkOutcome) -> Vec<&'static str> {
 }
 
 #[tokio::test]
-async fn a_week_is_written_in_a_dozen_requests_and_a_rerun_sends_nothing() {
+async fn a_published_week_is_written_in_updates_of_at_most_1000_agents_and_a_rerun_sends_nothing() {
     let emu = emulator(1500, |_| {}).await;
     let wanted = desired(&emu, 1500, 9);
     let mut journal = Memory::default();
@@ -159,21 +159,29 @@ async fn a_week_is_written_in_a_dozen_requests_and_a_rerun_sends_nothing() {
     assert_eq!(states(&outcome), ["written"]);
     assert_eq!(outcome.weeks[0].changed, 1500);
     assert_eq!(outcome.weeks[0].parts[0].learned_by, "notification");
+    // Genesys notifies only the first 1,000 agents of a published change: two updates of 750.
     assert_eq!(
         journal.steps,
-        ["sending 1500", "accepted", "ended Complete"]
+        [
+            "sending 750",
+            "accepted",
+            "ended Complete",
+            "sending 750",
+            "accepted",
+            "ended Complete"
+        ]
     );
     let stats = emu.state.stats();
     assert_eq!((stats.users_written, stats.max_writes_per_user), (1500, 1));
     assert!(
-        stats.requests_total <= 12,
+        stats.requests_total <= 14,
         "{} requests",
         stats.requests_total
     );
 
     let again = apply(&emu, &settings(), &wanted, &mut Memory::default()).await;
     assert_eq!(states(&again), ["unchanged"]);
-    assert_eq!(emu.state.stats().updates_started, 1);
+    assert_eq!(emu.state.stats().updates_started, 2);
 }
 
 #[tokio::test]

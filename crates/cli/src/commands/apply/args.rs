@@ -172,6 +172,16 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, help_heading = "Business unit schedule update")]
     pub ambiguous: Option<AmbiguousArg>,
 
+    /// The most agents one update of a published schedule holds (Genesys notifies only the first
+    /// 1,000 agents of a published change).
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        help_heading = "Business unit schedule update"
+    )]
+    pub max_agents_per_update: u32,
+
     /// How agents keyed by e-mail or name are looked up: `auto` takes whichever costs fewer
     /// requests (the organization listed in pages of 500, or the keys searched 100 at a time).
     #[arg(

@@ -109,6 +109,7 @@ pub async fn run_update(
         create_schedule: options.create_schedule,
         on_conflict: options.on_conflict,
         ambiguous: options.ambiguous,
+        max_agents_per_update: options.max_agents_per_update,
         dry_run: settings.dry_run,
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())

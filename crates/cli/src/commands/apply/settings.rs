@@ -35,6 +35,8 @@ pub struct BulkOptions {
     pub ambiguous: Ambiguous,
     /// How agents keyed by e-mail or name are looked up.
     pub users_by: Choice,
+    /// The most agents one update of a published schedule holds.
+    pub max_agents_per_update: usize,
 }
 
 /// How progress is shown.
@@ -227,6 +229,7 @@ impl ApplySettings {
                 on_conflict: OnConflict::Retry,
                 ambiguous: Ambiguous::Refuse,
                 users_by: Choice::Cheaper,
+                max_agents_per_update: 1000,
             }),
             path_reason: format!("bulk path: business unit {unit}'s schedule update"),
             ..ApplySettings::for_emulator(api_base, client, input)?
@@ -436,6 +439,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
             Some(AmbiguousArg::Later) => Ambiguous::Later,
         },
         users_by: args.users_by.choice(),
+        max_agents_per_update: args.max_agents_per_update as usize,
     };
     Ok((Some(options), reason))
 }
