@@ -13,6 +13,7 @@ pub mod directory;
 pub mod export;
 pub mod images;
 mod plan;
+mod send;
 pub mod socket;
 pub mod time_off;
 pub mod upload;
