@@ -9,6 +9,7 @@ mod keys;
 mod loader;
 mod open;
 mod record;
+mod refusals;
 mod run;
 mod sql;
 mod summary;

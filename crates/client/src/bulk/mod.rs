@@ -12,6 +12,7 @@ mod api;
 pub mod directory;
 pub mod export;
 pub mod images;
+mod narrow;
 mod plan;
 mod send;
 pub mod socket;
@@ -130,6 +131,9 @@ pub enum Step<'a> {
         schedule_id: &'a str,
         images: &'a [images::Image],
     },
+    /// A set of agents whose update the server refused (ended `Error`): some agent of it is at
+    /// fault. Recorded before the narrowing goes on, so that a rerun resumes it.
+    Refused { week: &'a str, agents: &'a [String] },
     /// The versions the written agents of a week read back with.
     Verified {
         week: &'a str,
@@ -148,6 +152,8 @@ pub enum Step<'a> {
 pub trait BulkJournal {
     /// The update of `week` whose end was not seen, if any.
     fn pending(&mut self, week: &str) -> Option<Pending>;
+    /// The sets of agents whose updates the server refused in `week` (lowercase user ids).
+    fn refused(&mut self, week: &str) -> Vec<Vec<String>>;
     /// Records a step durably; an error stops the run before anything more is sent.
     fn record(&mut self, step: Step<'_>) -> std::result::Result<(), String>;
 }
@@ -224,6 +230,8 @@ pub struct WeekOutcome {
     pub removed: usize,
     /// Agents left alone because another editor changed them (their guard failed).
     pub left: usize,
+    /// Agents the server refused even alone, found by narrowing refused parts down.
+    pub refused: usize,
     pub parts: Vec<PartOutcome>,
     /// Conflicts met and read again.
     pub conflicts: u32,

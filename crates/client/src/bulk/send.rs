@@ -14,12 +14,14 @@ use crate::error::{Error, Result};
 
 impl Run<'_> {
     /// Sends one part, reading again and sending once more after a conflict when allowed.
+    /// Returns the refusal when the update ended `Error` for another reason than a conflict (the
+    /// caller narrows it down); a part that ends otherwise is done, written or failed.
     pub(super) async fn send_part(
         &mut self,
         unit: &Unit,
         state: &mut Week,
         mut part: Vec<BuUpdateAgentScheduleUploadSchema>,
-    ) -> Result<()> {
+    ) -> Result<Option<Refusal>> {
         let mut retries_left = u32::from(self.settings.on_conflict == OnConflict::Retry);
         loop {
             let (outcome, conflict) = self.send_once(unit, state, &part).await?;
@@ -29,23 +31,33 @@ impl Run<'_> {
                     state.outcome.conflicts += 1;
                     part = self.reread(unit, state, &part, &message).await?;
                     if part.is_empty() {
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
                 Some(message) => {
                     let reason = format!("the schedule changed since it was read: {message}");
-                    return self.fail_part(state, &part, outcome, &reason);
+                    self.fail_part(state, &part, outcome, &reason);
+                    return Ok(None);
                 }
                 None if outcome.status == "Complete" => {
                     state.outcome.parts.push(outcome);
-                    return Ok(());
+                    return Ok(None);
+                }
+                None if outcome.status == "Error" => {
+                    let reason = match &outcome.message {
+                        Some(message) => format!("its update ended Error: {message}"),
+                        None => "its update ended Error with no detail".to_string(),
+                    };
+                    state.outcome.parts.push(outcome);
+                    return Ok(Some(Refusal { part, reason }));
                 }
                 None => {
                     let reason = outcome
                         .message
                         .clone()
                         .unwrap_or_else(|| outcome.status.clone());
-                    return self.fail_part(state, &part, outcome, &reason);
+                    self.fail_part(state, &part, outcome, &reason);
+                    return Ok(None);
                 }
             }
         }
@@ -57,14 +69,13 @@ impl Run<'_> {
         part: &[BuUpdateAgentScheduleUploadSchema],
         outcome: PartOutcome,
         reason: &str,
-    ) -> Result<()> {
+    ) {
         for entry in part {
             state
                 .failed
                 .insert(entry.user_id.to_ascii_lowercase(), reason.to_string());
         }
         state.outcome.parts.push(outcome);
-        Ok(())
     }
 
     /// Uploads a part, asks for its update and waits for its end. Returns the part's outcome,
@@ -267,6 +278,13 @@ impl Run<'_> {
         }
         Ok(fresh)
     }
+}
+
+/// A part whose update the server ended `Error` (not a conflict): some agent of it is refused.
+pub(super) struct Refusal {
+    pub(super) part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    /// What the server said, in words.
+    pub(super) reason: String,
 }
 
 /// How the server took a part's update.

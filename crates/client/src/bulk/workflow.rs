@@ -171,6 +171,7 @@ impl Run<'_> {
                     unchanged: 0,
                     removed: 0,
                     left: 0,
+                    refused: 0,
                     parts: Vec::new(),
                     conflicts: 0,
                 },
@@ -385,10 +386,11 @@ impl Run<'_> {
         } else {
             usize::MAX
         };
-        for range in upload::split(&entries, self.settings.upload_max_bytes, max_agents) {
-            let part = entries[range].to_vec();
-            self.send_part(unit, state, part).await?;
-        }
+        let parts = upload::split(&entries, self.settings.upload_max_bytes, max_agents)
+            .into_iter()
+            .map(|range| entries[range].to_vec())
+            .collect();
+        self.write_parts(unit, state, parts).await?;
         self.outcome.weeks.push(state.outcome.clone());
         Ok(())
     }

@@ -26,6 +26,10 @@ impl BulkJournal for Memory {
         self.pending.take()
     }
 
+    fn refused(&mut self, _week: &str) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
     fn record(&mut self, step: Step<'_>) -> Result<(), String> {
         self.steps.push(match step {
             Step::UpdateSending {
@@ -47,6 +51,7 @@ impl BulkJournal for Memory {
             Step::UpdateEnded { status, .. } => format!("ended {status}"),
             // The images and the versions read back are undo's, not the update's steps.
             Step::Images { .. } | Step::Verified { .. } => return Ok(()),
+            Step::Refused { agents, .. } => format!("refused {}", agents.len()),
         });
         Ok(())
     }

@@ -42,8 +42,8 @@ CREATE TABLE items (
 ";
 
 /// The tables later versions added, created on open in every journal, new or older: the schedule
-/// updates (see `updates`), the agents' images before and after (see `images`) and their
-/// resolved keys (see `keys`).
+/// updates (see `updates`), the agents' images before and after (see `images`), the sets of
+/// agents the server refused (see `refusals`) and the resolved keys (see `keys`).
 const UPDATES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS updates (
     key TEXT PRIMARY KEY,
@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS images (
     post TEXT NOT NULL,
     post_version INTEGER,
     PRIMARY KEY (week, user_id)
+);
+CREATE TABLE IF NOT EXISTS refused (
+    week TEXT NOT NULL,
+    agents TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS agent_keys (
     kind TEXT NOT NULL,

@@ -369,3 +369,18 @@ fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
         .unwrap();
     assert_eq!(journal.images().unwrap()[0].post_version, Some(4));
 }
+
+#[test]
+fn refused_sets_read_back_by_week_in_order() {
+    let dir = TempDir::new("refused");
+    let journal = loaded(&dir, b"input", 1);
+    journal
+        .record_refused("2026-12-07", &["a".into(), "b".into()])
+        .unwrap();
+    journal.record_refused("2026-12-14", &["c".into()]).unwrap();
+    journal.record_refused("2026-12-07", &["b".into()]).unwrap();
+    assert_eq!(
+        journal.refused("2026-12-07").unwrap(),
+        vec![vec!["a".to_string(), "b".into()], vec!["b".to_string()]]
+    );
+}

@@ -175,6 +175,12 @@ impl BulkJournal for Steps<'_> {
         })
     }
 
+    fn refused(&mut self, week: &str) -> Vec<Vec<String>> {
+        self.journal
+            .and_then(|j| j.refused(week).ok())
+            .unwrap_or_default()
+    }
+
     fn record(&mut self, step: Step<'_>) -> Result<(), String> {
         let Some(journal) = self.journal else {
             return Ok(());
@@ -202,6 +208,7 @@ impl BulkJournal for Steps<'_> {
                 images,
             } => journal.record_images(&journal_images(week, schedule_id, images)),
             Step::Verified { week, versions } => journal.record_post_versions(week, versions),
+            Step::Refused { week, agents } => journal.record_refused(week, agents),
         };
         result.map_err(|err| err.to_string())
     }

@@ -1,0 +1,220 @@
+//! A part the server refused (its update ended `Error`, as the real API does with no word of
+//! which agent was at fault) narrowed down to the agents at fault: split in halves and sent
+//! again, recursively, so that every other agent is written and each refused one is named.
+//!
+//! The halves go first half first. When the first half is written, the second must hold an agent
+//! at fault, so it is split without being sent whole. Every refused set is journaled before the
+//! search goes on: a rerun after a kill starts from the smallest sets known to be refused,
+//! without sending again a part already refused. The search is bounded by the part: a binary
+//! tree over n agents has fewer than 2n parts.
+
+use std::collections::HashSet;
+
+use pacer_genesys::wfm::BuUpdateAgentScheduleUploadSchema;
+
+use super::Step;
+use super::api::Unit;
+use super::workflow::{Run, Week};
+use crate::error::Result;
+
+/// One part to settle.
+struct Task {
+    id: usize,
+    part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    /// Known to be refused (journaled, or its sibling half was written): split, not sent.
+    refused: bool,
+    /// The first half of the same refused part: when it is written, this one is refused.
+    after: Option<usize>,
+    /// Why the part this task came from was refused.
+    reason: String,
+}
+
+impl Run<'_> {
+    /// Writes a week's parts, narrowing down every refused one.
+    pub(super) async fn write_parts(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        parts: Vec<Vec<BuUpdateAgentScheduleUploadSchema>>,
+    ) -> Result<()> {
+        let known = self.journal.refused(&state.week);
+        let mut stack: Vec<Task> = Vec::new();
+        let mut ids = 0..;
+        for part in parts.into_iter().rev() {
+            for (part, refused) in split_known(part, &known).into_iter().rev() {
+                stack.push(Task {
+                    id: ids.next().unwrap_or_default(),
+                    part,
+                    refused,
+                    after: None,
+                    reason: "an earlier run's update holding it ended Error".into(),
+                });
+            }
+        }
+        let mut written: HashSet<usize> = HashSet::new();
+        while let Some(task) = stack.pop() {
+            let refused = task.refused || task.after.is_some_and(|id| written.contains(&id));
+            let reason = if refused {
+                task.reason.clone()
+            } else {
+                match self.send_part(unit, state, task.part.clone()).await? {
+                    None => {
+                        written.insert(task.id);
+                        continue;
+                    }
+                    Some(refusal) => {
+                        self.note_refused(&state.week, &refusal.part)?;
+                        refusal.reason
+                    }
+                }
+            };
+            if task.part.len() == 1 {
+                self.name_refused(state, &task.part[0], &reason);
+                continue;
+            }
+            let (first, second) = halves(task.part);
+            let first_id = ids.next().unwrap_or_default();
+            stack.push(Task {
+                id: ids.next().unwrap_or_default(),
+                part: second,
+                refused: false,
+                after: Some(first_id),
+                reason: reason.clone(),
+            });
+            stack.push(Task {
+                id: first_id,
+                part: first,
+                refused: false,
+                after: None,
+                reason,
+            });
+        }
+        Ok(())
+    }
+
+    /// Journals a refused set of agents before the search goes on.
+    fn note_refused(
+        &mut self,
+        week: &str,
+        part: &[BuUpdateAgentScheduleUploadSchema],
+    ) -> Result<()> {
+        let agents: Vec<String> = part
+            .iter()
+            .map(|e| e.user_id.to_ascii_lowercase())
+            .collect();
+        self.record(Step::Refused {
+            week,
+            agents: &agents,
+        })
+    }
+
+    /// An agent the server refuses even alone: failed, with why.
+    fn name_refused(
+        &mut self,
+        state: &mut Week,
+        entry: &BuUpdateAgentScheduleUploadSchema,
+        reason: &str,
+    ) {
+        state.outcome.refused += 1;
+        state.failed.insert(
+            entry.user_id.to_ascii_lowercase(),
+            format!("the server refuses every update that holds this agent ({reason})"),
+        );
+    }
+}
+
+/// Splits a part into the sets known to be refused (the smallest, disjoint) and the rest; each
+/// with whether it is known to be refused.
+fn split_known(
+    part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    known: &[Vec<String>],
+) -> Vec<(Vec<BuUpdateAgentScheduleUploadSchema>, bool)> {
+    let here: HashSet<String> = part
+        .iter()
+        .map(|e| e.user_id.to_ascii_lowercase())
+        .collect();
+    let mut sets: Vec<HashSet<String>> = known
+        .iter()
+        .map(|set| {
+            set.iter()
+                .filter(|a| here.contains(*a))
+                .cloned()
+                .collect::<HashSet<_>>()
+        })
+        .filter(|set: &HashSet<String>| !set.is_empty())
+        .collect();
+    // The smallest first; a set that overlaps one already taken is dropped.
+    sets.sort_by_key(HashSet::len);
+    let mut taken: Vec<HashSet<String>> = Vec::new();
+    for set in sets {
+        if taken.iter().all(|t| t.is_disjoint(&set)) {
+            taken.push(set);
+        }
+    }
+    let mut out: Vec<(Vec<BuUpdateAgentScheduleUploadSchema>, bool)> =
+        taken.iter().map(|_| (Vec::new(), true)).collect();
+    let mut rest = Vec::new();
+    for entry in part {
+        let id = entry.user_id.to_ascii_lowercase();
+        match taken.iter().position(|t| t.contains(&id)) {
+            Some(at) => out[at].0.push(entry),
+            None => rest.push(entry),
+        }
+    }
+    if !rest.is_empty() {
+        out.insert(0, (rest, false));
+    }
+    out
+}
+
+/// A part's two halves, in order.
+fn halves(
+    mut part: Vec<BuUpdateAgentScheduleUploadSchema>,
+) -> (
+    Vec<BuUpdateAgentScheduleUploadSchema>,
+    Vec<BuUpdateAgentScheduleUploadSchema>,
+) {
+    let second = part.split_off(part.len() / 2);
+    (part, second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> BuUpdateAgentScheduleUploadSchema {
+        BuUpdateAgentScheduleUploadSchema {
+            user_id: id.into(),
+            shifts: None,
+            full_day_time_off_markers: None,
+            metadata: None,
+            delete: None,
+        }
+    }
+
+    fn ids(part: &[BuUpdateAgentScheduleUploadSchema]) -> Vec<&str> {
+        part.iter().map(|e| e.user_id.as_str()).collect()
+    }
+
+    #[test]
+    fn known_refused_sets_are_split_off_smallest_first() {
+        let part: Vec<_> = ["a", "b", "c", "d", "e", "f"].map(entry).to_vec();
+        let known = vec![
+            vec!["a".to_string(), "b".into(), "c".into(), "x".into()],
+            vec!["b".to_string(), "c".into()],
+            vec!["z".to_string()],
+        ];
+        let split = split_known(part, &known);
+        let shown: Vec<(Vec<&str>, bool)> = split.iter().map(|(p, r)| (ids(p), *r)).collect();
+        assert_eq!(
+            shown,
+            vec![(vec!["a", "d", "e", "f"], false), (vec!["b", "c"], true)]
+        );
+    }
+
+    #[test]
+    fn halves_keep_the_order() {
+        let (a, b) = halves(["a", "b", "c"].map(entry).to_vec());
+        assert_eq!((ids(&a), ids(&b)), (vec!["a"], vec!["b", "c"]));
+    }
+}
