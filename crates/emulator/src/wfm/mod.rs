@@ -3,12 +3,13 @@
 //!
 //! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
 //! (`shift` one stored shift, `marker` one stored full day of time off, `arena` where shifts are
-//! packed), `upload` the reader of uploads, `render` the answers serialized from storage, and
+//! packed, `failure` why an update failed), `upload` the reader of uploads, `render` the answers serialized from storage, and
 //! `transfer` the upload and download storage standing for signed URLs. Above it, beside the other
 //! routes: `lookup` (a path's unit, week and schedule) and `publish` (a notification) serve
 //! `routes`, the HTTP surface, and its `queries` and `update`.
 
 mod arena;
+mod failure;
 mod lookup;
 mod marker;
 pub mod org;
