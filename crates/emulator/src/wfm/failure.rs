@@ -8,8 +8,8 @@ pub enum Failure {
     /// The schedule or an agent changed since the upload was made: always told (the message
     /// says `stale` or `modified`), so that a client knows to read again and retry.
     Stale(String),
-    /// An agent failed its checks: told only with error detail, since the real API names no
-    /// agent.
+    /// An agent failed its checks or is refused by the test route: told only with error
+    /// detail, since the real API names no agent.
     Agent(String),
 }
 

@@ -21,6 +21,7 @@ use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::failure::Failure;
 use crate::wfm::marker::StoredMarker;
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+use crate::wfm::refused::Refused;
 use crate::wfm::shift::{StoredActivity, StoredShift};
 use crate::wfm::upload::{ActivityUpload, AgentUpload, MarkerUpload, ShiftUpload};
 use crate::wfm::weeks::Weeks;
@@ -244,14 +245,20 @@ impl Schedule {
     }
 
     /// A checker of an upload's agents against this schedule, as the service checks them while
-    /// processing.
-    pub fn checker<'s>(&'s self, org: &'s Org, agents: &'s Agents) -> Checker<'s> {
+    /// processing, refusing the agents in `refused`.
+    pub fn checker<'s>(
+        &'s self,
+        org: &'s Org,
+        agents: &'s Agents,
+        refused: &'s Refused,
+    ) -> Checker<'s> {
         let unit = &org.business_units[self.business_unit];
         Checker {
             schedule: self,
             unit,
             org,
             agents,
+            refused,
             bounds: self.bounds(),
             seen: FastMap::default(),
             changes: Vec::new(),
@@ -319,15 +326,17 @@ impl Schedule {
     }
 }
 
-/// Checks an upload's agents one at a time: every agent a member of the unit and there once,
-/// its version current where it has a schedule, every shift and activity inside the schedule's
-/// weeks, every activity code the unit's, every full day of time off on a day of the schedule with
-/// a time-off code. The first problem found is the operation's error.
+/// Checks an upload's agents one at a time: every agent a member of the unit, not refused by the
+/// test route and there once, its version current where it has a schedule, every shift and
+/// activity inside the schedule's weeks, every activity code the unit's, every full day of time
+/// off on a day of the schedule with a time-off code. The first problem found is the operation's
+/// error.
 pub struct Checker<'s> {
     schedule: &'s Schedule,
     unit: &'s BusinessUnit,
     org: &'s Org,
     agents: &'s Agents,
+    refused: &'s Refused,
     bounds: (i64, i64),
     seen: FastMap<u32, ()>,
     changes: Vec<Change>,
@@ -361,8 +370,8 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// The agent's number, once it is known to be a member of the unit, there once and at its
-    /// current version; `at` names it in messages.
+    /// The agent's number, once it is known to be a member of the unit, not refused, there once
+    /// and at its current version; `at` names it in messages.
     fn admit(&mut self, at: &str, entry: &AgentUpload<'_>) -> Result<u32, Failure> {
         let schedule = self.schedule;
         let failed = |reason: String| Failure::Agent(format!("{at}: {reason}"));
@@ -375,6 +384,11 @@ impl Checker<'_> {
                     self.unit.name
                 ))
             })?;
+        if self.refused.holds(self.agents.id(agent)) {
+            return Err(failed(
+                "the agent is refused (POST /__emulator/wfm/refuse)".into(),
+            ));
+        }
         if self.seen.insert(agent, ()).is_some() {
             return Err(failed("the agent appears twice in the upload".into()));
         }

@@ -80,6 +80,7 @@ fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, Failure> {
     }
     let text = upload::inflate(&job.data).map_err(Failure::Operation)?;
     let org = &inner.wfm.org;
+    let refused = inner.wfm.refused();
     let mut schedule = lock(&job.schedule);
     if schedule.version != job.version {
         return Err(Failure::Stale(format!(
@@ -88,7 +89,7 @@ fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, Failure> {
         )));
     }
     let (head, changes) = {
-        let mut checker = schedule.checker(org, &inner.agents);
+        let mut checker = schedule.checker(org, &inner.agents, &refused);
         let mut failure = None;
         let read = upload::read(&text, |i, agent| {
             checker
