@@ -1,6 +1,6 @@
 //! The emulator's own routes of the schedule path, outside the API's pipeline: the storage behind
 //! upload and download URLs (no bearer token, as signed URLs take none), and the test routes that
-//! show or touch a stored schedule.
+//! show or touch a stored schedule, or refuse the updates of chosen agents.
 
 use std::sync::atomic::Ordering;
 
@@ -25,6 +25,7 @@ pub fn add(router: Router<AppState>) -> Router<AppState> {
         .route("/__emulator/downloads/{id}", get(download))
         .route("/__emulator/schedules/{id}", get(show_schedule))
         .route("/__emulator/schedules/{id}/touch", post(touch_schedule))
+        .route("/__emulator/wfm/refuse", post(refuse).delete(refuse_none))
 }
 
 /// `PUT` of an upload URL: the declared headers and length, gzip, and the size cap.
@@ -156,6 +157,53 @@ async fn touch_schedule(
         &schedule.metadata(org, &inner.agents, Units::None),
         &cid,
     )
+}
+
+/// The body of `POST /__emulator/wfm/refuse`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefuseRequest {
+    #[serde(default)]
+    user_ids: Vec<String>,
+    /// Forgets the agents refused before, first.
+    #[serde(default)]
+    clear: bool,
+}
+
+/// The set of refused agents, as every answer of the refusal route shows it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RefusedAnswer {
+    user_ids: Vec<String>,
+}
+
+/// `POST /__emulator/wfm/refuse` `{"userIds": [...], "clear": false}`: from now on, an update
+/// whose upload holds any of these agents ends `Error` and applies nothing. The ids add to those
+/// refused before (after forgetting them with `clear`); unknown ids are kept and never match.
+async fn refuse(State(state): State<AppState>, body: Body) -> Response {
+    let inner = &*state.inner;
+    let cid = inner.cids.next();
+    let max = inner.config.request_bytes_max;
+    let Ok(bytes) = axum::body::to_bytes(body, max).await else {
+        let message = format!("The request body exceeds the maximum of {max} bytes.");
+        return api_error(413, codes::REQUEST_TOO_LARGE, &message, &cid);
+    };
+    let request: RefuseRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(err) => {
+            let message = format!("The request body is not valid: {err}.");
+            return api_error(400, codes::BAD_REQUEST, &message, &cid);
+        }
+    };
+    let user_ids = inner.wfm.refuse(&request.user_ids, request.clear);
+    json_value(200, &RefusedAnswer { user_ids }, &cid)
+}
+
+/// `DELETE /__emulator/wfm/refuse`: no agent is refused any more.
+async fn refuse_none(State(state): State<AppState>) -> Response {
+    let inner = &*state.inner;
+    let user_ids = inner.wfm.refuse(&[], true);
+    json_value(200, &RefusedAnswer { user_ids }, &inner.cids.next())
 }
 
 fn schedule_not_found(cid: &crate::respond::CorrelationId) -> Response {

@@ -124,5 +124,7 @@ mod tests {
         assert_eq!(seed.limiters[0].spec.algorithm, Algorithm::TokenBucket);
         assert_eq!(seed.limiters[0].spec.burst, 10);
         assert_eq!(seed.oauth.token_lifetime, Duration::from_secs(86_400));
+        // A failed update is bare in the real API and told in the seed thread's world.
+        assert!(!genesys.error_detail() && seed.error_detail());
     }
 }

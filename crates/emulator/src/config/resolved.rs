@@ -122,6 +122,15 @@ impl Config {
         Ok(())
     }
 
+    /// Whether a failed update's notification names the agent at fault and why: `wfm.error_detail`
+    /// when set, else the profile's choice: bare in `genesys`, as the real API ends a failed
+    /// update with no detail, and told in `seed`.
+    pub fn error_detail(&self) -> bool {
+        self.wfm
+            .error_detail
+            .unwrap_or(self.profile == Profile::Seed)
+    }
+
     /// The first limiter scoped to tokens, which `--token-rate`, `--burst` and `--algorithm` change.
     pub fn token_limiter_mut(&mut self) -> Option<&mut LimiterConfig> {
         self.limiters.iter_mut().find(|l| l.scope == Scope::Token)
@@ -141,5 +150,15 @@ mod tests {
             config.validate(),
             Err(EmulatorError::InvalidLimit { .. })
         ));
+    }
+
+    #[test]
+    fn error_detail_is_the_files_else_the_profiles() {
+        let read = |text: &str| Config::from_toml(text, "f.toml", None).unwrap();
+        assert!(!read("").error_detail());
+        assert!(read("[wfm]\nerror_detail = true\n").error_detail());
+        // A `[wfm]` table without the key keeps the profile's choice.
+        assert!(read("profile = \"seed\"\n[wfm]\nbusiness_units = 2\n").error_detail());
+        assert!(!read("profile = \"seed\"\n[wfm]\nerror_detail = false\n").error_detail());
     }
 }

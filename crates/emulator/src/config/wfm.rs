@@ -42,6 +42,12 @@ pub struct WfmConfig {
     pub bulk_error_rate: Probability,
     /// Probability that a notification is not delivered and its socket is dropped instead.
     pub drop_notifications: Probability,
+    /// Whether an update that fails an agent's check says which agent and why in its
+    /// notification's `error`; `None` leaves it to the profile (see [`Config::error_detail`]).
+    /// A stale schedule or agent version is told either way.
+    ///
+    /// [`Config::error_detail`]: super::Config::error_detail
+    pub error_detail: Option<bool>,
     /// Today, `YYYY-MM-DD`, so that runs repeat; the system clock's date when not set.
     pub today: Option<String>,
     /// The `[[wfm.units]]` entries: a unit's time zone and first day of the week.
@@ -66,6 +72,7 @@ impl Default for WfmConfig {
             channel_lifetime: Duration::from_secs(86_400),
             bulk_error_rate: Probability(0.0),
             drop_notifications: Probability(0.0),
+            error_detail: None,
             today: None,
             units: Vec::new(),
             zones: ZoneSet::default(),

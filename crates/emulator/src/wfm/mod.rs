@@ -3,17 +3,20 @@
 //!
 //! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
 //! (`shift` one stored shift, `marker` one stored full day of time off, `arena` where shifts are
-//! packed), `upload` the reader of uploads, `render` the answers serialized from storage, and
-//! `transfer` the upload and download storage standing for signed URLs. Above it, beside the other
-//! routes: `lookup` (a path's unit, week and schedule) and `publish` (a notification) serve
-//! `routes`, the HTTP surface, and its `queries` and `update`.
+//! packed, `failure` why an update failed, `refused` the agents the test route refuses), `upload`
+//! the reader of uploads, `render` the answers serialized from storage, and `transfer` the upload
+//! and download storage standing for signed URLs. Above it, beside the other routes: `lookup` (a
+//! path's unit, week and schedule) and `publish` (a notification) serve `routes`, the HTTP
+//! surface, and its `queries` and `update`.
 
 mod arena;
+mod failure;
 mod lookup;
 mod marker;
 pub mod org;
 mod publish;
 mod queries;
+mod refused;
 pub mod render;
 pub mod routes;
 pub mod schedules;
@@ -30,6 +33,7 @@ use pacer_core::rng::Rng;
 use crate::agents::format_uuid;
 use crate::config::WfmConfig;
 use crate::wfm::org::{Org, uuid};
+use crate::wfm::refused::Refused;
 use crate::wfm::schedules::Schedule;
 use crate::wfm::transfer::Transfers;
 
@@ -64,6 +68,9 @@ pub struct Wfm {
     pub org: Org,
     schedules: RwLock<Vec<Slot>>,
     pub transfers: Transfers,
+    /// The agents whose updates are refused; an update is checked against the set as it is when
+    /// it is processed.
+    refused: RwLock<Arc<Refused>>,
     rng: Mutex<Rng>,
     /// Seconds since the epoch at the emulator's start, for `dateModified`.
     epoch_start: i64,
@@ -82,6 +89,7 @@ impl Wfm {
         let wfm = Wfm {
             schedules: RwLock::new(Vec::new()),
             transfers: Transfers::default(),
+            refused: RwLock::default(),
             rng: Mutex::new(Rng::new(seed ^ OPERATION_STREAM)),
             epoch_start,
             seed,
@@ -91,7 +99,8 @@ impl Wfm {
         wfm
     }
 
-    /// Puts back the schedules the emulator started with and forgets transfers.
+    /// Puts back the schedules the emulator started with, forgets transfers and refuses no
+    /// agent.
     pub fn reset(&self) {
         let mut rng = Rng::new(self.seed ^ OPERATION_STREAM ^ 0x5C4E);
         let mut fresh = Vec::new();
@@ -114,6 +123,28 @@ impl Wfm {
         }
         *self.schedules.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         self.transfers.clear();
+        self.refuse(&[], true);
+    }
+
+    /// The agents refused now.
+    pub fn refused(&self) -> Arc<Refused> {
+        self.refused
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Refuses the updates of `user_ids` from now on, after forgetting those refused before
+    /// when `clear`; returns the ids refused now. Updates being checked keep the set they started
+    /// with.
+    pub fn refuse(&self, user_ids: &[String], clear: bool) -> Vec<String> {
+        let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+        if clear {
+            *refused = Arc::default();
+        }
+        let set = Arc::make_mut(&mut *refused);
+        set.extend(user_ids.iter().map(String::as_str));
+        set.user_ids()
     }
 
     /// Seconds since the epoch now, given the emulator's time since its start.

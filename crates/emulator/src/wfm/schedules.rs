@@ -18,8 +18,10 @@ use crate::hash::FastMap;
 use crate::hash::mix;
 use crate::stats::{Ledger, Stats};
 use crate::wfm::arena::{ShiftArena, Span};
+use crate::wfm::failure::Failure;
 use crate::wfm::marker::StoredMarker;
 use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+use crate::wfm::refused::Refused;
 use crate::wfm::shift::{StoredActivity, StoredShift};
 use crate::wfm::upload::{ActivityUpload, AgentUpload, MarkerUpload, ShiftUpload};
 use crate::wfm::weeks::Weeks;
@@ -243,14 +245,20 @@ impl Schedule {
     }
 
     /// A checker of an upload's agents against this schedule, as the service checks them while
-    /// processing.
-    pub fn checker<'s>(&'s self, org: &'s Org, agents: &'s Agents) -> Checker<'s> {
+    /// processing, refusing the agents in `refused`.
+    pub fn checker<'s>(
+        &'s self,
+        org: &'s Org,
+        agents: &'s Agents,
+        refused: &'s Refused,
+    ) -> Checker<'s> {
         let unit = &org.business_units[self.business_unit];
         Checker {
             schedule: self,
             unit,
             org,
             agents,
+            refused,
             bounds: self.bounds(),
             seen: FastMap::default(),
             changes: Vec::new(),
@@ -318,15 +326,17 @@ impl Schedule {
     }
 }
 
-/// Checks an upload's agents one at a time: every agent a member of the unit and there once,
-/// its version current where it has a schedule, every shift and activity inside the schedule's
-/// weeks, every activity code the unit's, every full day of time off on a day of the schedule with
-/// a time-off code. The first problem found is the operation's error.
+/// Checks an upload's agents one at a time: every agent a member of the unit, not refused by the
+/// test route and there once, its version current where it has a schedule, every shift and
+/// activity inside the schedule's weeks, every activity code the unit's, every full day of time
+/// off on a day of the schedule with a time-off code. The first problem found is the operation's
+/// error.
 pub struct Checker<'s> {
     schedule: &'s Schedule,
     unit: &'s BusinessUnit,
     org: &'s Org,
     agents: &'s Agents,
+    refused: &'s Refused,
     bounds: (i64, i64),
     seen: FastMap<u32, ()>,
     changes: Vec<Change>,
@@ -334,33 +344,9 @@ pub struct Checker<'s> {
 
 impl Checker<'_> {
     /// Checks agent number `i` of the upload.
-    pub fn agent(&mut self, i: usize, entry: &AgentUpload<'_>) -> Result<(), String> {
-        let schedule = self.schedule;
-        let unit = self.unit;
+    pub fn agent(&mut self, i: usize, entry: &AgentUpload<'_>) -> Result<(), Failure> {
         let at = format!("agentSchedules[{i}] (userId {})", entry.user_id);
-        let agent = self
-            .org
-            .member(self.agents, schedule.business_unit, &entry.user_id)
-            .ok_or_else(|| format!("{at}: the agent is not in business unit {}", unit.name))?;
-        if self.seen.insert(agent, ()).is_some() {
-            return Err(format!("{at}: the agent appears twice in the upload"));
-        }
-        if let Some(current) = schedule.agent_version(agent) {
-            match &entry.metadata {
-                None => {
-                    return Err(format!(
-                        "{at}: metadata.version is required: the agent has a schedule (version {current})"
-                    ));
-                }
-                Some(meta) if meta.version != current => {
-                    return Err(format!(
-                        "{at}: metadata.version {} is stale: the agent's schedule is at version {current}",
-                        meta.version
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
+        let agent = self.admit(&at, entry)?;
         if entry.delete == Some(true) {
             self.changes.push(Change {
                 agent,
@@ -369,18 +355,61 @@ impl Checker<'_> {
             });
             return Ok(());
         }
-        let shifts = self.shifts(&at, agent, entry)?;
+        let shifts = self.shifts(&at, agent, entry).map_err(Failure::Agent)?;
         let markers = entry
             .full_day_time_off_markers
             .as_deref()
             .map(|markers| self.markers(&at, markers))
-            .transpose()?;
+            .transpose()
+            .map_err(Failure::Agent)?;
         self.changes.push(Change {
             agent,
             shifts: Some(shifts),
             markers,
         });
         Ok(())
+    }
+
+    /// The agent's number, once it is known to be a member of the unit, not refused, there once
+    /// and at its current version; `at` names it in messages.
+    fn admit(&mut self, at: &str, entry: &AgentUpload<'_>) -> Result<u32, Failure> {
+        let schedule = self.schedule;
+        let failed = |reason: String| Failure::Agent(format!("{at}: {reason}"));
+        let agent = self
+            .org
+            .member(self.agents, schedule.business_unit, &entry.user_id)
+            .ok_or_else(|| {
+                failed(format!(
+                    "the agent is not in business unit {}",
+                    self.unit.name
+                ))
+            })?;
+        if self.refused.holds(self.agents.id(agent)) {
+            return Err(failed(
+                "the agent is refused (POST /__emulator/wfm/refuse)".into(),
+            ));
+        }
+        if self.seen.insert(agent, ()).is_some() {
+            return Err(failed("the agent appears twice in the upload".into()));
+        }
+        if let Some(current) = schedule.agent_version(agent) {
+            match &entry.metadata {
+                None => {
+                    return Err(failed(format!(
+                        "metadata.version is required: the agent has a schedule (version {current})"
+                    )));
+                }
+                Some(meta) if meta.version != current => {
+                    // Another editor changed the agent, which a client meets by reading again: told.
+                    return Err(Failure::Stale(format!(
+                        "{at}: metadata.version {} is stale: the agent's schedule is at version {current}",
+                        meta.version
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(agent)
     }
 
     /// The agent's shifts after the upload: those uploaded, checked, or else those it holds.

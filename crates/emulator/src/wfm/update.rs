@@ -1,5 +1,6 @@
 //! The asynchronous schedule update: an accepted upload processed in the background, checked
-//! against the schedule as it is then, applied or refused, and told by notification.
+//! against the schedule as it is then, applied or refused, and told by notification (an agent's
+//! failure told only with error detail, as the real API names no agent).
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,7 @@ use pacer_genesys::wfm::{
 };
 
 use crate::state::Inner;
+use crate::wfm::failure::Failure;
 use crate::wfm::lock;
 use crate::wfm::publish::publish;
 use crate::wfm::schedules::{Schedule, Units};
@@ -31,8 +33,8 @@ pub struct Job {
 }
 
 /// Processes an accepted update in the background: after the configured time, checks the upload
-/// against the schedule as it is then, applies it or ends in `Error`, and notifies the unit's
-/// schedules topic.
+/// against the schedule as it is then, applies it or ends in `Error` (with a message unless it is
+/// an agent's failure told without error detail), and notifies the unit's schedules topic.
 pub fn process(inner: &Arc<Inner>, job: Job) {
     let inner = inner.clone();
     let config = &inner.config.wfm;
@@ -48,10 +50,12 @@ pub fn process(inner: &Arc<Inner>, job: Job) {
         counter.fetch_add(1, Ordering::Relaxed);
         let (status, result, error) = match outcome {
             Ok(result) => (OperationStatus::Complete, Some(result), None),
-            Err(message) => (
+            Err(failure) => (
                 OperationStatus::Error,
                 None,
-                Some(OperationError { message }),
+                failure
+                    .told(inner.config.error_detail())
+                    .map(|message| OperationError { message }),
             ),
         };
         let body = BuScheduleNotification {
@@ -66,23 +70,37 @@ pub fn process(inner: &Arc<Inner>, job: Job) {
     });
 }
 
-/// Checks and applies an upload, all under the schedule's lock.
-fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, String> {
+/// Checks and applies an upload, all under the schedule's lock: all of it, or nothing at the
+/// first failure.
+fn settle(inner: &Inner, job: &Job) -> Result<BuScheduleMetadata, Failure> {
     if inner.wfm.chance(inner.config.wfm.bulk_error_rate.0) {
-        return Err("The schedule update failed while processing (an injected fault).".into());
-    }
-    let text = upload::inflate(&job.data)?;
-    let org = &inner.wfm.org;
-    let mut schedule = lock(&job.schedule);
-    if schedule.version != job.version {
-        return Err(format!(
-            "The schedule was modified while the update was processing: metadata.version {} is stale, the current version is {}.",
-            job.version, schedule.version
+        return Err(Failure::Operation(
+            "The schedule update failed while processing (an injected fault).".into(),
         ));
     }
+    let text = upload::inflate(&job.data).map_err(Failure::Operation)?;
+    let org = &inner.wfm.org;
+    let refused = inner.wfm.refused();
+    let mut schedule = lock(&job.schedule);
+    if schedule.version != job.version {
+        return Err(Failure::Stale(format!(
+            "The schedule was modified while the update was processing: metadata.version {} is stale, the current version is {}.",
+            job.version, schedule.version
+        )));
+    }
     let (head, changes) = {
-        let mut checker = schedule.checker(org, &inner.agents);
-        let head = upload::read(&text, |i, agent| checker.agent(i, &agent))?;
+        let mut checker = schedule.checker(org, &inner.agents, &refused);
+        let mut failure = None;
+        let read = upload::read(&text, |i, agent| {
+            checker
+                .agent(i, &agent)
+                .map_err(|refusal| failure.insert(refusal).message().to_string())
+        });
+        let head = match (read, failure) {
+            (_, Some(failure)) => return Err(failure),
+            (Ok(head), None) => head,
+            (Err(message), None) => return Err(Failure::Operation(message)),
+        };
         (head, checker.finish())
     };
     if let Some(description) = &head.description {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Emu, start};
 use crate::wfm::{
-    Unit, WFM, channel, discover, post, shift, stored, topic, update_ends, wfm_config,
+    Unit, WFM, channel, discover, post, shift, stored, told, topic, update_ends, wfm_config,
 };
 
 /// The id of the unit's `Time Off` activity code.
@@ -93,7 +93,7 @@ async fn markers_round_trip_through_upload_query_search_and_the_test_route() {
 
 #[tokio::test]
 async fn a_bad_marker_ends_the_operation_in_error() {
-    let emu = start(wfm_config(10, |_| {})).await;
+    let emu = start(told(wfm_config(10, |_| {}))).await;
     let token = emu.token().await;
     let unit = discover(&emu, &token).await;
     let off = time_off(&emu, &token, &unit).await;

@@ -18,7 +18,12 @@ pub const WFM: &str = "/api/v2/workforcemanagement";
 
 /// The genesys profile without limits, a fixed today and a short processing time.
 pub fn wfm_config(agents: u32, edit: impl FnOnce(&mut Overrides)) -> Config {
-    let mut config = Config::profile(Profile::Genesys);
+    profile_config(Profile::Genesys, agents, edit)
+}
+
+/// `profile` without limits, a fixed today and a short processing time.
+pub fn profile_config(profile: Profile, agents: u32, edit: impl FnOnce(&mut Overrides)) -> Config {
+    let mut config = Config::profile(profile);
     let mut overrides = Overrides {
         agents: Some(agents),
         no_limits: true,
@@ -28,6 +33,12 @@ pub fn wfm_config(agents: u32, edit: impl FnOnce(&mut Overrides)) -> Config {
     };
     edit(&mut overrides);
     overrides.apply(&mut config).unwrap();
+    config
+}
+
+/// `config` with error detail: a failed update's notification says which agent failed and why.
+pub fn told(mut config: Config) -> Config {
+    config.wfm.error_detail = Some(true);
     config
 }
 
@@ -468,24 +479,20 @@ async fn uploads_past_the_size_cap_answer_413() {
     assert_eq!(status, 413);
 }
 
-#[tokio::test]
-async fn bad_agents_codes_versions_and_weeks_end_the_operation_in_error() {
-    let emu = start(wfm_config(10, |_| {})).await;
-    let token = emu.token().await;
-    let unit = discover(&emu, &token).await;
-    let (_, mut socket) = channel(&emu, &token, &[topic(&unit)]).await;
+/// Uploads of one agent that each fail a check, and what the check's message says.
+fn bad_agents(emu: &Emu, unit: &Unit) -> [(Value, &'static str); 5] {
     let a = emu.agent(1);
-    let mut outside = shift(&unit, 9);
+    let mut outside = shift(unit, 9);
     outside["startDate"] = json!("2026-12-20T09:00:00Z");
-    let mut unknown_code = shift(&unit, 9);
+    let mut unknown_code = shift(unit, 9);
     unknown_code["activities"][0]["activityCodeId"] = json!("no-such-code");
-    let cases = [
+    [
         (
-            json!([{"userId": a, "shifts": [shift(&unit, 9)]}]),
+            json!([{"userId": a, "shifts": [shift(unit, 9)]}]),
             "metadata.version is required",
         ),
         (
-            json!([{"userId": a, "shifts": [shift(&unit, 9)], "metadata": {"version": 5}}]),
+            json!([{"userId": a, "shifts": [shift(unit, 9)], "metadata": {"version": 5}}]),
             "is stale",
         ),
         (
@@ -500,20 +507,79 @@ async fn bad_agents_codes_versions_and_weeks_end_the_operation_in_error() {
             json!([{"userId": a, "shifts": [outside], "metadata": {"version": 1}}]),
             "outside the schedule's weeks",
         ),
-    ];
-    for (agents, reason) in cases {
-        let answer = update(&emu, &token, &unit, agents).await;
-        assert_eq!(answer.status, 202, "{}", answer.text);
-        let event = next_event(&mut socket, &topic(&unit))
-            .await
-            .expect("an event");
-        assert_eq!(event["eventBody"]["status"], "Error", "{event}");
-        assert!(event["eventBody"]["result"].is_null());
-        let message = event["eventBody"]["error"]["message"].as_str().unwrap();
-        assert!(message.contains(reason), "{message} should say {reason}");
+    ]
+}
+
+#[tokio::test]
+async fn bad_agents_codes_versions_and_weeks_end_the_operation_in_error() {
+    // With error detail the message says which agent failed and why; without it (the genesys
+    // profile's default, as the real API) the error is bare, but for a stale version.
+    for detail in [true, false] {
+        let mut config = wfm_config(10, |_| {});
+        config.wfm.error_detail = Some(detail);
+        let emu = start(config).await;
+        let token = emu.token().await;
+        let unit = discover(&emu, &token).await;
+        let (_, mut socket) = channel(&emu, &token, &[topic(&unit)]).await;
+        for (agents, reason) in bad_agents(&emu, &unit) {
+            let answer = update(&emu, &token, &unit, agents).await;
+            assert_eq!(answer.status, 202, "{}", answer.text);
+            let event = next_event(&mut socket, &topic(&unit))
+                .await
+                .expect("an event");
+            let body = &event["eventBody"];
+            assert_eq!(body["status"], "Error", "{event}");
+            assert!(body["result"].is_null());
+            if detail || reason == "is stale" {
+                let message = body["error"]["message"].as_str().unwrap();
+                assert!(message.contains(reason), "{message} should say {reason}");
+            } else {
+                assert!(body.get("error").is_none(), "{event}");
+            }
+        }
+        let stats = emu.stats().await;
+        assert_eq!((stats.updates_failed, stats.users_written), (5, 0));
     }
-    let stats = emu.stats().await;
-    assert_eq!((stats.updates_failed, stats.users_written), (5, 0));
+}
+
+#[tokio::test]
+async fn a_schedule_modified_while_processing_is_told_even_in_genesys() {
+    // Two updates made against the same version, both accepted before either is processed:
+    // the first processed completes, the other finds the schedule changed meanwhile.
+    let config = wfm_config(10, |o| {
+        o.bulk_processing = Some(Duration::from_millis(300));
+    });
+    let emu = start(config).await;
+    let token = emu.token().await;
+    let unit = discover(&emu, &token).await;
+    let (_, mut socket) = channel(&emu, &token, &[topic(&unit)]).await;
+    let mut keys = Vec::new();
+    for agent in [1, 2] {
+        let entry = json!({"userId": emu.agent(agent), "metadata": {"version": 1},
+                           "shifts": [shift(&unit, 9)]});
+        let data = gzip(&json!({"metadata": {"version": unit.version}, "agentSchedules": [entry]}));
+        let (key, status) = upload(&emu, &token, &unit, &data).await;
+        assert_eq!(status, 200);
+        keys.push(key);
+    }
+    for key in keys {
+        let path = unit.schedule_path("/update");
+        let answer = post(&emu, &token, &path, json!({"uploadKey": key})).await;
+        assert_eq!(answer.status, 202, "{}", answer.text);
+    }
+    let mut ended = Vec::new();
+    for _ in 0..2 {
+        let event = next_event(&mut socket, &topic(&unit)).await.unwrap();
+        ended.push(event["eventBody"].clone());
+    }
+    ended.sort_by_key(|body| body["status"].as_str().unwrap().to_string());
+    assert_eq!(ended[0]["status"], "Complete", "{ended:?}");
+    assert_eq!(ended[1]["status"], "Error", "{ended:?}");
+    let message = ended[1]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("modified") && message.contains("stale"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -800,10 +866,10 @@ async fn settings(emu: &Emu, token: &str, bu: &str) -> (String, String) {
 #[tokio::test]
 async fn weeks_run_from_local_midnight_to_local_midnight_across_dst_changes() {
     // Four units of ten agents: New York, London (weeks from Sunday), Sydney and Kolkata.
-    let emu = start(wfm_config(40, |o| {
+    let emu = start(told(wfm_config(40, |o| {
         o.today = Some("2026-10-27".into());
         o.business_units = Some(4);
-    }))
+    })))
     .await;
     let token = emu.token().await;
     let expected = [
@@ -864,6 +930,7 @@ async fn a_units_zone_and_first_day_come_from_the_config_file() {
 [wfm]
 business_units = 2
 today = "2026-12-09"
+error_detail = true
 
 [[wfm.units]]
 name = "South"
