@@ -9,6 +9,7 @@ mod export;
 mod fault_matrix;
 mod html;
 mod kill_matrix;
+mod narrow;
 mod support;
 mod undo;
 mod zones;
