@@ -77,9 +77,43 @@ pub enum UpdateAnswer {
     KeyRefused { message: String },
 }
 
+/// The executor a run's requests go through: its own, or one several runs share (several
+/// business units side by side, each request through the one pacer in turn).
+pub enum Exec<'e> {
+    Alone(&'e mut Executor),
+    Shared(&'e tokio::sync::Mutex<Executor>),
+}
+
+impl Exec<'_> {
+    /// The same executor, borrowed for a shorter while.
+    pub fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Alone(exec) => Exec::Alone(exec),
+            Exec::Shared(shared) => Exec::Shared(shared),
+        }
+    }
+
+    /// Sends `call` through the executor (waiting for a shared one's turn).
+    pub async fn call(&mut self, call: &Call) -> Result<crate::executor::Called> {
+        match self {
+            Exec::Alone(exec) => exec.call(call).await,
+            Exec::Shared(shared) => shared.lock().await.call(call).await,
+        }
+    }
+}
+
 /// The typed requests.
 pub struct Api<'e> {
-    pub exec: &'e mut Executor,
+    pub exec: Exec<'e>,
+}
+
+impl<'e> Api<'e> {
+    /// The requests through an executor of one's own.
+    pub fn new(exec: &'e mut Executor) -> Api<'e> {
+        Api {
+            exec: Exec::Alone(exec),
+        }
+    }
 }
 
 impl Api<'_> {

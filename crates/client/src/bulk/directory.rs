@@ -167,7 +167,7 @@ pub async fn resolve_by(exec: &mut Executor, lookup: &Lookup, choice: Choice) ->
     if lookup.is_empty() {
         return Ok(directory);
     }
-    let mut api = Api { exec };
+    let mut api = Api::new(exec);
     if choice == Choice::Search || (choice == Choice::Cheaper && lookup.search_cost() <= 1) {
         directory.strategy = Strategy::Search;
         search_all(&mut api, &mut directory, lookup).await?;

@@ -88,7 +88,7 @@ pub async fn read(
         &format!("business unit {}", settings.business_unit),
     );
     let by_query = settings.schedule.is_some() || !settings.management_units.is_empty();
-    let unit = Api { exec }
+    let unit = Api::new(exec)
         .resolve_unit(&settings.business_unit, by_query)
         .await?;
     let days = week_days(&unit, settings)?;
@@ -183,7 +183,7 @@ async fn read_by_search(
                 unit.zone.local(to)
             ),
         );
-        let answer = Api { exec }
+        let answer = Api::new(exec)
             .search_all(unit, &format_seconds(from), &format_seconds(to), None)
             .await?;
         for published in &answer.published_schedules {
@@ -219,7 +219,7 @@ async fn read_by_query(
         sorter.schedule(&week, &schedule.id);
         for mu in units {
             progress.phase(Phase::Read, &format!("week of {week}: {}", mu.name));
-            let agents = Api { exec }
+            let agents = Api::new(exec)
                 .query_agents(unit, &week, &schedule.id, &mu.id, None)
                 .await?;
             for agent in agents {
@@ -241,7 +241,7 @@ async fn week_schedule(
     week: &str,
     settings: &ExportSettings,
 ) -> Result<Option<BuScheduleMetadata>> {
-    let listed = Api { exec }.week_schedules(unit, week).await?;
+    let listed = Api::new(exec).week_schedules(unit, week).await?;
     Ok(match &settings.schedule {
         Some(id) => listed.into_iter().find(|s| &s.id == id),
         None => listed.into_iter().find(|s| s.published),

@@ -17,6 +17,7 @@ mod plan;
 mod send;
 pub mod socket;
 pub mod time_off;
+pub mod units;
 pub mod upload;
 mod verify;
 mod wait;

@@ -8,7 +8,7 @@ use pacer_genesys::datetime::parse_days;
 use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema};
 use tokio::time::Instant;
 
-use super::api::{Api, Unit};
+use super::api::{Api, Exec, Unit};
 use super::plan::{self, AgentPlan, Change, Current, Desired, Finding};
 use super::socket::Notifications;
 use super::upload;
@@ -31,36 +31,53 @@ pub async fn run(
     journal: &mut dyn BulkJournal,
     progress: &mut dyn BulkProgress,
 ) -> Result<BulkOutcome> {
-    let mut run = Run {
-        exec,
-        settings,
-        journal,
-        progress,
-        started: Instant::now(),
-        outcome: BulkOutcome {
-            dry_run: settings.dry_run,
-            ..BulkOutcome::default()
-        },
-        socket: None,
-        socket_down: false,
-    };
-    let unit = run.resolve().await?;
-    let (desired, unplaced) = plan::place_times(&unit, desired, settings.ambiguous);
-    let by_week = group(&desired);
-    let mut weeks = run.read(&unit, &by_week).await?;
-    if !run.check(&unit, &desired, &weeks, unplaced) {
-        return Ok(run.outcome);
+    let run = Run::new(Exec::Alone(exec), settings, journal, progress);
+    match run.prepare(None, desired).await? {
+        Prepared::Done(outcome) => Ok(outcome),
+        Prepared::Ready(ready) => ready.finish().await,
     }
-    run.plan(&unit, &by_week, &mut weeks);
-    if settings.dry_run {
-        run.plan_only(&unit, &weeks);
-        return Ok(run.outcome);
+}
+
+/// A run after its checks and plan: done (findings, a dry run), or ready to write.
+pub(super) enum Prepared<'a> {
+    Done(BulkOutcome),
+    Ready(Box<Ready<'a>>),
+}
+
+impl Prepared<'_> {
+    /// What the run found or planned, without writing.
+    pub(super) fn into_outcome(self) -> BulkOutcome {
+        match self {
+            Prepared::Done(outcome) => outcome,
+            Prepared::Ready(ready) => ready.run.outcome,
+        }
     }
-    for week in &mut weeks {
-        run.write_week(&unit, week).await?;
+}
+
+/// A run planned and checked, ready to write its weeks and read them back.
+pub(super) struct Ready<'a> {
+    run: Run<'a>,
+    unit: Unit,
+    desired: Vec<Desired>,
+    weeks: Vec<Week>,
+}
+
+impl Ready<'_> {
+    /// Writes every week, then reads the written agents back.
+    pub(super) async fn finish(self) -> Result<BulkOutcome> {
+        let Ready {
+            mut run,
+            unit,
+            desired,
+            mut weeks,
+        } = self;
+        for week in &mut weeks {
+            run.write_week(&unit, week).await?;
+        }
+        let by_week = group(&desired);
+        run.verify(&unit, &by_week, &weeks).await?;
+        Ok(run.outcome)
     }
-    run.verify(&unit, &by_week, &weeks).await?;
-    Ok(run.outcome)
 }
 
 /// One week as read, then planned, then written.
@@ -78,7 +95,7 @@ pub(super) struct Week {
 }
 
 pub(super) struct Run<'a> {
-    pub(super) exec: &'a mut Executor,
+    pub(super) exec: Exec<'a>,
     pub(super) settings: &'a BulkSettings,
     pub(super) journal: &'a mut dyn BulkJournal,
     pub(super) progress: &'a mut dyn BulkProgress,
@@ -105,9 +122,68 @@ fn group(desired: &[Desired]) -> BTreeMap<String, Vec<&Desired>> {
     weeks
 }
 
+impl<'a> Run<'a> {
+    pub(super) fn new(
+        exec: Exec<'a>,
+        settings: &'a BulkSettings,
+        journal: &'a mut dyn BulkJournal,
+        progress: &'a mut dyn BulkProgress,
+    ) -> Run<'a> {
+        Run {
+            exec,
+            settings,
+            journal,
+            progress,
+            started: Instant::now(),
+            outcome: BulkOutcome {
+                dry_run: settings.dry_run,
+                ..BulkOutcome::default()
+            },
+            socket: None,
+            socket_down: false,
+        }
+    }
+
+    /// Resolves the unit (unless `unit` is given), reads every week, checks the input and plans
+    /// each agent; a dry run ends here with its plan.
+    pub(super) async fn prepare(
+        mut self,
+        unit: Option<Unit>,
+        desired: &[Desired],
+    ) -> Result<Prepared<'a>> {
+        let unit = match unit {
+            Some(unit) => {
+                self.resolved(&unit);
+                unit
+            }
+            None => self.resolve().await?,
+        };
+        let (desired, unplaced) = plan::place_times(&unit, desired, self.settings.ambiguous);
+        let by_week = group(&desired);
+        let mut weeks = self.read(&unit, &by_week).await?;
+        if !self.check(&unit, &desired, &weeks, unplaced) {
+            return Ok(Prepared::Done(self.outcome));
+        }
+        self.plan(&unit, &by_week, &mut weeks);
+        if self.settings.dry_run {
+            self.plan_only(&unit, &weeks);
+            return Ok(Prepared::Done(self.outcome));
+        }
+        drop(by_week);
+        Ok(Prepared::Ready(Box::new(Ready {
+            run: self,
+            unit,
+            desired,
+            weeks,
+        })))
+    }
+}
+
 impl Run<'_> {
     pub(super) fn api(&mut self) -> Api<'_> {
-        Api { exec: self.exec }
+        Api {
+            exec: self.exec.reborrow(),
+        }
     }
 
     /// Starts a phase: tells the observer and opens its span.
@@ -135,10 +211,15 @@ impl Run<'_> {
         let wanted = self.settings.business_unit.clone();
         self.begin(Phase::Resolve, None, &format!("business unit {wanted}"));
         let unit = self.api().resolve_unit(&wanted, true).await?;
+        self.resolved(&unit);
+        Ok(unit)
+    }
+
+    /// Notes the unit the run writes.
+    pub(super) fn resolved(&mut self, unit: &Unit) {
         self.outcome.unit_id = unit.id.clone();
         self.outcome.unit_name = unit.name.clone();
         self.outcome.unit_time_zone = unit.zone.name().to_string();
-        Ok(unit)
     }
 
     /// Reads every week's schedule and agents, after finishing any update left pending.

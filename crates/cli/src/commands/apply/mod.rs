@@ -3,6 +3,8 @@
 
 mod args;
 pub(crate) mod bulk;
+mod bulk_journal;
+mod bulk_report;
 mod coordinated;
 
 pub use coordinated::{CoordSettings, ENV_COORDINATOR, default_journal as coordinated_journal};
