@@ -174,6 +174,7 @@ fn settings(args: &UndoArgs, undoable: &Undoable) -> anyhow::Result<ApplySetting
     });
     let options = BulkOptions {
         business_unit: undoable.unit.clone(),
+        business_units: vec![undoable.unit.clone()],
         week: None,
         schedule: None,
         schedule_by_week: undoable

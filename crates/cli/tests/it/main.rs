@@ -12,4 +12,5 @@ mod kill_matrix;
 mod narrow;
 mod support;
 mod undo;
+mod units;
 mod zones;

@@ -119,12 +119,14 @@ pub struct ApplyArgs {
 
     /// Write the schedules through this business unit's schedule update (its name or id): the
     /// way Genesys Cloud changes schedules, a handful of requests for thousands of agents.
+    /// Repeat it for several units in one run: each agent goes to its unit, every unit is
+    /// checked before anything is sent, then the units' updates run side by side.
     #[arg(
-        long,
+        long = "business-unit",
         value_name = "NAME|ID",
         help_heading = "Business unit schedule update"
     )]
-    pub business_unit: Option<String>,
+    pub business_units: Vec<String>,
 
     /// `auto`: the schedule update when --business-unit is given, else one request per row;
     /// `bulk` or `per-agent` to choose.

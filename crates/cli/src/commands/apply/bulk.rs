@@ -35,7 +35,7 @@ pub async fn execute(
             input_path: settings.input.display().to_string(),
             fingerprint: validation.fingerprint,
             method: "BULK".into(),
-            path_template: format!("businessunit {}", options.business_unit),
+            path_template: format!("businessunit {}", options.business_units.join(",")),
             settings: settings.journal_json(),
         };
         Some(open_journal(settings, &spec, &input, &validation)?)
@@ -95,6 +95,9 @@ pub async fn run_update(
     journal: Option<Journal>,
     start: Start,
 ) -> anyhow::Result<Outcome> {
+    if options.business_units.len() > 1 {
+        return super::units::run_update_units(settings, options, wanted, journal, start).await;
+    }
     let Start {
         mut executor,
         tokens_minted,
@@ -233,7 +236,7 @@ fn say_keys(settings: &ApplySettings, resolution: &keys::Resolution) {
 
 /// Prints every finding of the input's rows (keys that name no user or several, shifts whose
 /// rows disagree) and refuses the run (exit 2).
-fn refuse_rows(settings: &ApplySettings, mut findings: Vec<Finding>) -> anyhow::Error {
+pub(super) fn refuse_rows(settings: &ApplySettings, mut findings: Vec<Finding>) -> anyhow::Error {
     findings.sort_by_key(|f| f.line);
     for finding in findings.iter().take(200) {
         eprintln!(

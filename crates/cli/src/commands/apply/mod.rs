@@ -13,6 +13,7 @@ mod keys;
 mod observer;
 mod per_agent;
 pub mod settings;
+mod units;
 pub(crate) mod wanted;
 
 use std::time::Instant;

@@ -24,7 +24,10 @@ use pacer_input::Format;
 /// The schedule update's settings, when the run takes that path.
 #[derive(Debug, Clone)]
 pub struct BulkOptions {
+    /// The (first) business unit.
     pub business_unit: String,
+    /// Every business unit named, in order: several run side by side.
+    pub business_units: Vec<String>,
     pub week: Option<String>,
     pub schedule: Option<String>,
     /// Each week's schedule by id, before `schedule` (undo's).
@@ -222,6 +225,7 @@ impl ApplySettings {
         Ok(ApplySettings {
             bulk: Some(BulkOptions {
                 business_unit: unit.to_string(),
+                business_units: vec![unit.to_string()],
                 week: None,
                 schedule: None,
                 schedule_by_week: Default::default(),
@@ -385,7 +389,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
         ("--create-schedule", args.create_schedule),
         ("--ambiguous", args.ambiguous.is_some()),
     ];
-    let unit = match (args.mode, &args.business_unit) {
+    let unit = match (args.mode, args.business_units.first()) {
         (ModeArg::PerAgent, Some(_)) => {
             return Err(Exit::usage(
                 "--business-unit takes the schedule update path: it cannot go with --mode per-agent",
@@ -396,7 +400,7 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
                 "--mode bulk needs --business-unit NAME|ID: the schedule update writes one business unit's schedules",
             ));
         }
-        (_, Some(unit)) => unit.clone(),
+        (_, Some(_)) => args.business_units.join(", "),
         (_, None) => {
             if let Some((flag, _)) = bulk_only.iter().find(|(_, given)| *given) {
                 return Err(Exit::usage(format!(
@@ -424,7 +428,8 @@ fn choose_path(args: &ApplyArgs) -> anyhow::Result<(Option<BulkOptions>, String)
         }
     );
     let options = BulkOptions {
-        business_unit: unit,
+        business_unit: args.business_units[0].clone(),
+        business_units: args.business_units.clone(),
         week: args.week.clone(),
         schedule: args.schedule.clone(),
         schedule_by_week: Default::default(),
