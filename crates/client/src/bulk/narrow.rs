@@ -6,7 +6,8 @@
 //! at fault, so it is split without being sent whole. Every refused set is journaled before the
 //! search goes on: a rerun after a kill starts from the smallest sets known to be refused,
 //! without sending again a part already refused. The search is bounded by the part: a binary
-//! tree over n agents has fewer than 2n parts.
+//! tree over n agents has fewer than 2n parts; and a server that refuses everything (two agents
+//! refused alone before any part was written) stops it after about log2(n) updates.
 
 use std::collections::HashSet;
 
@@ -16,6 +17,9 @@ use super::Step;
 use super::api::Unit;
 use super::workflow::{Run, Week};
 use crate::error::Result;
+
+/// Agents refused alone, with nothing written, that show a server refusing everything.
+const SYSTEMIC: usize = 2;
 
 /// One part to settle.
 struct Task {
@@ -52,7 +56,15 @@ impl Run<'_> {
             }
         }
         let mut written: HashSet<usize> = HashSet::new();
+        let mut named = 0;
         while let Some(task) = stack.pop() {
+            // Nothing written and two agents refused even alone: the server refuses everything
+            // (an outage, a schedule it will not take), and narrowing further would only send
+            // an update per agent.
+            if written.is_empty() && named >= SYSTEMIC {
+                self.fail_everything(state, task, stack);
+                break;
+            }
             let refused = task.refused || task.after.is_some_and(|id| written.contains(&id));
             let reason = if refused {
                 task.reason.clone()
@@ -70,6 +82,7 @@ impl Run<'_> {
             };
             if task.part.len() == 1 {
                 self.name_refused(state, &task.part[0], &reason);
+                named += 1;
                 continue;
             }
             let (first, second) = halves(task.part);
@@ -90,6 +103,19 @@ impl Run<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Fails every agent not settled yet: the server refuses every update of the week.
+    fn fail_everything(&mut self, state: &mut Week, task: Task, stack: Vec<Task>) {
+        let reason = format!(
+            "the server refused every update of the week, even of one agent ({}): not narrowed further",
+            task.reason
+        );
+        for entry in std::iter::once(task).chain(stack).flat_map(|t| t.part) {
+            state
+                .failed
+                .insert(entry.user_id.to_ascii_lowercase(), reason.clone());
+        }
     }
 
     /// Journals a refused set of agents before the search goes on.
