@@ -75,6 +75,13 @@ pub struct EmulateArgs {
     /// Probability that a schedule update ends `Error` whatever it holds.
     #[arg(long, value_name = "P")]
     pub bulk_error_rate: Option<Probability>,
+    /// A failed update names the agent at fault (the `seed` profile's way); the real API's is
+    /// a bare `Error` (the `genesys` profile's).
+    #[arg(long, overrides_with = "no_error_detail")]
+    pub error_detail: bool,
+    /// A failed update names no agent, whatever the profile.
+    #[arg(long, overrides_with = "error_detail")]
+    pub no_error_detail: bool,
     /// Probability that a notification is lost and its socket dropped (1 without a value).
     #[arg(long, value_name = "P", num_args = 0..=1, default_missing_value = "1")]
     pub drop_notifications: Option<Probability>,
@@ -112,6 +119,7 @@ impl EmulateArgs {
             business_units: self.business_units,
             bulk_processing: self.bulk_processing,
             bulk_error_rate: self.bulk_error_rate,
+            error_detail: (self.error_detail || self.no_error_detail).then_some(self.error_detail),
             drop_notifications: self.drop_notifications,
             heartbeat: self.heartbeat,
             today: self.today,

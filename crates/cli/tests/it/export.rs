@@ -120,6 +120,10 @@ fn a_file_keyed_by_email_writes_every_agent_and_a_rerun_resolves_nothing_again()
         "{} requests",
         stats.requests_total
     );
+    println!(
+        "1,500 agents keyed by e-mail: {} API requests",
+        stats.requests_total
+    );
     assert_eq!((stats.users_written, stats.max_writes_per_user), (1500, 1));
 
     let (code, stderr) = apply(&emu, &dir, &file);

@@ -41,6 +41,8 @@ pub struct Overrides {
     pub business_units: Option<u32>,
     pub bulk_processing: Option<Duration>,
     pub bulk_error_rate: Option<Probability>,
+    /// Whether a failed update names the agent at fault (`None`: the profile's choice).
+    pub error_detail: Option<bool>,
     pub drop_notifications: Option<Probability>,
     pub heartbeat: Option<Duration>,
     pub today: Option<String>,
@@ -179,6 +181,9 @@ impl Overrides {
         }
         if let Some(rate) = self.bulk_error_rate {
             wfm.bulk_error_rate = rate;
+        }
+        if let Some(on) = self.error_detail {
+            wfm.error_detail = Some(on);
         }
         if let Some(rate) = self.drop_notifications {
             wfm.drop_notifications = rate;
