@@ -73,10 +73,25 @@ pub fn run(args: UndoArgs) -> anyhow::Result<u8> {
     runtime.block_on(execute(args))
 }
 
-/// What the run to undo left: its business unit and its agents' images.
+/// What the run to undo left: its business units and its agents' images.
 struct Undoable {
-    unit: String,
+    /// The units as the run named them (several: each image's week is `unit|week`).
+    units: Vec<String>,
     images: Vec<AgentImage>,
+}
+
+impl Undoable {
+    fn unit(&self) -> String {
+        self.units.join(", ")
+    }
+}
+
+/// An image's unit (when the run had several) and week.
+fn unit_and_week(key: &str) -> (Option<&str>, &str) {
+    match key.split_once('|') {
+        Some((unit, week)) => (Some(unit), week),
+        None => (None, key),
+    }
 }
 
 async fn execute(args: UndoArgs) -> anyhow::Result<u8> {
@@ -110,7 +125,7 @@ async fn execute(args: UndoArgs) -> anyhow::Result<u8> {
             "undo of {}: {} agents of business unit {} put back as they were{}",
             args.journal.display(),
             restores.len(),
-            undoable.unit,
+            undoable.unit(),
             if args.force {
                 " (--force: also those changed since)"
             } else {
@@ -154,7 +169,7 @@ fn read_run(path: &std::path::Path) -> anyhow::Result<Option<Undoable>> {
     }
     let images = journal.images()?;
     Ok((!images.is_empty()).then(|| Undoable {
-        unit: unit.to_string(),
+        units: unit.split(',').map(str::to_string).collect(),
         images,
     }))
 }
@@ -173,8 +188,8 @@ fn settings(args: &UndoArgs, undoable: &Undoable) -> anyhow::Result<ApplySetting
         PathBuf::from(path)
     });
     let options = BulkOptions {
-        business_unit: undoable.unit.clone(),
-        business_units: vec![undoable.unit.clone()],
+        business_unit: undoable.units[0].clone(),
+        business_units: undoable.units.clone(),
         week: None,
         schedule: None,
         schedule_by_week: undoable
@@ -204,7 +219,7 @@ fn settings(args: &UndoArgs, undoable: &Undoable) -> anyhow::Result<ApplySetting
         },
         path_reason: format!(
             "undo through business unit {}'s schedule update",
-            undoable.unit
+            undoable.unit()
         ),
         bulk: Some(options),
         dry_run: args.dry_run,
@@ -224,7 +239,7 @@ fn restores(images: &[AgentImage]) -> anyhow::Result<Vec<Restore>> {
         .map(|(i, image)| {
             Ok(Restore {
                 line: i as u64 + 1,
-                week: image.week.clone(),
+                week: unit_and_week(&image.week).1.to_string(),
                 user_id: image.user_id.clone(),
                 pre: image.pre.as_deref().map(read).transpose()?,
                 post: read(&image.post)?,
@@ -251,7 +266,7 @@ fn open_journal(
         input_path: settings.input.display().to_string(),
         fingerprint: Fingerprint::of_bytes(&identity),
         method: "UNDO".into(),
-        path_template: format!("businessunit {}", undoable.unit),
+        path_template: format!("businessunit {}", undoable.units.join(",")),
         settings: serde_json::json!({ "force": force }),
     };
     let mut journal = Journal::open(&settings.journal, &spec, false).map_err(|err| match err {

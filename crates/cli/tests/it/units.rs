@@ -106,3 +106,39 @@ fn an_agent_of_none_of_the_units_is_refused_before_anything_is_sent() {
     );
     assert_eq!(emu.stats().uploads, 0);
 }
+
+#[test]
+fn a_run_over_three_units_is_undone_unit_by_unit_in_one_undo() {
+    let emu = three_units(Duration::from_millis(100));
+    let dir = Dir::new("units-undo");
+    let file = dir.write("in.csv", &input(&emu, None));
+    let args = [
+        "apply",
+        file.to_str().unwrap(),
+        "--business-unit",
+        "North",
+        "--business-unit",
+        "South",
+        "--business-unit",
+        "East",
+    ];
+    let (code, _, stderr) = run(pacer(&emu.base, &args), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    let journal = dir.path("in.csv.pacer.sqlite");
+    let undo = ["undo", "--journal", journal.to_str().unwrap()];
+    let (code, _, stderr) = run(pacer(&emu.base, &undo), &dir.0);
+    assert_eq!(code, 0, "{stderr}");
+    let stats = emu.stats();
+    assert_eq!(stats.updates_started, 6, "{stderr}");
+    assert_eq!(
+        stats.max_writes_per_user, 2,
+        "every agent written, then put back"
+    );
+    // Put back as it was: applying the run's file again writes every agent anew.
+    let (code, _, stderr) = run(
+        pacer(&emu.base, &[&args[..], &["--restart"]].concat()),
+        &dir.0,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(emu.stats().updates_started, 9, "{stderr}");
+}

@@ -39,7 +39,7 @@ pub async fn run_update_units(
     let per_unit: Vec<BulkSettings> = assigned
         .units
         .iter()
-        .map(|unit| unit_settings(settings, options, &unit.id))
+        .map(|unit| unit_settings(settings, options, &unit.id, &unit.name))
         .collect();
     let shared = Mutex::new(executor);
     let mut steps = Steps {
@@ -71,11 +71,26 @@ pub async fn run_update_units(
     Ok(finish(settings, &run, Some(&journal)))
 }
 
-/// One unit's settings: the run's, for the unit by its id.
-fn unit_settings(settings: &ApplySettings, options: &BulkOptions, unit_id: &str) -> BulkSettings {
+/// One unit's settings: the run's, for the unit by its id; of the schedules named by week, those
+/// keyed `unit|week` for this unit, and those keyed by the week alone.
+fn unit_settings(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    unit_id: &str,
+    unit_name: &str,
+) -> BulkSettings {
+    let schedule_by_week = options
+        .schedule_by_week
+        .iter()
+        .filter_map(|(key, id)| match key.split_once('|') {
+            Some((unit, week)) if unit == unit_name => Some((week.to_string(), id.clone())),
+            Some(_) => None,
+            None => Some((key.clone(), id.clone())),
+        })
+        .collect();
     BulkSettings {
         schedule: options.schedule.clone(),
-        schedule_by_week: options.schedule_by_week.clone(),
+        schedule_by_week,
         create_schedule: options.create_schedule,
         on_conflict: options.on_conflict,
         ambiguous: options.ambiguous,
