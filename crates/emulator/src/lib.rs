@@ -25,6 +25,7 @@ mod hash;
 mod http;
 mod limits;
 mod metrics;
+pub mod mirror;
 mod notify;
 mod platform;
 mod respond;
