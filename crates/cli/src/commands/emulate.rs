@@ -51,6 +51,17 @@ pub struct EmulateArgs {
     /// per-token one, answering 429 in the profile's style and listed by the limits API.
     #[arg(long, value_name = "N/PERIOD")]
     pub org_rate: Option<Rate>,
+    /// The shape of `--org-rate`: a fixed window (its whole count at each window's start), a
+    /// sliding window, or a token bucket [default: fixed-window].
+    #[arg(
+        long,
+        value_name = "fixed-window|sliding-window|token-bucket",
+        requires = "org_rate"
+    )]
+    pub org_algorithm: Option<Algorithm>,
+    /// The burst of a token-bucket `--org-rate` [default: one second of its rate].
+    #[arg(long, value_name = "N", requires = "org_rate")]
+    pub org_burst: Option<u32>,
     /// Seed for agent ids, tokens and faults, so that a run can be replayed [default: 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -112,6 +123,8 @@ impl EmulateArgs {
             latency: self.latency,
             no_limits: self.no_limits,
             org_rate: self.org_rate,
+            org_algorithm: self.org_algorithm,
+            org_burst: self.org_burst,
             error_rates: self.error_rates,
             reset_rate: self.reset_rate,
             maintenance: self.maintenance,

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pacer_core::limiter::{Algorithm, LimitSpec};
+use pacer_core::limiter::Algorithm;
 
 use super::faults::{ErrorFault, Faults, Maintenance};
-use super::limiter::{LimiterConfig, ORG_LIMIT_KEY, PLATFORM_NAMESPACE, Scope};
+use super::limiter::{LimiterConfig, ORG_LIMIT_KEY, PLATFORM_NAMESPACE, Scope, org_limit_spec};
 use super::resolved::{Config, Profile};
 use super::wfm::WfmConfig;
 use crate::error::EmulatorError;
@@ -34,6 +34,10 @@ pub struct Overrides {
     pub no_limits: bool,
     /// Adds (or replaces) the organization-wide limit shared by every token, after `no_limits`.
     pub org_rate: Option<Rate>,
+    /// The organization-wide limit's algorithm [default: fixed window].
+    pub org_algorithm: Option<Algorithm>,
+    /// The organization-wide limit's burst (a token bucket's; see `org_limit_spec`).
+    pub org_burst: Option<u32>,
     pub error_rates: Vec<ErrorFault>,
     pub reset_rate: Option<Probability>,
     pub maintenance: Vec<Maintenance>,
@@ -67,7 +71,7 @@ impl Overrides {
         self.apply_server(config);
         self.apply_token_limit(config)?;
         self.apply_limits_off(config);
-        self.apply_org_rate(config);
+        self.apply_org_rate(config)?;
         self.apply_faults(&mut config.faults);
         self.apply_wfm(&mut config.wfm);
         Ok(())
@@ -136,24 +140,29 @@ impl Overrides {
         }
     }
 
-    /// `--org-rate`: the organization-wide limit, added or replaced.
-    fn apply_org_rate(&self, config: &mut Config) {
-        if let Some(rate) = self.org_rate {
-            config.limiters.retain(|l| l.key != ORG_LIMIT_KEY);
-            config.limiters.push(LimiterConfig {
-                key: ORG_LIMIT_KEY.into(),
-                namespace: PLATFORM_NAMESPACE.into(),
-                scope: Scope::Organization,
-                spec: LimitSpec {
-                    algorithm: Algorithm::FixedWindow,
-                    limit: rate.limit,
-                    window: rate.window,
-                    burst: rate.limit,
-                },
-                routes: vec![RoutePattern::all()],
-                advertise: true,
-            });
-        }
+    /// `--org-rate`, `--org-algorithm` and `--org-burst`: the organization-wide limit, added or
+    /// replaced; its shape without a rate is refused.
+    fn apply_org_rate(&self, config: &mut Config) -> Result<(), EmulatorError> {
+        let Some(rate) = self.org_rate else {
+            if self.org_algorithm.is_some() || self.org_burst.is_some() {
+                return Err(EmulatorError::setting(
+                    "--org-algorithm",
+                    "--org-algorithm and --org-burst shape the limit --org-rate adds: give it too",
+                ));
+            }
+            return Ok(());
+        };
+        let spec = org_limit_spec(rate, self.org_algorithm, self.org_burst)?;
+        config.limiters.retain(|l| l.key != ORG_LIMIT_KEY);
+        config.limiters.push(LimiterConfig {
+            key: ORG_LIMIT_KEY.into(),
+            namespace: PLATFORM_NAMESPACE.into(),
+            scope: Scope::Organization,
+            spec,
+            routes: vec![RoutePattern::all()],
+            advertise: true,
+        });
+        Ok(())
     }
 
     /// The fault flags: latency replaced, error rates and maintenance windows added.

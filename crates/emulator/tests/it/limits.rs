@@ -339,3 +339,39 @@ async fn org_rate_adds_a_limit_every_token_shares_and_the_limits_api_lists_it() 
     assert_eq!(answer.body["limit"]["key"], "org.api.rate.per.minute");
     assert_eq!(answer.body["code"], "too.many.requests.retry.after");
 }
+
+#[tokio::test]
+async fn the_org_limit_takes_a_shape_a_token_bucket_refilling_as_it_goes() {
+    let mut config = Config::profile(Profile::Genesys);
+    pacer_emulator::Overrides {
+        no_limits: true,
+        org_rate: Some("60/min".parse().unwrap()),
+        org_algorithm: Some(Algorithm::TokenBucket),
+        org_burst: Some(2),
+        ..pacer_emulator::Overrides::default()
+    }
+    .apply(&mut config)
+    .unwrap();
+    let emu = start_manual(config).await;
+    let (a, b) = (emu.token().await, emu.token().await);
+    assert_eq!(burst(&emu, &a, 2).await, [200, 200], "its burst");
+    assert_eq!(burst(&emu, &b, 1).await, [429], "shared by every token");
+    emu.set_time(secs(1));
+    assert_eq!(
+        burst(&emu, &b, 2).await,
+        [200, 429],
+        "one a second, not a window's count"
+    );
+
+    let shape_alone = pacer_emulator::Overrides {
+        org_burst: Some(5),
+        ..pacer_emulator::Overrides::default()
+    };
+    let err = shape_alone
+        .apply(&mut Config::profile(Profile::Genesys))
+        .unwrap_err();
+    assert!(
+        err.is_usage() && err.to_string().contains("--org-rate"),
+        "{err}"
+    );
+}
