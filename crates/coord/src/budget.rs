@@ -1,22 +1,19 @@
-//! The shared budget: admission by the ADMIT script (GCRA over every shared limit, behind the
-//! gate a 429 closes), limits declared or learned into Redis, and the local share used while
-//! Redis is away.
+//! The shared budget: permits leased from the ADMIT script (every shared limit in the shape the
+//! runners know of it, behind the gate a 429 closes), limits declared or learned into Redis, what
+//! responses teach of their shapes, and the local share used while Redis is away.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use pacer_client::{Admission, SharedBudget, SharedFuture};
-use pacer_core::limiter::{Algorithm, Decision, LimitSpec, Limiter};
 use pacer_core::signals::Signals;
+use tokio::time::Instant;
 
 use crate::error::Result;
+use crate::learn::{self, Lessons, Op};
+use crate::lease::{GiveBack, Lease};
+use crate::shape::Model;
 use crate::{Coordinator, scripts};
-
-/// How long the gate closes after a 429 that names no wait.
-const DEFAULT_GATE: Duration = Duration::from_secs(1);
-
-/// While no shared limit is known, how long an open gate is trusted without asking again: a 429
-/// another runner meets reaches this one within this time.
-pub(crate) const OPEN_FOR: Duration = Duration::from_millis(50);
 
 /// A limit every runner shares: an organization-wide or per-endpoint limit.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,200 +27,292 @@ pub struct SharedLimit {
     pub learned: bool,
 }
 
-impl SharedLimit {
-    /// The time between two requests at the limit less `margin`, in microseconds.
-    fn interval_us(&self, margin: f64) -> u64 {
-        let rate = self.limit.max(1) as f64 * (1.0 - margin.clamp(0.0, 0.5));
-        (self.window.as_micros() as f64 / rate).ceil() as u64
-    }
-
-    /// The hash value: `interval_us:burst:description`.
-    fn encode(&self, margin: f64) -> String {
-        format!(
-            "{}:1:{}/{}s {}",
-            self.interval_us(margin),
-            self.limit,
-            self.window.as_secs(),
-            if self.learned { "learned" } else { "declared" }
-        )
-    }
+/// The shared limits as last read from Redis.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    pub generation: u64,
+    pub models: Vec<Model>,
 }
 
-/// The budget of a runner cut off from Redis: the strictest shared limit divided by the runners
-/// last seen alive, as a local token bucket.
-pub(crate) struct Fallback {
-    interval_us: u64,
-    limiter: Limiter,
+/// The ADMIT script's answer.
+struct Grant {
+    granted: u64,
+    wait_us: u64,
+    life_us: u64,
+    generation: u64,
+    now_us: u64,
+    used_ppm: u64,
+    limited: bool,
 }
 
 impl Coordinator {
-    /// Puts `limits` in the run's budget (a stricter one already there is kept).
+    /// Puts `limits` in the run's budget, as counts per window whose shape the runners will
+    /// learn (a stricter one already there is kept; the same one keeps what was learned of it).
     pub async fn declare(&self, limits: &[SharedLimit]) -> Result<()> {
         let inner = &self.inner;
         for limit in limits {
+            let model = Model::window(&limit.name, limit.limit, limit.window, limit.learned);
             let _: i64 = inner
                 .link
                 .eval(
                     &scripts::DECLARE,
-                    &[&inner.keys.limits],
-                    &[limit.name.clone(), limit.encode(inner.options.margin)],
+                    &[&inner.keys.limits, &inner.keys.generation],
+                    &[limit.name.clone(), model.encode()],
                 )
                 .await?;
         }
         self.read_limits().await
     }
 
-    /// Rereads the shared limits, for the fallback.
+    /// Rereads the shared limits and their generation.
     pub(crate) async fn read_limits(&self) -> Result<()> {
         let inner = &self.inner;
-        let mut cmd = redis::cmd("HGETALL");
-        cmd.arg(&inner.keys.limits);
-        let all: Vec<(String, String)> = inner.link.query(&cmd).await?;
-        let known = all
-            .into_iter()
-            .filter_map(|(name, value)| {
-                let interval = value.split(':').next()?.parse().ok()?;
-                Some((name, interval))
-            })
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGETALL")
+            .arg(&inner.keys.limits)
+            .cmd("GET")
+            .arg(&inner.keys.generation);
+        let (all, generation): (Vec<(String, String)>, Option<u64>) =
+            inner.link.pipe(&pipe).await?;
+        let mut models: Vec<Model> = all
+            .iter()
+            .filter_map(|(name, line)| Model::decode(name, line))
             .collect();
-        *inner.known.lock().unwrap_or_else(|e| e.into_inner()) = known;
+        models.sort_by(|a, b| a.name.cmp(&b.name));
+        if !models.is_empty() {
+            // A lease taken while no limit was known counted nothing: it ends now.
+            self.permits().end_unlimited();
+        }
+        *inner.known.lock().unwrap_or_else(|e| e.into_inner()) = Known {
+            generation: generation.unwrap_or(0),
+            models,
+        };
         Ok(())
     }
 
-    /// The shared limits as last read: name and description.
+    fn models(&self) -> Vec<Model> {
+        let known = self.inner.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.models.clone()
+    }
+
+    /// The shared limits as last read: name and what is known of each.
     pub fn known_limits(&self) -> Vec<String> {
-        self.inner
-            .known
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.models()
             .iter()
-            .map(|(name, interval)| format!("{name} (one request every {interval} µs)"))
+            .map(|model| format!("{}: {model}", model.name))
             .collect()
     }
 
     /// The local share while Redis is away, in requests per minute (`None` when no shared limit
     /// is known).
     pub fn fallback_share_per_min(&self) -> Option<f64> {
-        let interval = self.strictest()?;
-        let runners = f64::from(self.runners_alive());
-        Some(60e6 / interval as f64 / runners)
+        let rate = self.strictest(self.inner.options.margin)?;
+        Some(rate * 60.0 / f64::from(self.runners_alive()))
     }
 
-    /// The strictest shared limit in requests per second, as the server counts it (without the
-    /// margin kept in reserve); `None` when none is known.
+    /// The strictest shared limit's sustained rate in requests per second, as the server counts
+    /// it (without the margin kept in reserve); `None` when none is known.
     pub fn shared_rate_per_sec(&self) -> Option<f64> {
-        let interval = self.strictest()?;
-        let margin = self.inner.options.margin.clamp(0.0, 0.5);
-        Some(1e6 / interval as f64 / (1.0 - margin))
+        self.strictest(0.0)
     }
 
-    fn strictest(&self) -> Option<u64> {
-        self.inner
-            .known
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    fn strictest(&self, margin: f64) -> Option<f64> {
+        self.models()
             .iter()
-            .map(|(_, interval)| *interval)
-            .max()
+            .map(|model| model.rate_per_sec(margin))
+            .min_by(f64::total_cmp)
     }
 
+    /// One permit: from this runner's lease, or from a new one.
     async fn admit_shared(&self) -> Admission {
         let inner = &self.inner;
-        let nothing_known = inner
-            .known
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
-        if nothing_known
-            && inner
-                .open_seen
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_some_and(|at| at.elapsed() < OPEN_FOR)
-        {
+        if self.permits().take(Instant::now()) {
             return Admission::Go;
         }
-        let answer: Result<(i64, i64)> = inner
-            .link
-            .eval(
-                &scripts::ADMIT,
-                &[&inner.keys.limits, &inner.keys.gate],
-                std::slice::from_ref(&inner.keys.tat_prefix),
-            )
-            .await;
-        match answer {
-            Ok((1, _)) => {
-                *inner.fallback.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                if nothing_known {
-                    *inner.open_seen.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(tokio::time::Instant::now());
-                }
-                Admission::Go
+        inner.waiting.fetch_add(1, Ordering::Relaxed);
+        let _turn = inner.refill.lock().await;
+        let waiting = inner.waiting.fetch_sub(1, Ordering::Relaxed);
+        // Another request may have taken a lease meanwhile.
+        let now = Instant::now();
+        let (want, back) = {
+            let mut permits = self.permits();
+            if permits.take(now) {
+                return Admission::Go;
             }
-            Ok((_, wait_us)) => Admission::Wait(Duration::from_micros(wait_us.max(1) as u64)),
+            let life = permits.last_life();
+            (permits.want(now, waiting, life), permits.end())
+        };
+        match self.lease(want, back).await {
+            Ok(grant) if grant.granted > 0 => {
+                self.took(&grant, now).await;
+                if self.permits().take(Instant::now()) {
+                    Admission::Go
+                } else {
+                    // The lease ran out before its first permit (a very slow reply): ask again.
+                    Admission::Wait(Duration::from_micros(1))
+                }
+            }
+            Ok(grant) => Admission::Wait(Duration::from_micros(grant.wait_us.max(1))),
             Err(_) => self.admit_alone(),
         }
     }
 
-    /// Admission by the local share.
-    fn admit_alone(&self) -> Admission {
-        let Some(strictest) = self.strictest() else {
-            return Admission::Go;
-        };
-        let interval_us = strictest.saturating_mul(u64::from(self.runners_alive()));
-        let now = self.inner.started.elapsed();
-        let mut slot = self
-            .inner
-            .fallback
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let fallback = match slot.as_mut() {
-            Some(fallback) if fallback.interval_us == interval_us => fallback,
-            _ => slot.insert(Fallback {
-                interval_us,
-                limiter: Limiter::new(LimitSpec {
-                    algorithm: Algorithm::TokenBucket,
-                    limit: 1,
-                    window: Duration::from_micros(interval_us.max(1)),
-                    burst: 1,
-                }),
-            }),
-        };
-        match fallback.limiter.check(now) {
-            Decision::Admit => {
-                fallback.limiter.record(now);
-                Admission::Go
-            }
-            Decision::Reject { retry_after } => Admission::Wait(retry_after),
-        }
+    fn permits(&self) -> std::sync::MutexGuard<'_, crate::lease::Permits> {
+        self.inner.permits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// What [`SharedBudget::observe`] does in the background, awaited: after a 429 that names no
-    /// per-token limit, closes the shared gate for its wait and shares the limit it names.
-    pub async fn observe_now(&self, status: u16, signals: &Signals) {
-        if let Some((wait, learned)) = throttle_of(status, signals) {
-            self.throttled(wait, learned).await;
-        }
-    }
-
-    /// Closes the shared gate for `wait`, and shares `learned`.
-    async fn throttled(&self, wait: Duration, learned: Option<SharedLimit>) {
+    /// Asks ADMIT for `want` permits (0: only gives `back`).
+    async fn lease(&self, want: u64, back: Option<GiveBack>) -> Result<Grant> {
         let inner = &self.inner;
-        *inner.open_seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        let _: Result<i64> = inner
-            .link
-            .eval(
-                &scripts::GATE,
-                &[&inner.keys.gate],
-                &[
-                    wait.as_millis().max(1).to_string(),
-                    inner.options.runner.clone(),
-                ],
-            )
-            .await;
-        if let Some(limit) = learned {
+        let back = back.unwrap_or(GiveBack {
+            at_us: 0,
+            count: 0,
+            life_us: 0,
+            generation: 0,
+        });
+        let args = [
+            inner.keys.state_prefix.clone(),
+            want.to_string(),
+            ((inner.options.margin.clamp(0.0, 0.5) * 1e6) as u64).to_string(),
+            self.runners_alive().to_string(),
+            back.at_us.to_string(),
+            back.count.to_string(),
+            back.life_us.to_string(),
+            back.generation.to_string(),
+        ];
+        let keys = [
+            inner.keys.limits.as_str(),
+            &inner.keys.gate,
+            &inner.keys.generation,
+        ];
+        let reply: Vec<i64> = inner.link.eval(&scripts::ADMIT, &keys, &args).await?;
+        let at = |i: usize| reply.get(i).copied().unwrap_or(0).max(0) as u64;
+        Ok(Grant {
+            granted: at(0),
+            wait_us: at(1),
+            life_us: at(2),
+            generation: at(3),
+            now_us: at(4),
+            used_ppm: at(5),
+            limited: at(6) > 0,
+        })
+    }
+
+    /// Takes a lease granted to a request sent at `sent`, and rereads the limits when they
+    /// changed since last read.
+    async fn took(&self, grant: &Grant, sent: Instant) {
+        let inner = &self.inner;
+        *inner.fallback.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        inner.used_ppm.store(grant.used_ppm, Ordering::Relaxed);
+        // Its life counts from the request's departure: Redis granted it no earlier.
+        self.permits().grant(Lease {
+            left: grant.limited.then_some(grant.granted),
+            until: sent + Duration::from_micros(grant.life_us),
+            at_us: grant.now_us,
+            life_us: grant.life_us,
+            generation: grant.generation,
+        });
+        let stale = inner
+            .known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .generation
+            != grant.generation;
+        if stale {
+            let _ = self.read_limits().await;
+        }
+    }
+
+    /// Gives back what the current lease left unused once it has run out (for the keeper, while
+    /// this runner sends nothing).
+    pub(crate) async fn give_back_idle(&self) -> Result<()> {
+        let back = self.permits().end_if_over(Instant::now());
+        if back.is_some() {
+            self.lease(0, back).await?;
+        }
+        Ok(())
+    }
+
+    /// Gives back the current lease's unused permits at once (this runner has finished).
+    pub(crate) async fn give_back_all(&self) -> Result<()> {
+        let back = self.permits().end();
+        if back.is_some() {
+            self.lease(0, back).await?;
+        }
+        Ok(())
+    }
+
+    /// What [`SharedBudget::observe`] does in the background, awaited: what the response teaches
+    /// the shared budget (see `learn.rs`).
+    pub async fn observe_now(&self, status: u16, signals: &Signals) {
+        let lessons = self.lessons_of(status, signals);
+        self.apply(lessons).await;
+    }
+
+    fn lessons_of(&self, status: u16, signals: &Signals) -> Lessons {
+        if status != 429 && signals.quota.is_none() {
+            return Lessons::default();
+        }
+        let lessons = {
+            let known = self.inner.known.lock().unwrap_or_else(|e| e.into_inner());
+            let mut own = self.inner.own.lock().unwrap_or_else(|e| e.into_inner());
+            learn::lessons(status, signals, &known.models, &mut own)
+        };
+        if lessons.refused {
+            // What this runner holds of the refused limit is not sent: the server has none left.
+            self.permits().end();
+        }
+        lessons
+    }
+
+    /// Closes the gate, declares a named limit, and changes a model, as `lessons` say.
+    async fn apply(&self, lessons: Lessons) {
+        let inner = &self.inner;
+        if let Some(wait) = lessons.gate {
+            let _: Result<i64> = inner
+                .link
+                .eval(
+                    &scripts::GATE,
+                    &[&inner.keys.gate],
+                    &[
+                        wait.as_millis().max(1).to_string(),
+                        inner.options.runner.clone(),
+                    ],
+                )
+                .await;
+        }
+        if let Some(limit) = lessons.named {
             let _ = self.declare(&[limit]).await;
         }
+        if let Some((name, op)) = lessons.op {
+            let _ = self.learn(&name, &op).await;
+        }
+    }
+
+    /// Applies `op` to the model of `name` (LEARN), and rereads the limits when it changed.
+    async fn learn(&self, name: &str, op: &Op) -> Result<()> {
+        let inner = &self.inner;
+        let (what, a, b) = op.args();
+        let changed: i64 = inner
+            .link
+            .eval(
+                &scripts::LEARN,
+                &[&inner.keys.limits, &inner.keys.generation],
+                &[
+                    inner.keys.state_prefix.clone(),
+                    name.to_string(),
+                    what.to_string(),
+                    ((inner.options.margin.clamp(0.0, 0.5) * 1e6) as u64).to_string(),
+                    self.runners_alive().to_string(),
+                    a.to_string(),
+                    b.to_string(),
+                ],
+            )
+            .await?;
+        if changed == 1 {
+            self.read_limits().await?;
+        }
+        Ok(())
     }
 }
 
@@ -233,47 +322,24 @@ impl SharedBudget for Coordinator {
     }
 
     fn observe(&self, status: u16, signals: &Signals) {
-        if let Some((wait, learned)) = throttle_of(status, signals) {
-            let coordinator = self.clone();
-            tokio::spawn(async move { coordinator.throttled(wait, learned).await });
+        let lessons = self.lessons_of(status, signals);
+        if lessons.is_empty() {
+            return;
         }
-    }
-}
-
-/// What a response tells the other runners: a 429 not of this runner's own token closes the gate
-/// for its wait, and teaches the limit it names.
-fn throttle_of(status: u16, signals: &Signals) -> Option<(Duration, Option<SharedLimit>)> {
-    if status != 429 {
-        return None;
-    }
-    let named = signals.named_limit();
-    if named.is_some_and(|limit| limit.is_token_limit()) {
-        return None;
-    }
-    let learned = named.and_then(|limit| {
-        Some(SharedLimit {
-            name: limit.key.clone(),
-            limit: limit.value?,
-            window: limit.window()?,
-            learned: true,
-        })
-    });
-    Some((signals.wait_hint().unwrap_or(DEFAULT_GATE), learned))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_limit_is_stored_as_its_interval_less_the_margin() {
-        let limit = SharedLimit {
-            name: "org.api.rate.per.minute".into(),
-            limit: 600,
-            window: Duration::from_secs(60),
-            learned: false,
-        };
-        assert_eq!(limit.interval_us(0.0), 100_000);
-        assert_eq!(limit.encode(0.02), "102041:1:600/60s declared");
+        let syncing = &self.inner.syncing;
+        let only_sync = lessons.op.as_ref().is_some_and(|(_, op)| op.is_sync())
+            && lessons.gate.is_none()
+            && lessons.named.is_none();
+        // Headers that only follow the server's state are skipped while others are applied.
+        if only_sync && syncing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let coordinator = self.clone();
+        tokio::spawn(async move {
+            coordinator.apply(lessons).await;
+            if only_sync {
+                coordinator.inner.syncing.store(false, Ordering::Release);
+            }
+        });
     }
 }

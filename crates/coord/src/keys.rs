@@ -16,12 +16,14 @@ pub struct Keys {
     pub failed: String,
     /// Hash: runner to `seen_ms|json`.
     pub runners: String,
-    /// Hash: shared limit name to `interval_us:burst:description`.
+    /// Hash: shared limit name to its model's line (`shape.rs`).
     pub limits: String,
+    /// Counter: bumped each time a shared limit's model changes.
+    pub generation: String,
     /// String with a time to live: the shared gate after a 429.
     pub gate: String,
-    /// Prefix of each shared limit's theoretical arrival time (GCRA).
-    pub tat_prefix: String,
+    /// Prefix of each shared limit's state (`lua/model.lua`).
+    pub state_prefix: String,
 }
 
 impl Keys {
@@ -34,8 +36,9 @@ impl Keys {
             failed: format!("{base}:failed"),
             runners: format!("{base}:runners"),
             limits: format!("{base}:limits"),
+            generation: format!("{base}:generation"),
             gate: format!("{base}:gate"),
-            tat_prefix: format!("{base}:tat:"),
+            state_prefix: format!("{base}:state:"),
         }
     }
 }

@@ -6,25 +6,31 @@
 //! runner goes silent past the lease); the others check that their input has the same fingerprint
 //! and join. The budget the runners share (the organization-wide and per-endpoint limits,
 //! declared by the limits API or learned from a 429, and the gate a 429 closes) lives in Redis too,
-//! as GCRA decided by one Lua script per request on Redis's own clock. Per-token budgets stay
-//! with each runner's own pacer: this is a second budget beside it, not a second pacer.
+//! each limit in the shape the runners learn of it as a lone pacer does (a count per window, a
+//! fixed window and its boundaries, a token bucket and its burst), decided by one Lua script per
+//! lease of permits on Redis's own clock. Per-token budgets stay with each runner's own pacer:
+//! this is a second budget beside it, not a second pacer.
 //!
-//! When Redis is lost mid-run, each runner falls back to its share of the budget (the strictest
-//! shared limit divided by the runners last seen alive), finishes the items it holds, keeps their
+//! When Redis is lost mid-run, each runner falls back to its share of the budget (each shared
+//! limit divided by the runners last seen alive), finishes the items it holds, keeps their
 //! acknowledgements, and says so; when Redis is back it flushes them and carries on.
 
 mod budget;
 mod error;
+mod fallback;
 mod keys;
+mod learn;
+mod lease;
 mod link;
 mod queue;
 mod scripts;
 mod server;
+mod shape;
 mod source;
 mod status;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -90,15 +96,23 @@ pub(crate) struct Inner {
     link: Link,
     keys: Keys,
     options: Options,
-    /// The shared limits as last read: (name, interval in microseconds).
-    known: Mutex<Vec<(String, u64)>>,
+    /// The shared limits as last read.
+    known: Mutex<budget::Known>,
     /// Runners seen alive at the last heartbeat (this one included).
     alive: AtomicU32,
     /// The local budget used while Redis is away.
-    fallback: Mutex<Option<budget::Fallback>>,
-    /// When the gate was last seen open with no shared limit known: admissions within
-    /// [`budget::OPEN_FOR`] of it need no round trip.
-    open_seen: Mutex<Option<tokio::time::Instant>>,
+    fallback: Mutex<Option<fallback::Fallback>>,
+    /// This runner's lease of shared permits.
+    permits: Mutex<lease::Permits>,
+    /// One request at a time asks for a new lease; the others wait for it (counted here).
+    refill: tokio::sync::Mutex<()>,
+    waiting: AtomicU64,
+    /// The share of the strictest shared limit in use at the last lease, in millionths.
+    used_ppm: AtomicU64,
+    /// Which advertised quota is this runner's own token's.
+    own: Mutex<learn::Own>,
+    /// Whether headers are being applied to the shared limits (others are skipped meanwhile).
+    syncing: AtomicBool,
     /// When this runner last looked for items of silent runners.
     last_reclaim: Mutex<Option<tokio::time::Instant>>,
     /// Items this runner holds: line to stream entry id.
@@ -111,7 +125,7 @@ pub(crate) struct Inner {
     sent: AtomicU64,
     written: AtomicU64,
     /// This runner has finished its part.
-    finished: std::sync::atomic::AtomicBool,
+    finished: AtomicBool,
     started: tokio::time::Instant,
 }
 
@@ -129,17 +143,22 @@ impl Coordinator {
                 link,
                 keys: Keys::new(&options.run),
                 options,
-                known: Mutex::new(Vec::new()),
+                known: Mutex::new(budget::Known::default()),
                 alive: AtomicU32::new(1),
                 fallback: Mutex::new(None),
-                open_seen: Mutex::new(None),
+                permits: Mutex::new(lease::Permits::new(tokio::time::Instant::now())),
+                refill: tokio::sync::Mutex::new(()),
+                waiting: AtomicU64::new(0),
+                used_ppm: AtomicU64::new(0),
+                own: Mutex::new(learn::Own::default()),
+                syncing: AtomicBool::new(false),
                 last_reclaim: Mutex::new(None),
                 leases: Mutex::new(HashMap::new()),
                 acks: Mutex::new(Vec::new()),
                 flush: Notify::new(),
                 sent: AtomicU64::new(0),
                 written: AtomicU64::new(0),
-                finished: std::sync::atomic::AtomicBool::new(false),
+                finished: AtomicBool::new(false),
                 started: tokio::time::Instant::now(),
             }),
         };
@@ -172,22 +191,29 @@ impl Coordinator {
         self.inner.alive.load(Ordering::Relaxed).max(1)
     }
 
-    /// Starts the keeper: every half second (or a third of the lease) it says this runner is alive, renews its leases,
-    /// flushes its acknowledgements and rereads the shared limits; at once when an
-    /// acknowledgement waits. It stops when the returned [`Keeper`] is dropped, or when every
-    /// clone of the coordinator is.
+    /// Starts the keeper: every half second (or a third of the lease) it says this runner is
+    /// alive, renews its leases, flushes its acknowledgements, gives back the permits of a lease
+    /// that ran out unused and rereads the shared limits; when an acknowledgement waits it only
+    /// flushes, at once. It stops when the returned [`Keeper`] is dropped, or when every clone of
+    /// the coordinator is.
     pub fn spawn_keeper(&self) -> Keeper {
         let weak = Arc::downgrade(&self.inner);
         // A lease is renewed at least three times before it would expire.
         let every = KEEP_EVERY.min(self.inner.options.lease / 3);
         Keeper(tokio::spawn(async move {
+            let mut next = tokio::time::Instant::now() + every;
             loop {
                 let Some(inner) = weak.upgrade() else { return };
                 let coordinator = Coordinator { inner };
-                coordinator.keep().await;
+                if tokio::time::Instant::now() >= next {
+                    coordinator.keep().await;
+                    next = tokio::time::Instant::now() + every;
+                } else {
+                    let _ = coordinator.flush_acks().await;
+                }
                 tokio::select! {
                     _ = coordinator.inner.flush.notified() => {}
-                    _ = tokio::time::sleep(every) => {}
+                    _ = tokio::time::sleep_until(next) => {}
                 }
             }
         }))
@@ -198,6 +224,7 @@ impl Coordinator {
         let _ = self.flush_acks().await;
         let _ = self.heartbeat().await;
         let _ = self.renew().await;
+        let _ = self.give_back_idle().await;
         let _ = self.read_limits().await;
     }
 
@@ -209,6 +236,7 @@ impl Coordinator {
     /// Says that this runner has finished its part (shown by `status` instead of "gone").
     pub async fn finished(&self) {
         self.inner.finished.store(true, Ordering::Relaxed);
+        let _ = self.give_back_all().await;
         let _ = self.heartbeat().await;
     }
 

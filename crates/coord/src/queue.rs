@@ -16,6 +16,8 @@ use crate::{Coordinator, scripts};
 
 /// Items loaded per round trip.
 const LOAD_BATCH: usize = 500;
+/// Acknowledgements per script call (Lua's `unpack` takes a few thousand values at most).
+const ACK_BATCH: usize = 500;
 /// How long a joining runner waits for the first to finish loading.
 const LOAD_WAIT: Duration = Duration::from_secs(60);
 
@@ -288,7 +290,8 @@ impl Coordinator {
         inner.flush.notify_one();
     }
 
-    /// Writes the waiting acknowledgements, one round trip for all.
+    /// Writes the waiting acknowledgements, one round trip for all (a script call per batch of
+    /// [`ACK_BATCH`]).
     pub async fn flush_acks(&self) -> Result<()> {
         let inner = &self.inner;
         let acks = std::mem::take(&mut *inner.acks.lock().unwrap_or_else(|e| e.into_inner()));
@@ -297,25 +300,32 @@ impl Coordinator {
         }
         let keys = &inner.keys;
         let mut pipe = redis::pipe();
-        for ack in &acks {
-            let (state, detail) = match &ack.outcome {
-                Outcome::Done => ("done", inner.options.runner.clone()),
-                Outcome::Failed(reason) => ("failed", reason.clone()),
-            };
-            pipe.cmd("EVALSHA")
-                .arg(&scripts::ACK.hash)
+        for batch in acks.chunks(ACK_BATCH) {
+            let done: Vec<&Ack> = batch
+                .iter()
+                .filter(|a| a.outcome == Outcome::Done)
+                .collect();
+            let cmd = pipe
+                .cmd("EVALSHA")
+                .arg(&scripts::ACKS.hash)
                 .arg(3)
                 .arg(&keys.items)
                 .arg(&keys.done)
                 .arg(&keys.failed)
                 .arg(GROUP)
-                .arg(&ack.id)
-                .arg(ack.line)
-                .arg(state)
-                .arg(detail)
-                .ignore();
+                .arg(&inner.options.runner)
+                .arg(done.len());
+            for ack in &done {
+                cmd.arg(&ack.id).arg(ack.line);
+            }
+            for ack in batch {
+                if let Outcome::Failed(reason) = &ack.outcome {
+                    cmd.arg(&ack.id).arg(ack.line).arg(reason);
+                }
+            }
+            cmd.ignore();
         }
-        let result = inner.link.pipe_script::<()>(&scripts::ACK, &pipe).await;
+        let result = inner.link.pipe_script::<()>(&scripts::ACKS, &pipe).await;
         if result.is_err() {
             // Kept for the next flush, in front of any newer ones.
             let mut waiting = inner.acks.lock().unwrap_or_else(|e| e.into_inner());

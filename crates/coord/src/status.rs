@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::keys::Keys;
 use crate::link::Link;
 use crate::queue::{RunCounts, read_counts};
+use crate::shape::Model;
 use crate::{ALIVE_WITHIN, scripts};
 
 /// One runner as it last reported itself.
@@ -27,7 +28,7 @@ pub struct RunStatus {
     pub url: String,
     pub counts: RunCounts,
     pub runners: Vec<RunnerStatus>,
-    /// Shared limits: name and `interval_us:burst:description`.
+    /// Shared limits: name and what is known of it (`600/60s declared, a token bucket ...`).
     pub limits: Vec<(String, String)>,
     /// How long the shared gate stays closed, in milliseconds (0: open).
     pub gate_ms: u64,
@@ -59,7 +60,14 @@ pub async fn status(url: &str, run: &str) -> Result<RunStatus> {
     runners.sort_by(|a, b| a.name.cmp(&b.name));
     let mut cmd = redis::cmd("HGETALL");
     cmd.arg(&keys.limits);
-    let mut limits: Vec<(String, String)> = link.query(&cmd).await?;
+    let all: Vec<(String, String)> = link.query(&cmd).await?;
+    let mut limits: Vec<(String, String)> = all
+        .into_iter()
+        .map(|(name, line)| {
+            let known = Model::decode(&name, &line).map_or(line, |model| model.to_string());
+            (name, known)
+        })
+        .collect();
     limits.sort();
     let mut cmd = redis::cmd("PTTL");
     cmd.arg(&keys.gate);
@@ -119,9 +127,8 @@ impl fmt::Display for RunStatus {
         if self.limits.is_empty() {
             writeln!(f, "  shared budget: no shared limit known")?;
         }
-        for (name, value) in &self.limits {
-            let description = value.splitn(3, ':').nth(2).unwrap_or(value);
-            writeln!(f, "  shared budget: {name} {description}")?;
+        for (name, known) in &self.limits {
+            writeln!(f, "  shared budget: {name} {known}")?;
         }
         if self.gate_ms > 0 {
             writeln!(

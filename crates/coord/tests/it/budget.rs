@@ -1,5 +1,6 @@
-//! The shared budget: GCRA across runners on Redis's clock, the gate a 429 closes, a limit one
-//! runner learns paces the others, and the local share while Redis is away.
+//! The shared budget across runners on Redis's clock: a count per window in bursts, a token
+//! bucket and a fixed window learned from headers, the gate a 429 closes, a limit one runner
+//! learns paces the others, and the local share while Redis is away.
 
 use std::time::Duration;
 
@@ -25,21 +26,53 @@ fn wait_of(admission: Admission) -> Duration {
     }
 }
 
+/// The response of `status` with `headers` (name, value) and no body.
+fn answer(status: u16, headers: &[(&str, &str)]) -> signals::Signals {
+    let headers: Vec<(&[u8], &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+        .collect();
+    signals::parse(status, &headers, b"", ParseContext::default())
+}
+
+/// X-RateLimit headers: the limit, what is left, seconds to reset.
+fn quota(status: u16, limit: &str, left: &str, reset: &str) -> signals::Signals {
+    answer(
+        status,
+        &[
+            ("x-ratelimit-limit", limit),
+            ("x-ratelimit-remaining", left),
+            ("x-ratelimit-reset", reset),
+            ("retry-after", "1"),
+        ],
+    )
+}
+
+/// Admits until refused; how many passed and the wait that refused the next.
+async fn drain(runners: &[&pacer_coord::Coordinator], most: usize) -> (usize, Duration) {
+    for passed in 0..most {
+        if let Admission::Wait(wait) = runners[passed % runners.len()].admit().await {
+            return (passed, wait);
+        }
+    }
+    (most, Duration::ZERO)
+}
+
 #[tokio::test]
-async fn runners_share_one_rate_and_nothing_limits_before_a_limit_is_known() {
-    let redis = Redis::start("gcra");
+async fn runners_share_a_windows_count_in_bursts_and_nothing_limits_before_a_limit_is_known() {
+    let redis = Redis::start("window");
     let a = redis.runner("run", "a", Duration::from_secs(10)).await;
     let b = redis.runner("run", "b", Duration::from_secs(10)).await;
     for _ in 0..5 {
         assert_eq!(a.admit().await, Admission::Go, "no shared limit known yet");
     }
     a.declare(&[org(600)]).await.unwrap();
-    assert_eq!(a.admit().await, Admission::Go);
-    // One request every 100 ms for both runners together: b waits for a's.
-    let wait = wait_of(b.admit().await);
+    // A count per window of unknown shape: its whole count at once, for both runners together.
+    let (passed, wait) = drain(&[&a, &b], 1000).await;
+    assert_eq!(passed, 600);
     assert!(
-        wait > Duration::from_millis(50) && wait <= Duration::from_millis(100),
-        "{wait:?}"
+        wait > Duration::from_secs(59) && wait <= Duration::from_secs(61),
+        "until the first permits leave the window: {wait:?}"
     );
 }
 
@@ -49,15 +82,15 @@ async fn a_stricter_limit_wins_and_a_looser_one_changes_nothing() {
     let a = redis.runner("run", "a", Duration::from_secs(10)).await;
     a.declare(&[org(600)]).await.unwrap();
     a.declare(&[org(6000)]).await.unwrap();
-    assert_eq!(a.known_limits().len(), 1);
-    assert!(
-        a.known_limits()[0].contains("100000 µs"),
-        "{:?}",
-        a.known_limits()
+    assert_eq!(
+        a.known_limits(),
+        vec![
+            "org.api.rate.per.minute: 600/60s declared, a count per window (its shape not seen yet)"
+        ]
     );
     a.declare(&[org(60)]).await.unwrap();
     assert!(
-        a.known_limits()[0].contains("1000000 µs"),
+        a.known_limits()[0].contains(": 60/60s"),
         "{:?}",
         a.known_limits()
     );
@@ -80,8 +113,63 @@ async fn a_429_seen_by_one_runner_closes_the_gate_for_all_and_teaches_its_limit(
     b.declare(&[]).await.unwrap();
     assert_eq!(
         b.known_limits(),
-        vec!["org.api.rate.per.minute (one request every 100000 µs)"],
+        vec![
+            "org.api.rate.per.minute: 600/60s learned, a count per window (its shape not seen yet)"
+        ],
         "what a learned, b uses"
+    );
+}
+
+#[tokio::test]
+async fn a_shared_buckets_headers_teach_its_shape_and_the_runners_pace_at_its_rate() {
+    let redis = Redis::start("bucket");
+    let a = redis.runner("run", "a", Duration::from_secs(10)).await;
+    let b = redis.runner("run", "b", Duration::from_secs(10)).await;
+    a.declare(&[org(6000)]).await.unwrap();
+    // a's own token advertises a bucket of 10; another quota of 100 is the organization's.
+    a.observe_now(200, &quota(200, "10", "9", "1")).await;
+    a.observe_now(429, &quota(429, "100", "0", "1")).await;
+    b.declare(&[]).await.unwrap();
+    assert_eq!(
+        b.known_limits(),
+        vec!["org.api.rate.per.minute: 6000/60s declared, a token bucket (burst 100)"]
+    );
+    // Found empty, no gate closed: the next permit when one has refilled, 10 ms at 100/s.
+    let wait = wait_of(b.admit().await);
+    assert!(
+        wait > Duration::ZERO && wait <= Duration::from_millis(10),
+        "{wait:?}"
+    );
+    // A 429 of a's own token teaches nothing shared.
+    a.observe_now(429, &quota(429, "10", "0", "1")).await;
+    assert!(wait_of(b.admit().await) <= Duration::from_millis(10));
+}
+
+#[tokio::test]
+async fn a_fixed_windows_headers_teach_its_boundary_and_its_whole_count_follows_it() {
+    let redis = Redis::start("fixed");
+    let a = redis.runner("run", "a", Duration::from_secs(10)).await;
+    a.declare(&[SharedLimit {
+        name: "org.api.rate.per.second".into(),
+        limit: 50,
+        window: Duration::from_secs(5),
+        learned: false,
+    }])
+    .await
+    .unwrap();
+    a.observe_now(200, &quota(200, "10", "9", "1")).await;
+    // The server's window has 2 left and ends within 2 s: a fixed window, not a sliding one.
+    a.observe_now(200, &quota(200, "50", "2", "2")).await;
+    assert!(
+        a.known_limits()[0].contains("a fixed window"),
+        "{:?}",
+        a.known_limits()
+    );
+    let (passed, wait) = drain(&[&a], 100).await;
+    assert_eq!(passed, 2, "what the server has left of its window");
+    assert!(
+        wait > Duration::from_millis(900) && wait <= Duration::from_millis(2100),
+        "until the window's end (known within a second): {wait:?}"
     );
 }
 
@@ -128,11 +216,12 @@ async fn without_redis_a_runner_paces_at_its_share_keeps_its_acks_and_resumes_wh
 
     redis.server.stop();
     a.ack(taken[0].1.line, Outcome::Done);
-    assert_eq!(a.admit().await, Admission::Go, "the first of its share");
-    let wait = wait_of(a.admit().await);
+    // Half of 600 a minute for each of two runners, in the limit's shape (a count per window).
+    let (passed, wait) = drain(&[&a], 1000).await;
+    assert_eq!(passed, 300, "its share");
     assert!(
-        wait > Duration::from_millis(150) && wait <= Duration::from_millis(200),
-        "half of 600/min for each of two runners: {wait:?}"
+        wait > Duration::from_secs(59) && wait <= Duration::from_secs(60),
+        "{wait:?}"
     );
     assert!(matches!(heard.recv().await, Some(Notice::Lost { .. })));
     assert_eq!(a.fallback_share_per_min().map(f64::round), Some(300.0));

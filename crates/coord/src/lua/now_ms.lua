@@ -1,0 +1,3 @@
+-- Redis's clock, in milliseconds.
+local t = redis.call('TIME')
+return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
