@@ -1,6 +1,10 @@
 //! The queue as the executor's job source: a pump task takes leased items from Redis ahead of
-//! need (a few at a time, so that leases stay short) and hands them over without blocking.
+//! need and hands them over in batches, without blocking: a few at a time, or as many as the
+//! runner uses in [`HOLD_FOR`] when it is fast, so that a runner holds little that another would
+//! have to reclaim, and a fast one is not slowed by a round trip per few items. One batch waits
+//! while the executor works through the one before, and the pump fetches the next meanwhile.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use pacer_client::{Job, JobSource, Next, Wake};
@@ -11,24 +15,34 @@ use crate::Coordinator;
 
 /// How long the pump waits before asking again when the queue had nothing for it.
 const POLL: Duration = Duration::from_millis(200);
+/// The same, once nothing is left but what runners hold: the run ends within this of its last
+/// acknowledgement.
+const POLL_END: Duration = Duration::from_millis(20);
+/// A fast runner takes what it uses in this long at once.
+const HOLD_FOR: Duration = Duration::from_millis(10);
+/// The most items taken at once.
+const MOST: usize = 256;
 
 /// The run's queue, pulled by one executor.
 pub struct QueueSource {
-    jobs: mpsc::Receiver<Job>,
-    peeked: Option<Job>,
+    batches: mpsc::Receiver<Vec<Job>>,
+    /// The batch the executor is working through.
+    current: VecDeque<Job>,
     pump: tokio::task::JoinHandle<()>,
 }
 
 impl QueueSource {
-    /// Starts pumping: at most `prefetch` items wait in this runner besides those in flight. The
-    /// pump stops when every item of the run is done or failed, or after `max_time`.
+    /// Starts pumping batches of `prefetch` items (or of what the runner uses in [`HOLD_FOR`],
+    /// when more): at most three batches wait in this runner besides the items in flight (the
+    /// one worked through, the next, and the one being fetched). The pump stops when every item
+    /// of the run is done or failed, or after `max_time`.
     pub fn start(coordinator: Coordinator, prefetch: usize, max_time: Duration) -> QueueSource {
         let prefetch = prefetch.max(1);
-        let (sender, jobs) = mpsc::channel(prefetch);
+        let (sender, batches) = mpsc::channel(1);
         let pump = tokio::spawn(pump(coordinator, sender, prefetch, max_time));
         QueueSource {
-            jobs,
-            peeked: None,
+            batches,
+            current: VecDeque::new(),
             pump,
         }
     }
@@ -42,47 +56,98 @@ impl Drop for QueueSource {
 
 async fn pump(
     coordinator: Coordinator,
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::Sender<Vec<Job>>,
     prefetch: usize,
     max_time: Duration,
 ) {
     let until = tokio::time::Instant::now() + max_time;
+    let mut pace = Pace::new();
     while tokio::time::Instant::now() < until {
-        let room = sender.capacity().clamp(1, prefetch);
-        match coordinator.take(room).await {
+        match coordinator.take(pace.want(prefetch)).await {
             Ok(taken) if !taken.is_empty() => {
-                for (_, item) in taken {
-                    let job = Job {
+                let batch: Vec<Job> = taken
+                    .into_iter()
+                    .map(|(_, item)| Job {
                         line: item.line,
                         user_id: item.user_id,
                         body: item.body,
-                    };
-                    if sender.send(job).await.is_err() {
-                        return;
-                    }
+                    })
+                    .collect();
+                pace.handed_over(batch.len());
+                // Waits while the batch before is still unclaimed.
+                if sender.send(batch).await.is_err() {
+                    return;
                 }
                 continue;
             }
             Ok(_) => {
-                // Nothing to take: the run may be over, or others hold what is left.
+                // Nothing to take: the run may be over, or runners hold what is left.
                 let _ = coordinator.flush_acks().await;
-                if coordinator.counts().await.is_ok_and(|c| c.finished()) {
-                    return;
+                match coordinator.counts().await {
+                    Ok(counts) if counts.finished() => return,
+                    Ok(counts) if counts.remaining() <= counts.leased => {
+                        tokio::time::sleep(POLL_END).await;
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             Err(_) => {}
         }
         tokio::time::sleep(POLL).await;
+        pace.idle();
+    }
+}
+
+/// How fast the executor takes items from the pump.
+struct Pace {
+    since: tokio::time::Instant,
+    handed: usize,
+    /// Items per second, as last measured.
+    rate: f64,
+}
+
+impl Pace {
+    fn new() -> Pace {
+        Pace {
+            since: tokio::time::Instant::now(),
+            handed: 0,
+            rate: 0.0,
+        }
+    }
+
+    fn handed_over(&mut self, items: usize) {
+        self.handed += items;
+    }
+
+    /// Forgets the rate after an idle spell.
+    fn idle(&mut self) {
+        *self = Pace::new();
+    }
+
+    /// How many to take: `least`, or what the executor uses in [`HOLD_FOR`] when more.
+    fn want(&mut self, least: usize) -> usize {
+        let span = self.since.elapsed();
+        if span >= HOLD_FOR {
+            self.rate = self.handed as f64 / span.as_secs_f64();
+            self.handed = 0;
+            self.since = tokio::time::Instant::now();
+        }
+        let hold = (self.rate * HOLD_FOR.as_secs_f64()).ceil() as usize;
+        hold.clamp(least, MOST.max(least))
     }
 }
 
 impl JobSource for QueueSource {
     fn next(&mut self) -> Next {
-        if let Some(job) = self.peeked.take() {
+        if let Some(job) = self.current.pop_front() {
             return Next::Job(job);
         }
-        match self.jobs.try_recv() {
-            Ok(job) => Next::Job(job),
+        match self.batches.try_recv() {
+            Ok(batch) => {
+                self.current = batch.into();
+                self.current.pop_front().map_or(Next::Later, Next::Job)
+            }
             Err(TryRecvError::Empty) => Next::Later,
             Err(TryRecvError::Disconnected) => Next::Done,
         }
@@ -90,11 +155,32 @@ impl JobSource for QueueSource {
 
     fn changed(&mut self) -> Wake<'_> {
         Box::pin(async move {
-            if self.peeked.is_none()
-                && let Some(job) = self.jobs.recv().await
+            if self.current.is_empty()
+                && let Some(batch) = self.batches.recv().await
             {
-                self.peeked = Some(job);
+                self.current = batch.into();
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fast_runner_takes_what_it_uses_in_ten_milliseconds_and_a_slow_one_a_few() {
+        let mut pace = Pace::new();
+        assert_eq!(pace.want(8), 8, "no rate yet");
+        // 2,000 items in 100 ms: 20 a millisecond, 200 in 10 ms.
+        pace.handed_over(2_000);
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert_eq!(pace.want(8), 200);
+        pace.handed_over(1);
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert_eq!(pace.want(8), 8, "10 a second");
+        pace.handed_over(100_000);
+        tokio::time::advance(Duration::from_millis(10)).await;
+        assert_eq!(pace.want(8), MOST);
     }
 }
