@@ -15,6 +15,9 @@ use crate::lease::{GiveBack, Lease};
 use crate::shape::Model;
 use crate::{Coordinator, scripts};
 
+/// The least time between two applications of headers that only follow a known shape.
+const SYNC_EVERY: Duration = Duration::from_millis(50);
+
 /// A limit every runner shares: an organization-wide or per-endpoint limit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedLimit {
@@ -126,8 +129,16 @@ impl Coordinator {
     /// One permit: from this runner's lease, or from a new one.
     async fn admit_shared(&self) -> Admission {
         let inner = &self.inner;
-        if self.permits().take(Instant::now()) {
-            return Admission::Go;
+        {
+            let mut permits = self.permits();
+            let now = Instant::now();
+            if permits.take(now) {
+                return Admission::Go;
+            }
+            // Permits reserved ahead, or refused lately: wait as long, without asking again.
+            if let Some(wait) = permits.starts_in(now).or(permits.refused_for(now)) {
+                return Admission::Wait(wait);
+            }
         }
         inner.waiting.fetch_add(1, Ordering::Relaxed);
         let _turn = inner.refill.lock().await;
@@ -139,20 +150,30 @@ impl Coordinator {
             if permits.take(now) {
                 return Admission::Go;
             }
+            if let Some(wait) = permits.starts_in(now) {
+                return Admission::Wait(wait);
+            }
             let life = permits.last_life();
             (permits.want(now, waiting, life), permits.end())
         };
         match self.lease(want, back).await {
             Ok(grant) if grant.granted > 0 => {
-                self.took(&grant, now).await;
-                if self.permits().take(Instant::now()) {
+                self.took(&grant, now, Instant::now()).await;
+                let mut permits = self.permits();
+                let now = Instant::now();
+                if permits.take(now) {
                     Admission::Go
                 } else {
-                    // The lease ran out before its first permit (a very slow reply): ask again.
-                    Admission::Wait(Duration::from_micros(1))
+                    // Reserved ahead; or the lease ran out before its first permit (a very slow
+                    // reply), and the next turn asks again.
+                    Admission::Wait(permits.starts_in(now).unwrap_or(Duration::from_micros(1)))
                 }
             }
-            Ok(grant) => Admission::Wait(Duration::from_micros(grant.wait_us.max(1))),
+            Ok(grant) => {
+                let wait = Duration::from_micros(grant.wait_us.max(1));
+                self.permits().refused(now + wait);
+                Admission::Wait(wait)
+            }
             Err(_) => self.admit_alone(),
         }
     }
@@ -198,16 +219,20 @@ impl Coordinator {
         })
     }
 
-    /// Takes a lease granted to a request sent at `sent`, and rereads the limits when they
-    /// changed since last read.
-    async fn took(&self, grant: &Grant, sent: Instant) {
+    /// Takes a lease granted to a request sent at `sent` and answered at `received`, and
+    /// rereads the limits when they changed since last read.
+    async fn took(&self, grant: &Grant, sent: Instant, received: Instant) {
         let inner = &self.inner;
         *inner.fallback.lock().unwrap_or_else(|e| e.into_inner()) = None;
         inner.used_ppm.store(grant.used_ppm, Ordering::Relaxed);
-        // Its life counts from the request's departure: Redis granted it no earlier.
+        // Redis granted it between the request's departure and its answer: its permits are used
+        // no sooner than their moment counted from the answer, and no later than their life
+        // counted from the departure.
+        let ahead = Duration::from_micros(grant.wait_us);
         self.permits().grant(Lease {
             left: grant.limited.then_some(grant.granted),
-            until: sent + Duration::from_micros(grant.life_us),
+            from: received + ahead,
+            until: sent + ahead + Duration::from_micros(grant.life_us),
             at_us: grant.now_us,
             life_us: grant.life_us,
             generation: grant.generation,
@@ -326,18 +351,22 @@ impl SharedBudget for Coordinator {
         if lessons.is_empty() {
             return;
         }
-        let syncing = &self.inner.syncing;
-        let only_sync = lessons.op.as_ref().is_some_and(|(_, op)| op.is_sync())
-            && lessons.gate.is_none()
-            && lessons.named.is_none();
-        // Headers that only follow the server's state are skipped while others are applied.
-        if only_sync && syncing.swap(true, Ordering::AcqRel) {
-            return;
+        let inner = &self.inner;
+        let follows = lessons.follows;
+        if follows {
+            // Headers that only follow the server's state: one at a time, spaced out.
+            let mut last = inner.last_sync.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|at| at.elapsed() < SYNC_EVERY)
+                || inner.syncing.swap(true, Ordering::AcqRel)
+            {
+                return;
+            }
+            *last = Some(Instant::now());
         }
         let coordinator = self.clone();
         tokio::spawn(async move {
             coordinator.apply(lessons).await;
-            if only_sync {
+            if follows {
                 coordinator.inner.syncing.store(false, Ordering::Release);
             }
         });

@@ -44,19 +44,6 @@ impl Op {
             Op::Throttle { wait, reset } => ("throttle", wait.as_micros() as i64, micros(*reset)),
         }
     }
-
-    /// Whether it only follows the server's state (headers of an admitted request), which a
-    /// runner may skip while it applies another.
-    pub(crate) fn is_sync(&self) -> bool {
-        matches!(
-            self,
-            Op::Sync { .. }
-                | Op::Bucket {
-                    left: Some(1..),
-                    ..
-                }
-        )
-    }
 }
 
 /// What one response teaches.
@@ -70,6 +57,9 @@ pub(crate) struct Lessons {
     pub op: Option<(String, Op)>,
     /// The server refused a shared limit: this runner drops its lease.
     pub refused: bool,
+    /// The op only follows the server's state in a shape already known (headers of an admitted
+    /// request): a runner may space these out.
+    pub follows: bool,
 }
 
 impl Lessons {
@@ -98,25 +88,29 @@ pub(crate) fn lessons(status: u16, signals: &Signals, models: &[Model], own: &mu
     let (Some(q), Some(left)) = (quota, quota.and_then(|q| q.remaining)) else {
         return Lessons::default();
     };
-    let op = match whose {
-        Whose::Window(m) => (
-            m.name.clone(),
-            Op::Sync {
+    let (op, follows) = match whose {
+        Whose::Window(m) => {
+            let op = Op::Sync {
                 left: u64::from(left),
                 reset: q.reset_after,
-            },
-        ),
-        Whose::Bucket(m, burst) => (
-            m.name.clone(),
-            Op::Bucket {
+            };
+            ((m.name.clone(), op), m.shape != Shape::Window)
+        }
+        Whose::Bucket(m, burst) => {
+            let op = Op::Bucket {
                 burst,
                 left: Some(u64::from(left)),
-            },
-        ),
+            };
+            (
+                (m.name.clone(), op),
+                m.shape == Shape::Bucket && m.burst == burst,
+            )
+        }
         Whose::Nobody | Whose::Own => return Lessons::default(),
     };
     Lessons {
         op: Some(op),
+        follows,
         ..Lessons::default()
     }
 }
@@ -204,6 +198,7 @@ fn refusal(
         named: learned,
         op: Some((model.name.clone(), op)),
         refused: true,
+        follows: false,
     }
 }
 
@@ -283,6 +278,12 @@ mod tests {
             refused.refused && refused.gate.is_none(),
             "a bucket's model waits"
         );
+        assert!(!seen.follows, "a shape newly seen goes at once");
+        let mut bucket = org();
+        bucket.shape = Shape::Bucket;
+        bucket.burst = 100;
+        let known = lessons(200, &quota(200, "100", "3", "1"), &[bucket], &mut own);
+        assert!(known.follows, "the known shape's state may be spaced out");
     }
 
     #[test]

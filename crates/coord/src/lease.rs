@@ -19,7 +19,10 @@ const MOST: u64 = 10_000;
 pub(crate) struct Lease {
     /// Permits not used yet (`None`: any number, no shared limit being known).
     pub left: Option<u64>,
-    /// The last moment (this runner's clock) a permit of it may be used.
+    /// The first moment (this runner's clock) a permit of it may be used: later than its grant
+    /// for permits reserved ahead.
+    pub from: Instant,
+    /// The last moment a permit of it may be used.
     pub until: Instant,
     /// When Redis granted it, on Redis's clock, in microseconds.
     pub at_us: u64,
@@ -47,6 +50,8 @@ pub(crate) struct Permits {
     since: Instant,
     /// Permits per second, smoothed.
     rate: f64,
+    /// The shared budget refused a lease until then.
+    not_before: Option<Instant>,
 }
 
 impl Permits {
@@ -56,12 +61,36 @@ impl Permits {
             used: 0,
             since: now,
             rate: 0.0,
+            not_before: None,
         }
+    }
+
+    /// How long until the permits reserved ahead may be used, if some are.
+    pub(crate) fn starts_in(&self, now: Instant) -> Option<Duration> {
+        self.lease
+            .filter(|l| now < l.from && l.from <= l.until && l.left != Some(0))
+            .map(|l| l.from - now)
+    }
+
+    /// Notes that the shared budget grants nothing before `until`.
+    pub(crate) fn refused(&mut self, until: Instant) {
+        self.not_before = Some(until);
+    }
+
+    /// How long the shared budget said to wait, if that is not over at `now`.
+    pub(crate) fn refused_for(&self, now: Instant) -> Option<Duration> {
+        self.not_before
+            .filter(|until| now < *until)
+            .map(|until| until - now)
     }
 
     /// Uses one permit of the lease, if it has one left and is still alive at `now`.
     pub(crate) fn take(&mut self, now: Instant) -> bool {
-        let Some(lease) = self.lease.as_mut().filter(|l| now <= l.until) else {
+        let Some(lease) = self
+            .lease
+            .as_mut()
+            .filter(|l| l.from <= now && now <= l.until)
+        else {
             return false;
         };
         match &mut lease.left {
@@ -100,6 +129,7 @@ impl Permits {
     /// Takes the new lease (replacing the old, whose unused part the grant gave back).
     pub(crate) fn grant(&mut self, lease: Lease) {
         self.lease = Some(lease);
+        self.not_before = None;
     }
 
     /// Ends the current lease; its unused permits, if any, to give back.
@@ -146,6 +176,7 @@ mod tests {
     fn lease(left: Option<u64>, until: Instant) -> Lease {
         Lease {
             left,
+            from: until - Duration::from_millis(25),
             until,
             at_us: 1_000,
             life_us: 25_000,
@@ -172,9 +203,24 @@ mod tests {
                 generation: 3
             })
         );
-        permits.grant(lease(None, later + Duration::from_millis(50)));
+        permits.grant(lease(None, later + Duration::from_millis(25)));
         assert!((0..1000).all(|_| permits.take(later)), "no limit known");
         assert_eq!(permits.end(), None, "nothing counted, nothing to give back");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permits_reserved_ahead_wait_for_their_moment() {
+        let start = Instant::now();
+        let mut permits = Permits::new(start);
+        let from = start + Duration::from_millis(10);
+        permits.grant(Lease {
+            from,
+            ..lease(Some(2), from + Duration::from_millis(25))
+        });
+        assert!(!permits.take(start));
+        assert_eq!(permits.starts_in(start), Some(Duration::from_millis(10)));
+        assert!(permits.take(from) && permits.take(from));
+        assert_eq!(permits.starts_in(from), None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -188,7 +234,10 @@ mod tests {
             4,
             "one for each waiting request"
         );
-        permits.grant(lease(None, start + Duration::from_secs(10)));
+        permits.grant(Lease {
+            from: start,
+            ..lease(None, start + Duration::from_secs(10))
+        });
         // 50 a second for a second: five in 100 ms.
         for i in 0..50 {
             assert!(permits.take(start + Duration::from_millis(20 * i)));

@@ -74,6 +74,8 @@ impl Options {
 
 /// How often a runner says it is alive, renews its leases and flushes its acknowledgements.
 const KEEP_EVERY: Duration = Duration::from_millis(500);
+/// How long acknowledgements gather before the keeper writes them.
+const ACKS_EVERY: Duration = Duration::from_millis(20);
 /// A runner not heard from for this long no longer counts as alive.
 const ALIVE_WITHIN: Duration = Duration::from_secs(5);
 
@@ -111,8 +113,10 @@ pub(crate) struct Inner {
     used_ppm: AtomicU64,
     /// Which advertised quota is this runner's own token's.
     own: Mutex<learn::Own>,
-    /// Whether headers are being applied to the shared limits (others are skipped meanwhile).
+    /// Whether headers are being applied to the shared limits (others are skipped meanwhile),
+    /// and when they last were.
     syncing: AtomicBool,
+    last_sync: Mutex<Option<tokio::time::Instant>>,
     /// When this runner last looked for items of silent runners.
     last_reclaim: Mutex<Option<tokio::time::Instant>>,
     /// Items this runner holds: line to stream entry id.
@@ -152,6 +156,7 @@ impl Coordinator {
                 used_ppm: AtomicU64::new(0),
                 own: Mutex::new(learn::Own::default()),
                 syncing: AtomicBool::new(false),
+                last_sync: Mutex::new(None),
                 last_reclaim: Mutex::new(None),
                 leases: Mutex::new(HashMap::new()),
                 acks: Mutex::new(Vec::new()),
@@ -194,7 +199,7 @@ impl Coordinator {
     /// Starts the keeper: every half second (or a third of the lease) it says this runner is
     /// alive, renews its leases, flushes its acknowledgements, gives back the permits of a lease
     /// that ran out unused and rereads the shared limits; when an acknowledgement waits it only
-    /// flushes, at once. It stops when the returned [`Keeper`] is dropped, or when every clone of
+    /// flushes, with those of the next 20 ms. It stops when the returned [`Keeper`] is dropped, or when every clone of
     /// the coordinator is.
     pub fn spawn_keeper(&self) -> Keeper {
         let weak = Arc::downgrade(&self.inner);
@@ -212,7 +217,10 @@ impl Coordinator {
                     let _ = coordinator.flush_acks().await;
                 }
                 tokio::select! {
-                    _ = coordinator.inner.flush.notified() => {}
+                    _ = coordinator.inner.flush.notified() => {
+                        // The acknowledgements of the next moments go in the same round trip.
+                        tokio::time::sleep(ACKS_EVERY.min(next.saturating_duration_since(tokio::time::Instant::now()))).await;
+                    }
                     _ = tokio::time::sleep_until(next) => {}
                 }
             }

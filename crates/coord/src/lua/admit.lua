@@ -10,6 +10,7 @@
 -- permits, its life, its generation.
 -- Returns {granted, wait, life, generation, now, used, limited}: times in microseconds; `used`
 -- the share of the strictest limit in use, in millionths; `limited` 0 when no limit is known.
+-- Permits granted with a wait are reserved: usable from `wait` on (a bucket that refills soon).
 local now = now_us()
 local prefix, want = ARGV[1], tonumber(ARGV[2])
 local keep = 1 - tonumber(ARGV[3]) / 1000000
@@ -98,13 +99,29 @@ local gate = redis.call('PTTL', KEYS[2])
 if gate > 0 then return {0, gate * 1000, 0, generation, now, 0, #models} end
 if #models == 0 then return {want, 0, OPEN, generation, now, 0, 0} end
 local granted, wait, life, used = want, 0, LONG, 0
+local refusing, fixed = {}, false
 for _, m in ipairs(models) do
   local n, w, l, u = room(m)
-  granted = math.min(granted, n)
+  if n < 1 then refusing[#refusing + 1] = m else granted = math.min(granted, n) end
+  if m.shape == 'fixed' then fixed = true end
   wait = math.max(wait, w)
   life = math.min(life, l)
   used = math.max(used, u)
 end
+local start = 0
+if #refusing == 1 and refusing[1].shape == 'bucket' and not fixed then
+  -- Only a bucket refuses, and it refills soon: permits reserved now (counted in every limit),
+  -- to be used from when the bucket holds them, rather than asked for again and again.
+  local m = refusing[1]
+  local interval, cap = bucket_of(m, keep)
+  local tat = tat_of(prefix, m, now)
+  local n = math.min(granted, math.max(1, math.floor(cap / (4 * runners))))
+  local at = tat + (n - cap) * interval
+  if at - now > AHEAD then n, at = 1, tat + (1 - cap) * interval end
+  if at - now <= AHEAD then granted, start = n, math.ceil(at - now) else granted = 0 end
+elseif #refusing > 0 then
+  granted = 0
+end
 if granted < 1 then return {0, math.max(1, math.ceil(wait)), 0, generation, now, used, 1} end
 for _, m in ipairs(models) do take(m, granted, life) end
-return {granted, 0, math.floor(life), generation, now, used, 1}
+return {granted, start, math.floor(life), generation, now, used, 1}

@@ -13,6 +13,8 @@ local SHORT = 25000
 local LONG = 250000
 -- A lease's life when no shared limit is known (nothing is counted).
 local OPEN = 50000
+-- How far ahead a bucket's permits may be reserved (with SHORT, within LONG: a log keeps them).
+local AHEAD = 200000
 -- A request's way to the server, kept on each side of a fixed window's boundary.
 local GUARD = 50000
 

@@ -134,11 +134,18 @@ async fn a_shared_buckets_headers_teach_its_shape_and_the_runners_pace_at_its_ra
         b.known_limits(),
         vec!["org.api.rate.per.minute: 6000/60s declared, a token bucket (burst 100)"]
     );
-    // Found empty, no gate closed: the next permit when one has refilled, 10 ms at 100/s.
+    // Found empty, no gate closed: the next permit when one has refilled, 10 ms at 100/s,
+    // reserved for b.
     let wait = wait_of(b.admit().await);
     assert!(
         wait > Duration::ZERO && wait <= Duration::from_millis(10),
         "{wait:?}"
+    );
+    // b's permit is reserved for then; a's comes one interval later, without asking again.
+    let later = wait_of(a.admit().await);
+    assert!(
+        later > wait && later <= Duration::from_millis(20),
+        "{later:?} after {wait:?}"
     );
     // A 429 of a's own token teaches nothing shared.
     a.observe_now(429, &quota(429, "10", "0", "1")).await;
