@@ -18,6 +18,8 @@ use crate::{Coordinator, scripts};
 const LOAD_BATCH: usize = 500;
 /// Acknowledgements per script call (Lua's `unpack` takes a few thousand values at most).
 const ACK_BATCH: usize = 500;
+/// How often a joining runner looks whether the first has finished loading.
+const LOAD_POLL: Duration = Duration::from_millis(10);
 /// How long a joining runner waits for the first to finish loading.
 const LOAD_WAIT: Duration = Duration::from_secs(60);
 
@@ -148,7 +150,7 @@ impl Coordinator {
 
     async fn wait_loaded(&self) -> Result<()> {
         let started = tokio::time::Instant::now();
-        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut tick = tokio::time::interval(LOAD_POLL);
         while started.elapsed() < LOAD_WAIT {
             tick.tick().await;
             if self.counts().await?.loaded {

@@ -1,8 +1,9 @@
 //! The queue as the executor's job source: a pump task takes leased items from Redis ahead of
-//! need and hands them over in batches, without blocking: a few at a time, or as many as the
-//! runner uses in [`HOLD_FOR`] when it is fast, so that a runner holds little that another would
-//! have to reclaim, and a fast one is not slowed by a round trip per few items. One batch waits
-//! while the executor works through the one before, and the pump fetches the next meanwhile.
+//! need and hands them over in batches, without blocking: as many as the runner uses in
+//! [`HOLD_FOR`], so that a slow runner holds only an item or two at the run's end (when the others
+//! have nothing left to take) and a fast one is not slowed by a round trip per few items. One
+//! batch waits while the executor works through the one before, and the pump fetches the next
+//! meanwhile.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -18,8 +19,10 @@ const POLL: Duration = Duration::from_millis(200);
 /// The same, once nothing is left but what runners hold: the run ends within this of its last
 /// acknowledgement.
 const POLL_END: Duration = Duration::from_millis(20);
-/// A fast runner takes what it uses in this long at once.
+/// A runner takes what it uses in this long at once.
 const HOLD_FOR: Duration = Duration::from_millis(10);
+/// How long the rate it uses items at is measured over.
+const MEASURE_OVER: Duration = Duration::from_millis(100);
 /// The most items taken at once.
 const MOST: usize = 256;
 
@@ -32,9 +35,9 @@ pub struct QueueSource {
 }
 
 impl QueueSource {
-    /// Starts pumping batches of `prefetch` items (or of what the runner uses in [`HOLD_FOR`],
-    /// when more): at most three batches wait in this runner besides the items in flight (the
-    /// one worked through, the next, and the one being fetched). The pump stops when every item
+    /// Starts pumping batches: `prefetch` items first, then what the runner uses in [`HOLD_FOR`]:
+    /// at most three batches wait in this runner besides the items in flight (the one worked
+    /// through, the next, and the one being fetched). The pump stops when every item
     /// of the run is done or failed, or after `max_time`.
     pub fn start(coordinator: Coordinator, prefetch: usize, max_time: Duration) -> QueueSource {
         let prefetch = prefetch.max(1);
@@ -103,8 +106,8 @@ async fn pump(
 struct Pace {
     since: tokio::time::Instant,
     handed: usize,
-    /// Items per second, as last measured.
-    rate: f64,
+    /// Items per second, once measured.
+    rate: Option<f64>,
 }
 
 impl Pace {
@@ -112,7 +115,7 @@ impl Pace {
         Pace {
             since: tokio::time::Instant::now(),
             handed: 0,
-            rate: 0.0,
+            rate: None,
         }
     }
 
@@ -125,16 +128,19 @@ impl Pace {
         *self = Pace::new();
     }
 
-    /// How many to take: `least`, or what the executor uses in [`HOLD_FOR`] when more.
-    fn want(&mut self, least: usize) -> usize {
+    /// How many to take: `first` before the rate is known, then what the executor uses in
+    /// [`HOLD_FOR`] (at least one).
+    fn want(&mut self, first: usize) -> usize {
         let span = self.since.elapsed();
-        if span >= HOLD_FOR {
-            self.rate = self.handed as f64 / span.as_secs_f64();
+        if span >= MEASURE_OVER {
+            self.rate = Some(self.handed as f64 / span.as_secs_f64());
             self.handed = 0;
             self.since = tokio::time::Instant::now();
         }
-        let hold = (self.rate * HOLD_FOR.as_secs_f64()).ceil() as usize;
-        hold.clamp(least, MOST.max(least))
+        match self.rate {
+            None => first,
+            Some(rate) => ((rate * HOLD_FOR.as_secs_f64()).ceil() as usize).clamp(1, MOST),
+        }
     }
 }
 
@@ -169,18 +175,21 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn a_fast_runner_takes_what_it_uses_in_ten_milliseconds_and_a_slow_one_a_few() {
+    async fn a_runner_takes_what_it_uses_in_ten_milliseconds() {
         let mut pace = Pace::new();
         assert_eq!(pace.want(8), 8, "no rate yet");
         // 2,000 items in 100 ms: 20 a millisecond, 200 in 10 ms.
         pace.handed_over(2_000);
         tokio::time::advance(Duration::from_millis(100)).await;
         assert_eq!(pace.want(8), 200);
-        pace.handed_over(1);
+        // 50 a second: one at a time.
+        pace.handed_over(5);
         tokio::time::advance(Duration::from_millis(100)).await;
-        assert_eq!(pace.want(8), 8, "10 a second");
-        pace.handed_over(100_000);
-        tokio::time::advance(Duration::from_millis(10)).await;
+        assert_eq!(pace.want(8), 1);
+        pace.handed_over(1_000_000);
+        tokio::time::advance(Duration::from_millis(100)).await;
         assert_eq!(pace.want(8), MOST);
+        pace.idle();
+        assert_eq!(pace.want(8), 8, "a rate forgotten after an idle spell");
     }
 }
