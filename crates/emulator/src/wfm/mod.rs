@@ -1,15 +1,16 @@
 //! Workforce Management's real schedule path: business units, their schedules, the upload and
 //! asynchronous update of a schedule, and agent-schedule queries.
 //!
-//! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
-//! (`shift` one stored shift, `marker` one stored full day of time off, `arena` where shifts are
-//! packed, `failure` why an update failed, `refused` the agents the test route refuses), `upload`
-//! the reader of uploads, `render` the answers serialized from storage, and `transfer` the upload
-//! and download storage standing for signed URLs. Above it, beside the other routes: `lookup` (a
-//! path's unit, week and schedule) and `publish` (a notification) serve `routes`, the HTTP
-//! surface, and its `queries` and `update`.
+//! Below the state: `org` is the organization's shape, `schedules` the schedules (`check` how
+//! an upload's agents are checked, `shift` one stored shift, `marker` one stored full day of time
+//! off, `arena` where shifts are packed, `failure` why an update failed, `refused` the agents the
+//! test route refuses), `upload` the reader of uploads, `render` the answers serialized from
+//! storage, and `transfer` the upload and download storage standing for signed URLs. Above it,
+//! beside the other routes: `lookup` (a path's unit, week and schedule) and `publish` (a
+//! notification) serve `routes`, the HTTP surface, and its `queries` and `update`.
 
 mod arena;
+mod check;
 mod failure;
 mod lookup;
 mod marker;
