@@ -10,7 +10,7 @@ use crate::agents::{Agents, parse_uuid};
 use crate::hash::FastMap;
 use crate::wfm::failure::Failure;
 use crate::wfm::marker::StoredMarker;
-use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit, Org};
+use crate::wfm::org::{BusinessUnit, Org};
 use crate::wfm::refused::Refused;
 use crate::wfm::schedules::{Change, Changes, Schedule};
 use crate::wfm::shift::{StoredActivity, StoredShift};
@@ -230,20 +230,18 @@ fn check_activity(
     if start < lo || start + i64::from(length) * 60 > hi {
         return Err(".startDate: the activity is not inside its shift".into());
     }
-    let code = unit
-        .activity_code(&activity.activity_code_id)
-        .ok_or_else(|| {
-            format!(
-                ".activityCodeId: `{}` is not an activity code of business unit {}",
-                activity.activity_code_id, unit.name
-            )
-        })?;
+    let code = unit.codes.find(&activity.activity_code_id).ok_or_else(|| {
+        format!(
+            ".activityCodeId: `{}` is not an activity code of business unit {}",
+            activity.activity_code_id, unit.name
+        )
+    })?;
     let description = &*activity.description;
     Ok(StoredActivity {
         start,
         length,
-        code: code as u8,
-        description: (description != ACTIVITY_CODES[code].0).then(|| description.into()),
+        code,
+        description: (description != unit.codes.get(code).name).then(|| description.into()),
     })
 }
 
@@ -265,14 +263,15 @@ fn check_marker(
     }
     let length = check_length(marker.length_minutes).map_err(|r| format!(".lengthMinutes: {r}"))?;
     let id = &marker.activity_code_id;
-    let code = unit.activity_code(id).ok_or_else(|| {
+    let code = unit.codes.find(id).ok_or_else(|| {
         format!(
             ".activityCodeId: `{id}` is not an activity code of business unit {}",
             unit.name
         )
     })?;
-    let (name, category, paid, _) = ACTIVITY_CODES[code];
-    if category != "TimeOff" {
+    let found = unit.codes.get(code);
+    let (name, paid) = (found.name.as_str(), found.counts_as_paid_time);
+    if found.category != "TimeOff" {
         return Err(format!(
             ".activityCodeId: `{id}` ({name}) is not of category TimeOff"
         ));
@@ -281,7 +280,7 @@ fn check_marker(
     Ok(StoredMarker {
         day: day as u16,
         length,
-        code: code as u8,
+        code,
         paid: marker.paid.unwrap_or(paid),
         description: description.map(Box::from),
         time_off_request_id: marker.time_off_request_id.as_deref().map(Box::from),
@@ -322,7 +321,7 @@ mod tests {
     fn a_marker_needs_a_day_of_the_schedule_a_time_off_code_and_a_length() {
         let org = Org::new(&WfmConfig::default(), 10, 1, Today::Date(WEEK));
         let unit = &org.business_units[0];
-        let off = unit.activity_codes[5].as_str();
+        let off = unit.codes.get(5).id.as_str();
         let days = (WEEK, 7);
         let kept = check_marker(unit, days, &marker("2026-12-13", 1440, off)).unwrap();
         assert_eq!(
@@ -343,7 +342,7 @@ mod tests {
         assert!(refused(marker("2026-12-06", 60, off)).contains("2026-12-07 to 2026-12-13"));
         assert!(refused(marker("12/08/2026", 60, off)).starts_with(".businessUnitDate"));
         assert!(refused(marker("2026-12-08", 0, off)).contains("1..=1440"));
-        let work = unit.activity_codes[0].as_str();
+        let work = unit.codes.get(0).id.as_str();
         assert!(refused(marker("2026-12-08", 60, work)).contains("(Work) is not of category"));
         assert!(refused(marker("2026-12-08", 60, "x")).contains("not an activity code"));
     }

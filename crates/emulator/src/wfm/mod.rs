@@ -11,6 +11,7 @@
 
 mod arena;
 mod check;
+pub mod codes;
 mod failure;
 mod lookup;
 mod marker;
@@ -112,7 +113,7 @@ impl Wfm {
                 fresh.push(Slot::new(Schedule::new(
                     id,
                     b,
-                    &unit.zone,
+                    unit,
                     first + w * 7,
                     1,
                     format!("Published schedule, week {}", w + 1),
@@ -196,7 +197,7 @@ impl Wfm {
         let mut schedule = Schedule::new(
             self.new_id(),
             bu,
-            &self.org.business_units[bu].zone,
+            &self.org.business_units[bu],
             week,
             week_count,
             description,

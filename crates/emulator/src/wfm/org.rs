@@ -1,5 +1,5 @@
-//! The organization's WFM shape, derived from the seed: business units with their settings,
-//! management units of at most the configured size, activity codes, and each agent's place.
+//! The organization's WFM shape, derived from the seed: business units with their settings and
+//! activity codes, management units of at most the configured size, and each agent's place.
 //!
 //! Agents are spread over business units and management units in contiguous blocks of agent
 //! numbers, so that membership is arithmetic and costs no memory per agent.
@@ -10,19 +10,10 @@ use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid};
 use crate::config::{UnitSettings, WfmConfig};
+use crate::wfm::codes::Codes;
 
 /// Mixed into the seed for WFM ids.
 const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;
-
-/// The activity codes of every business unit: name, category, paid, counts as work.
-pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
-    ("Work", "OnQueueWork", true, true),
-    ("Break", "Break", true, false),
-    ("Meal", "Meal", false, false),
-    ("Training", "Training", true, true),
-    ("Meeting", "Meeting", true, true),
-    ("Time Off", "TimeOff", false, false),
-];
 
 /// One business unit.
 #[derive(Debug)]
@@ -39,19 +30,14 @@ pub struct BusinessUnit {
     pub agents: (u32, u32),
     /// Indexes into [`Org::management_units`].
     pub management_units: std::ops::Range<usize>,
-    /// Ids of [`ACTIVITY_CODES`], in the same order.
-    pub activity_codes: Vec<String>,
+    /// The unit's activity codes.
+    pub codes: Codes,
 }
 
 impl BusinessUnit {
     /// The name of the unit's first day of the week.
     pub fn start_day_name(&self) -> &'static str {
         WEEKDAYS[self.start_day]
-    }
-
-    /// The index in [`ACTIVITY_CODES`] of an activity code id of this unit.
-    pub fn activity_code(&self, id: &str) -> Option<usize> {
-        self.activity_codes.iter().position(|c| c == id)
     }
 }
 
@@ -120,7 +106,7 @@ impl Org {
                 start_day,
             } = unit;
             let bu_id = id();
-            let activity_codes = ACTIVITY_CODES.iter().map(|_| id()).collect();
+            let codes = Codes::profile(&mut id);
             let first_mu = management_units.len();
             let units = (hi - lo).div_ceil(config.management_unit_agents).max(1);
             for m in 0..units {
@@ -140,7 +126,7 @@ impl Org {
                 zone,
                 agents: (lo, hi),
                 management_units: first_mu..management_units.len(),
-                activity_codes,
+                codes,
             });
         }
         Org {

@@ -20,7 +20,6 @@ use crate::http::{Answer, Ctx, Problem, read_json};
 use crate::respond::json_value;
 use crate::route::Route;
 use crate::wfm::lookup::{find_bu, find_schedule, find_week};
-use crate::wfm::org::ACTIVITY_CODES;
 use crate::wfm::schedules::Units;
 use crate::wfm::transfer::UPLOAD_HEADERS;
 use crate::wfm::update;
@@ -148,21 +147,7 @@ fn management_units(ctx: &Ctx<'_>, id: &str) -> Answer {
 fn activity_codes(ctx: &Ctx<'_>, id: &str) -> Answer {
     let bu = find_bu(ctx, id)?;
     let unit = &ctx.inner.wfm.org.business_units[bu];
-    let entities: Vec<ActivityCode> = ACTIVITY_CODES
-        .iter()
-        .zip(&unit.activity_codes)
-        .enumerate()
-        .map(|(i, (&(name, category, paid, work), id))| ActivityCode {
-            id: id.clone(),
-            name: name.into(),
-            active: true,
-            default_code: true,
-            category: category.into(),
-            length_in_minutes: Some(if i == 1 { 15 } else { 30 }),
-            counts_as_paid_time: paid,
-            counts_as_work_time: work,
-        })
-        .collect();
+    let entities: Vec<ActivityCode> = unit.codes.list().to_vec();
     Ok(json_value(200, &Entities { entities }, ctx.cid))
 }
 

@@ -10,7 +10,6 @@ use pacer_genesys::datetime::{format_days, format_seconds};
 use pacer_genesys::wfm::{
     BuManagementUnitScheduleSummary, BuScheduleMetadata, IdRef, VersionedMetadata,
 };
-use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid};
 use crate::hash::FastMap;
@@ -18,7 +17,7 @@ use crate::hash::mix;
 use crate::stats::{Ledger, Stats};
 use crate::wfm::arena::{ShiftArena, Span};
 use crate::wfm::marker::StoredMarker;
-use crate::wfm::org::Org;
+use crate::wfm::org::{BusinessUnit, Org};
 use crate::wfm::shift::{StoredActivity, StoredShift};
 use crate::wfm::weeks::Weeks;
 
@@ -56,6 +55,9 @@ pub struct Schedule {
     /// The full days of time off of the agents that have some.
     markers: FastMap<u32, Box<[StoredMarker]>>,
     seed: u64,
+    /// The unit's codes of a generated shift's work, break and meal (`None`: the unit has no
+    /// codes, and generated shifts no activities).
+    pieces: Option<[u16; 3]>,
 }
 
 /// What an agent of a schedule holds now.
@@ -85,12 +87,13 @@ pub struct Change {
 }
 
 impl Schedule {
-    /// A schedule of `week_count` weeks from `week`, in `zone` (its unit's).
+    /// A schedule of `week_count` weeks from `week` of business unit `business_unit` (`unit`),
+    /// in its zone.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
         business_unit: usize,
-        zone: &Zone,
+        unit: &BusinessUnit,
         week: i64,
         week_count: u32,
         description: String,
@@ -103,7 +106,7 @@ impl Schedule {
             business_unit,
             week,
             week_count,
-            weeks: Weeks::new(zone, week, week_count),
+            weeks: Weeks::new(&unit.zone, week, week_count),
             description,
             published: generated,
             version: 1,
@@ -114,6 +117,7 @@ impl Schedule {
             arena: ShiftArena::default(),
             markers: FastMap::default(),
             seed,
+            pieces: unit.codes.generated(),
         }
     }
 
@@ -212,13 +216,15 @@ impl Schedule {
     /// eight hours starting between 08:00 and 11:00 local time, with a break and a meal.
     fn generated_shifts(&self, agent: u32) -> Vec<StoredShift> {
         let hour = 8 + i64::from(agent % 4);
-        let pieces: [(i64, u16, u8); 5] = [
+        // Minutes into the shift, length, and which of the unit's work, break and meal codes.
+        let pieces: [(i64, u16, usize); 5] = [
             (0, 120, 0),
             (120, 15, 1),
             (135, 105, 0),
             (240, 30, 2),
             (270, 210, 0),
         ];
+        let codes = self.pieces;
         let days = (0..self.week_count as i64).flat_map(|w| (0..5).map(move |d| w * 7 + d));
         days.map(|day| {
             let shift_start = self.weeks.day_start(day as usize) + hour * 3600;
@@ -226,13 +232,17 @@ impl Schedule {
                 id: shift_id(self.seed, agent, day as u64),
                 start: shift_start,
                 length: 480,
-                activities: pieces
-                    .iter()
-                    .map(|&(offset, length, code)| StoredActivity {
-                        start: shift_start + offset * 60,
-                        length,
-                        code,
-                        description: None,
+                activities: codes
+                    .into_iter()
+                    .flat_map(|codes| {
+                        pieces
+                            .iter()
+                            .map(move |&(offset, length, piece)| StoredActivity {
+                                start: shift_start + offset * 60,
+                                length,
+                                code: codes[piece],
+                                description: None,
+                            })
                     })
                     .collect(),
             }
@@ -345,8 +355,7 @@ mod tests {
     fn markers_are_kept_replaced_cleared_or_removed_with_the_agent() {
         let org = Org::new(&WfmConfig::default(), 10, 1, Today::Date(WEEK));
         let unit = &org.business_units[0];
-        let mut schedule =
-            Schedule::new("s".into(), 0, &unit.zone, WEEK, 1, "d".into(), true, 0, 7);
+        let mut schedule = Schedule::new("s".into(), 0, unit, WEEK, 1, "d".into(), true, 0, 7);
         let (ledger, stats) = (crate::stats::Ledger::new(), crate::stats::Stats::new(0));
         let one = |day: u16| StoredMarker {
             day,
