@@ -4,6 +4,7 @@
 
 use pacer_genesys::wfm::ActivityCode;
 
+use crate::config::MAX_CODES;
 use crate::hash::FastMap;
 
 /// The profile's activity codes of every business unit: name, category, paid, counts as work.
@@ -15,9 +16,6 @@ pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
     ("Meeting", "Meeting", true, true),
     ("Time Off", "TimeOff", false, false),
 ];
-
-/// The most codes a unit may have: stored activities name their code by a 16-bit index.
-pub const MAX_CODES: usize = u16::MAX as usize + 1;
 
 /// One unit's activity codes, in the order the API lists them.
 #[derive(Debug)]
