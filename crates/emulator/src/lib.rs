@@ -26,6 +26,7 @@ mod http;
 mod limits;
 mod metrics;
 pub mod mirror;
+mod names;
 mod notify;
 mod platform;
 mod respond;
