@@ -103,7 +103,7 @@ impl AppState {
             tokens: Tokens::new(config.seed ^ TOKEN_STREAM),
             schedules: Schedules::new(),
             ledger: Ledger::new(),
-            wfm: Wfm::new(&config.wfm, config.agents, config.seed),
+            wfm: Wfm::new(&config),
             notifier: Notifier::default(),
             faults: FaultEngine::new(&config.faults, config.seed ^ FAULT_STREAM),
             cids: CorrelationIds::new(config.seed),

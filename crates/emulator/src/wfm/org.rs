@@ -1,15 +1,16 @@
-//! The organization's WFM shape, derived from the seed: business units with their settings and
-//! activity codes, management units of at most the configured size, and each agent's place.
+//! The organization's WFM shape, derived from the seed or taken from a mirror: business units
+//! with their settings and activity codes, management units (of at most the configured size when
+//! seeded), and each agent's place.
 //!
 //! Agents are spread over business units and management units in contiguous blocks of agent
 //! numbers, so that membership is arithmetic and costs no memory per agent.
 
 use pacer_core::rng::Rng;
-use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
+use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start, weekday_index};
 use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid};
-use crate::config::{UnitSettings, WfmConfig};
+use crate::config::{MirrorSource, UnitSettings, WfmConfig};
 use crate::wfm::codes::Codes;
 
 /// Mixed into the seed for WFM ids.
@@ -20,6 +21,8 @@ const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;
 pub struct BusinessUnit {
     pub id: String,
     pub name: String,
+    /// The unit's division when a mirror names it; else the organization's.
+    pub division: Option<String>,
     /// 0 = Monday through 6 = Sunday.
     pub start_day: usize,
     /// The unit's IANA time zone: its weeks run from local midnight to local midnight.
@@ -121,12 +124,53 @@ impl Org {
             business_units.push(BusinessUnit {
                 id: bu_id,
                 name,
+                division: None,
                 start_day,
                 today: today.date_in(&zone),
                 zone,
                 agents: (lo, hi),
                 management_units: first_mu..management_units.len(),
                 codes,
+            });
+        }
+        Org {
+            division_id,
+            business_units,
+            management_units,
+        }
+    }
+
+    /// The organization of a mirror: its units with their ids, names, divisions, zones, first
+    /// days and codes, and their management units over the agent numbers its layout gave.
+    pub fn from_mirror(source: &MirrorSource, seed: u64, today: Today) -> Org {
+        let mut rng = Rng::new(seed ^ WFM_STREAM);
+        let division_id = format_uuid(uuid(&mut rng));
+        let mut business_units = Vec::with_capacity(source.mirror.business_units.len());
+        let mut management_units = Vec::new();
+        let units = source.mirror.business_units.iter();
+        for (b, (unit, layout)) in units.zip(&source.layout.units).enumerate() {
+            let first_mu = management_units.len();
+            let mus = unit.management_units.iter();
+            for (mu, &agents) in mus.zip(&layout.management_units) {
+                management_units.push(ManagementUnit {
+                    id: mu.id.clone(),
+                    name: mu.name.clone(),
+                    business_unit: b,
+                    agents,
+                });
+            }
+            // The mirror's checks made the zone and the day known.
+            let zone = Zone::named(&unit.time_zone).unwrap_or_else(|_| Zone::utc());
+            business_units.push(BusinessUnit {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                division: unit.division_id.clone(),
+                start_day: weekday_index(&unit.start_day_of_week).unwrap_or(0),
+                today: today.date_in(&zone),
+                zone,
+                agents: layout.agents,
+                management_units: first_mu..management_units.len(),
+                codes: Codes::new(unit.activity_codes.clone()),
             });
         }
         Org {

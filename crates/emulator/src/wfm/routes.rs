@@ -20,6 +20,7 @@ use crate::http::{Answer, Ctx, Problem, read_json};
 use crate::respond::json_value;
 use crate::route::Route;
 use crate::wfm::lookup::{find_bu, find_schedule, find_week};
+use crate::wfm::org::BusinessUnit;
 use crate::wfm::schedules::Units;
 use crate::wfm::transfer::UPLOAD_HEADERS;
 use crate::wfm::update;
@@ -78,19 +79,24 @@ fn business_units(ctx: &Ctx<'_>) -> Response {
             id: b.id.clone(),
             name: b.name.clone(),
             authorized: true,
-            division: Some(division(ctx)),
+            division: Some(division(ctx, b)),
             self_uri: Some(bu_uri(&b.id)),
         })
         .collect();
     json_value(200, &Entities { entities }, ctx.cid)
 }
 
-fn division(ctx: &Ctx<'_>) -> NamedRef {
-    let id = ctx.inner.wfm.org.division_id.clone();
+/// A unit's division: the one a mirror named (whose name it does not keep), else the
+/// organization's home division.
+fn division(ctx: &Ctx<'_>, unit: &BusinessUnit) -> NamedRef {
+    let (id, name) = match &unit.division {
+        Some(id) => (id.clone(), None),
+        None => (ctx.inner.wfm.org.division_id.clone(), Some("Home".into())),
+    };
     NamedRef {
         self_uri: Some(format!("/api/v2/authorization/divisions/{id}")),
         id,
-        name: Some("Home".into()),
+        name,
     }
 }
 
@@ -114,7 +120,7 @@ fn business_unit(ctx: &Ctx<'_>, id: &str) -> Answer {
     let body = BusinessUnitBody {
         id: unit.id.clone(),
         name: unit.name.clone(),
-        division: Some(division(ctx)),
+        division: Some(division(ctx, unit)),
         settings,
         self_uri: Some(bu_uri(&unit.id)),
     };

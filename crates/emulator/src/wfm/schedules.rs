@@ -292,6 +292,23 @@ impl Schedule {
         }
     }
 
+    /// Sets an agent's version, shifts and full days off as they are elsewhere (a mirror's), with
+    /// no change of the schedule's version.
+    pub fn put(
+        &mut self,
+        agent: u32,
+        version: u64,
+        shifts: &[StoredShift],
+        markers: Vec<StoredMarker>,
+    ) {
+        self.store(agent, version, Some(shifts));
+        if markers.is_empty() {
+            self.markers.remove(&agent);
+        } else {
+            self.markers.insert(agent, markers.into_boxed_slice());
+        }
+    }
+
     /// Another editor's change: the schedule's version goes up.
     pub fn touch(&mut self, by: &str, now: i64) {
         self.version += 1;
