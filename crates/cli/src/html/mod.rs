@@ -25,6 +25,10 @@ pub fn render(title: &str, report: &Report, timeline: &Timeline) -> anyhow::Resu
     let timeline = timeline.downsampled(MAX_BUCKETS);
     let mut charts = vec![
         (
+            "Items done over time, against the ideal",
+            done_over_time(report, &timeline)?,
+        ),
+        (
             "Requests and items done per second",
             rates(report, &timeline)?,
         ),
@@ -44,6 +48,7 @@ pub fn render(title: &str, report: &Report, timeline: &Timeline) -> anyhow::Resu
         escape(title),
         escape(title)
     );
+    let _ = writeln!(page, "<p id=\"verdict\">{}</p>", escape(&verdict(report)));
     page.push_str(&summary_table(report));
     page.push_str(&thresholds_table(report));
     for (name, svg) in &charts {

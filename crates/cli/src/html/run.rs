@@ -241,3 +241,141 @@ pub(super) fn phases(report: &Report) -> anyhow::Result<Option<String>> {
     })?;
     Ok(Some(chart))
 }
+
+/// The page's first sentence: what the run came to, against the server's bound.
+pub(super) fn verdict(report: &Report) -> String {
+    let what = if report.bulk.is_some() {
+        "agents' rows"
+    } else {
+        "items"
+    };
+    let mut text = format!(
+        "{} of {} {what} done in {:.1} s",
+        report.items_succeeded, report.items_total, report.elapsed_s
+    );
+    if let Some(ideal) = report.ideal_s.filter(|i| *i > 0.0) {
+        let _ = write!(
+            text,
+            ", {:.2} x the server's bound ({ideal:.1} s)",
+            report.elapsed_s / ideal
+        );
+    }
+    let _ = write!(
+        text,
+        ", {} requests, {} 429s",
+        report.requests_sent, report.throttled
+    );
+    let lost = report.items_failed + report.items_remaining;
+    if lost == 0 {
+        text.push_str(", nothing lost.");
+    } else {
+        let _ = write!(
+            text,
+            ", {} failed and {} not sent.",
+            report.items_failed, report.items_remaining
+        );
+    }
+    text
+}
+
+/// Items done over the run's time, cumulative, against the ideal line the server's bound
+/// draws; on the bulk path the agents written land as each update ends.
+pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Result<String> {
+    let done: Vec<(f64, f64)> = match &report.bulk {
+        Some(bulk) => bulk_done(bulk, report.items_succeeded),
+        None => {
+            let step = timeline.bucket_s.max(1e-9);
+            let mut total = 0.0;
+            timeline
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    total += b.ok as f64;
+                    ((i + 1) as f64 * step, total)
+                })
+                .collect()
+        }
+    };
+    let ideal = report.ideal_s.filter(|i| *i > 0.0);
+    let end = done
+        .last()
+        .map_or(0.0, |p| p.0)
+        .max(ideal.unwrap_or(0.0))
+        .max(report.elapsed_s)
+        .max(1.0);
+    let top = (report.items_total.max(1) as f64) * 1.05;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..end, 0.0..top)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc("seconds from the start")
+            .y_desc("items done")
+            .y_label_formatter(&|y| format!("{}", y.round() as i64))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let points = std::iter::once((0.0, 0.0)).chain(done.iter().copied());
+        chart
+            .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .label("this run")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(3)));
+        if let Some(ideal) = ideal {
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, 0.0), (ideal, report.items_total as f64)],
+                    RED.stroke_width(1),
+                ))
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .label("ideal (the server's bound)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })
+}
+
+/// The bulk path's rows done over time: each completed update's agents' rows at the end of its
+/// wait (the k-th wait phase ends the k-th upload that got an operation).
+fn bulk_done(bulk: &serde_json::Value, rows_done: u64) -> Vec<(f64, f64)> {
+    let waits: Vec<f64> = bulk["phases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["phase"] == "wait")
+        .filter_map(|p| p["end_s"].as_f64())
+        .collect();
+    let uploads = bulk["weeks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|w| w["uploads"].as_array().into_iter().flatten())
+        .filter(|u| !u["operation_id"].is_null());
+    // The items are the input's rows: an agent's rows land with it.
+    let agents = bulk["agents_written"].as_f64().unwrap_or(0.0);
+    let rows_per_agent = if agents > 0.0 {
+        rows_done as f64 / agents
+    } else {
+        1.0
+    };
+    let mut total = 0.0;
+    let mut points = Vec::new();
+    for (end, upload) in waits.iter().zip(uploads) {
+        if upload["status"] == "Complete" {
+            total += upload["agents"].as_f64().unwrap_or(0.0) * rows_per_agent;
+        }
+        points.push((*end, total));
+    }
+    points
+}

@@ -223,7 +223,12 @@ fn publish(
         written.with_context(|| format!("cannot write the report {}", path.display()))?;
     }
     if let Some(path) = &settings.html {
-        let title = format!("pacer apply {}", settings.input.display());
+        // The file's name, not its folder: a page is shared, and a path tells others nothing.
+        let name = settings.input.file_name().map_or_else(
+            || settings.input.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let title = format!("pacer apply {name}");
         let page = crate::html::render(&title, report, timeline)?;
         std::fs::write(path, page)
             .with_context(|| format!("cannot write the HTML report {}", path.display()))?;
