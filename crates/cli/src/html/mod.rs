@@ -196,8 +196,8 @@ mod tests {
         assert!(page.contains("<table id=\"summary\">"));
         assert_eq!(
             page.matches("<svg").count(),
-            5,
-            "three time charts, latency and phases"
+            6,
+            "items done against the ideal, three time charts, latency and phases"
         );
         assert!(!page.contains("http://") && !page.contains("https://"));
         let data_start = page.find("id=\"pacer-report\">").unwrap();
