@@ -22,6 +22,8 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Write a business unit's weeks of schedules to a CSV or JSON Lines file `apply` reads back.
     Export(Box<commands::export::ExportArgs>),
+    /// Read an organization's shape, read only, into a file `emulate --mirror` serves.
+    Mirror(Box<commands::mirror::MirrorArgs>),
     /// Run a faithful Genesys Cloud emulator on loopback.
     Emulate(Box<commands::emulate::EmulateArgs>),
     /// Summarise a run from its journal, finished or not.

@@ -43,13 +43,14 @@ fn main() -> ExitCode {
 
 /// Runs the chosen command and returns its exit code.
 fn run(args: Args) -> anyhow::Result<u8> {
-    use commands::{apply, compare, demo, emulate, export, simulate, status, undo};
+    use commands::{apply, compare, demo, emulate, export, mirror, simulate, status, undo};
     match args.command {
         Command::Apply(args) => apply::run(*args),
         Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Emulate(args) => emulate::run(*args),
         Command::Export(args) => export::run(*args),
+        Command::Mirror(args) => mirror::run(*args),
         Command::Status(args) => status::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Undo(args) => undo::run(*args),

@@ -72,6 +72,9 @@ pub struct Report {
     /// queue and a budget (`--coordinator`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinator: Option<serde_json::Value>,
+    /// The dress rehearsal on a mirror of the organization that ran first (`--rehearse`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<serde_json::Value>,
     /// Every failed item with its reason, in line order.
     pub failed_items: Vec<FailedItem>,
 }
@@ -151,7 +154,6 @@ impl fmt::Display for Judged {
 impl Report {
     /// Writes the report with `self.failed_items` to `path` (through a temporary file renamed
     /// into place, so a reader never sees half a report).
-    #[cfg(test)]
     pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
         self.write_json_streaming(
             path,

@@ -1,11 +1,14 @@
-//! The emulated organization's agents: stable, seeded UUIDs stored compactly (about 40 bytes per
-//! agent: the ids in agent order, the ids sorted with their agent numbers, and a bucket index over
-//! the sorted ids), with names and e-mails derived from the agent's number on demand and read back
-//! to it by parsing.
+//! The emulated organization's agents: stable, seeded UUIDs (or a mirror's users' ids) stored
+//! compactly (about 40 bytes per agent: the ids in agent order, the ids sorted with their agent
+//! numbers, and a bucket index over the sorted ids), with names and e-mails derived from the
+//! agent's number on demand and read back to it by parsing; a mirror's given names and e-mails
+//! (`names`) take their place where it has them.
 
 use std::ops::Range;
 
 use pacer_core::rng::Rng;
+
+use crate::names::GivenNames;
 
 /// Every agent whose number (counting from 1) is a multiple of this takes the name of the agent
 /// before it, so that a few names repeat as in real organizations (`Agent 00499` is the name of
@@ -30,27 +33,31 @@ pub struct Agents {
     /// random ids spread evenly, so a lookup searches one or two entries.
     buckets: Vec<u32>,
     bucket_bits: u32,
+    /// The names and e-mails a mirror gave, if it gave any.
+    given: Option<Box<GivenNames>>,
 }
 
 impl Agents {
     /// Creates `count` agents whose ids depend only on `seed`.
     pub fn new(count: u32, seed: u64) -> Agents {
         let mut rng = Rng::new(seed ^ AGENT_STREAM);
-        let mut ids: Vec<u128> = Vec::with_capacity(count as usize);
-        let mut by_id: Vec<u32> = (0..count).collect();
         loop {
-            ids.clear();
-            ids.extend((0..count).map(|_| uuid_v4(&mut rng)));
-            by_id.sort_unstable_by_key(|&i| ids[i as usize]);
+            let ids: Vec<u128> = (0..count).map(|_| uuid_v4(&mut rng)).collect();
+            let agents = Agents::from_ids(ids);
             // 122 random bits make a repeated id practically impossible; if one ever appears,
             // the next stream is drawn so that every id stays unique.
-            if by_id
-                .windows(2)
-                .all(|w| ids[w[0] as usize] != ids[w[1] as usize])
-            {
-                break;
+            if agents.sorted.windows(2).all(|w| w[0] != w[1]) {
+                return agents;
             }
         }
+    }
+
+    /// Agents with the given ids, in agent order (distinct: a repeated id finds one of its
+    /// agents).
+    pub fn from_ids(ids: Vec<u128>) -> Agents {
+        let count = ids.len() as u32;
+        let mut by_id: Vec<u32> = (0..count).collect();
+        by_id.sort_unstable_by_key(|&i| ids[i as usize]);
         let sorted: Vec<u128> = by_id.iter().map(|&i| ids[i as usize]).collect();
         let bucket_bits = (count.max(1).next_power_of_two().trailing_zeros()).clamp(1, 24);
         let mut buckets = Vec::with_capacity((1usize << bucket_bits) + 1);
@@ -68,7 +75,18 @@ impl Agents {
             sorted_agent: by_id,
             buckets,
             bucket_bits,
+            given: None,
         }
+    }
+
+    /// These agents with given names and e-mails over the derived ones.
+    pub fn with_given(mut self, given: GivenNames) -> Agents {
+        self.given = Some(Box::new(given));
+        self
+    }
+
+    fn given(&self) -> Option<&GivenNames> {
+        self.given.as_deref()
     }
 
     /// Number of agents.
@@ -98,9 +116,12 @@ impl Agents {
         Some(self.sorted_agent[start + pos])
     }
 
-    /// The display name of agent number `index` (see [`NAME_REPEAT_EVERY`] for the names that
-    /// repeat).
+    /// The display name of agent number `index`: the given one, else the derived one (see
+    /// [`NAME_REPEAT_EVERY`] for the derived names that repeat).
     pub fn name(&self, index: u32) -> String {
+        if let Some(name) = self.given().and_then(|g| g.name(index)) {
+            return name.to_string();
+        }
         let number = index + 1;
         let shown = if number.is_multiple_of(NAME_REPEAT_EVERY) {
             number - 1
@@ -110,14 +131,33 @@ impl Agents {
         format!("Agent {shown:05}")
     }
 
-    /// The e-mail (also the username) of agent number `index`.
+    /// The e-mail (also the username) of agent number `index`: the given one, else the derived
+    /// one.
     pub fn email(&self, index: u32) -> String {
+        if let Some(email) = self.given().and_then(|g| g.email(index)) {
+            return email.to_string();
+        }
         format!("agent{:05}{EMAIL_DOMAIN}", index + 1)
     }
 
-    /// The agents named `text` (compared case-insensitively): the agents sharing a name are
-    /// neighbours, so they form a range of agent numbers, empty when nobody has the name.
-    pub fn with_name(&self, text: &str) -> Range<u32> {
+    /// The agents named `text` (compared case-insensitively), in agent order: those given the
+    /// name, and those whose derived name it is and that were given none.
+    pub fn with_name(&self, text: &str) -> Vec<u32> {
+        let derived = self.derived_with_name(text);
+        let Some(given) = self.given() else {
+            return derived.collect();
+        };
+        let mut found: Vec<u32> = given.with_name(text).to_vec();
+        found.extend(derived.filter(|&a| given.name(a).is_none()));
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The agents whose derived name is `text` (compared case-insensitively): the agents sharing
+    /// a name are neighbours, so they form a range of agent numbers, empty when nobody has the
+    /// name.
+    fn derived_with_name(&self, text: &str) -> Range<u32> {
         let Some(shown) = parse_numbered(text, "Agent ", "") else {
             return 0..0;
         };
@@ -134,10 +174,18 @@ impl Agents {
         if start < end { start..end } else { 0..0 }
     }
 
-    /// The agent number of an e-mail (compared case-insensitively), if it is one of ours.
+    /// The agent number of an e-mail (compared case-insensitively), if it is one of ours: given,
+    /// or derived for an agent given none.
     pub fn find_email(&self, text: &str) -> Option<u32> {
+        let given = self.given();
+        if let Some(agent) = given.and_then(|g| g.find_email(text)) {
+            return Some(agent);
+        }
         let number = parse_numbered(text, "agent", EMAIL_DOMAIN)?;
-        (number as usize <= self.ids.len()).then(|| number - 1)
+        let agent = (number as usize <= self.ids.len()).then(|| number - 1)?;
+        given
+            .is_none_or(|g| g.email(agent).is_none())
+            .then_some(agent)
     }
 }
 
@@ -261,20 +309,20 @@ mod tests {
             assert!(agents.with_name(&agents.name(index)).contains(&index));
             assert_eq!(agents.find_email(&agents.email(index)), Some(index));
         }
-        assert_eq!(agents.with_name("Agent 00499"), 498..500);
-        assert_eq!(agents.with_name("aGENT 00499"), 498..500);
-        assert_eq!(agents.with_name("Agent 00001"), 0..1);
-        assert_eq!(agents.with_name("Agent 00500"), 0..0);
-        assert_eq!(agents.with_name("Agent 1"), 0..0);
-        assert_eq!(agents.with_name("Agent 001499"), 0..0);
-        assert_eq!(agents.with_name("Agent 01501"), 0..0);
-        assert_eq!(agents.with_name("Agent 00000"), 0..0);
-        assert_eq!(agents.with_name("Agent 0000x"), 0..0);
-        assert_eq!(agents.with_name(""), 0..0);
-        assert_eq!(agents.with_name("Agent 4294967295"), 0..0);
-        assert_eq!(agents.with_name("Agent é0001"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 00499"), 498..500);
+        assert_eq!(agents.derived_with_name("aGENT 00499"), 498..500);
+        assert_eq!(agents.derived_with_name("Agent 00001"), 0..1);
+        assert_eq!(agents.derived_with_name("Agent 00500"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 1"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 001499"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 01501"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 00000"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 0000x"), 0..0);
+        assert_eq!(agents.derived_with_name(""), 0..0);
+        assert_eq!(agents.derived_with_name("Agent 4294967295"), 0..0);
+        assert_eq!(agents.derived_with_name("Agent é0001"), 0..0);
         let short = Agents::new(499, 1);
-        assert_eq!(short.with_name("Agent 00499"), 498..499);
+        assert_eq!(short.with_name("Agent 00499"), vec![498]);
         assert_eq!(
             agents.find_email("AGENT00007@Pacer-Emulator.Example"),
             Some(6)
@@ -290,6 +338,40 @@ mod tests {
         );
         assert_eq!(parse_numbered("agent0123456@x", "agent", "@x"), None);
         assert_eq!(big.find_email("agent00001@pacer-emulator.example"), None);
+    }
+
+    #[test]
+    fn given_ids_names_and_emails_are_found_again_and_the_rest_derived() {
+        let ids = vec![0x30 << 120, 0x10 << 120, 0x20 << 120];
+        let some = |s: &str| Some(s.to_string());
+        let given = GivenNames::new([
+            (some("Agent 00002"), some("first@example.com")),
+            (None, None),
+            (some("Ada"), None),
+        ]);
+        let agents = Agents::from_ids(ids.clone()).with_given(given);
+        for (index, &id) in ids.iter().enumerate() {
+            assert_eq!(agents.id(index as u32), id);
+            assert_eq!(agents.find_id(id), Some(index as u32));
+        }
+        assert_eq!(agents.find_id(0x40 << 120), None);
+        assert_eq!(
+            (agents.name(1), agents.name(2)),
+            ("Agent 00002".into(), "Ada".into())
+        );
+        assert_eq!(agents.email(0), "first@example.com");
+        assert_eq!(agents.email(2), "agent00003@pacer-emulator.example");
+        // Agent 0 is given the name agent 1 derives: both are found by it.
+        assert_eq!(agents.with_name("agent 00002"), vec![0, 1]);
+        assert_eq!(agents.with_name("ADA"), vec![2]);
+        // Agent 2's derived name is not its name any more.
+        assert!(agents.with_name("Agent 00003").is_empty());
+        assert_eq!(agents.find_email("FIRST@example.com"), Some(0));
+        assert_eq!(agents.find_email("agent00001@pacer-emulator.example"), None);
+        assert_eq!(
+            agents.find_email("agent00002@pacer-emulator.example"),
+            Some(1)
+        );
     }
 
     #[test]

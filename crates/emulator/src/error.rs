@@ -22,6 +22,10 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
+    /// A mirror file (`--mirror`) that cannot be read or served: the file and what is wrong,
+    /// with its place in the file.
+    #[error("{file}: {message}")]
+    Mirror { file: String, message: String },
     /// A setting given on the command line (or a combination of settings) that cannot be used.
     #[error("invalid setting {name}: {reason}")]
     InvalidSetting { name: String, reason: String },
@@ -47,9 +51,17 @@ impl EmulatorError {
             self,
             EmulatorError::Config { .. }
                 | EmulatorError::ReadConfig { .. }
+                | EmulatorError::Mirror { .. }
                 | EmulatorError::InvalidSetting { .. }
                 | EmulatorError::InvalidLimit { .. }
         )
+    }
+
+    pub(crate) fn mirror(file: &str, message: impl Into<String>) -> Self {
+        EmulatorError::Mirror {
+            file: file.to_string(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn setting(name: &str, reason: impl Into<String>) -> Self {

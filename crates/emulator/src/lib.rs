@@ -26,6 +26,7 @@ mod http;
 mod limits;
 mod metrics;
 pub mod mirror;
+mod names;
 mod notify;
 mod platform;
 mod respond;
@@ -82,7 +83,8 @@ pub async fn serve(
         .map_err(EmulatorError::Serve)
 }
 
-/// The lines printed at start: the base URL and the demo client's credentials.
+/// The lines printed at start: the base URL, the demo client's credentials, the limits and the
+/// organization (a mirror's, when one is served).
 pub fn banner(config: &Config, addr: std::net::SocketAddr) -> String {
     let client = &config.oauth.clients[0];
     let mut text = format!(
@@ -104,6 +106,22 @@ pub fn banner(config: &Config, addr: std::net::SocketAddr) -> String {
             spec.limit,
             units::format_duration(spec.window),
             spec.burst
+        ));
+    }
+    if let Some(source) = &config.mirror {
+        let mirror = &source.mirror;
+        text.push_str(&format!(
+            "mirror: {} (taken {} from {}): {} business unit(s), {} agents{}\n",
+            source.file,
+            mirror.taken_at,
+            mirror.source,
+            mirror.business_units.len(),
+            mirror.users.len(),
+            if mirror.with_names {
+                ", with names"
+            } else {
+                ""
+            }
         ));
     }
     let wfm = &config.wfm;

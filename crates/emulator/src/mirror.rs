@@ -139,8 +139,14 @@ mod tests {
             }],
         };
         let text = serde_json::to_string(&mirror).unwrap();
-        assert!(text.contains(r#""takenAt":"2026-12-05T12:00:00Z""#), "{text}");
-        assert!(!text.contains("email"), "no personal data without names: {text}");
+        assert!(
+            text.contains(r#""takenAt":"2026-12-05T12:00:00Z""#),
+            "{text}"
+        );
+        assert!(
+            !text.contains("email"),
+            "no personal data without names: {text}"
+        );
         assert_eq!(serde_json::from_str::<Mirror>(&text).unwrap(), mirror);
     }
 }

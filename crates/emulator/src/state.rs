@@ -9,12 +9,13 @@ use base64::Engine;
 use pacer_core::rng::Rng;
 use pacer_genesys::{Schedule, Shift};
 
-use crate::agents::Agents;
+use crate::agents::{Agents, parse_uuid};
 use crate::config::Config;
 use crate::error::EmulatorError;
 use crate::faults::FaultEngine;
 use crate::hash::FastMap;
 use crate::limits::Limits;
+use crate::names::GivenNames;
 use crate::notify::Notifier;
 use crate::respond::CorrelationIds;
 use crate::stats::{Ledger, Stats, StatsReport};
@@ -98,11 +99,11 @@ impl AppState {
         let limits = Limits::new(&config.limiters, config.oauth.mint_limit.as_ref());
         let stats = Stats::new(config.limiters.len());
         let inner = Inner {
-            agents: Agents::new(config.agents, config.seed),
+            agents: agents_of(&config),
             tokens: Tokens::new(config.seed ^ TOKEN_STREAM),
             schedules: Schedules::new(),
             ledger: Ledger::new(),
-            wfm: Wfm::new(&config.wfm, config.agents, config.seed),
+            wfm: Wfm::new(&config),
             notifier: Notifier::default(),
             faults: FaultEngine::new(&config.faults, config.seed ^ FAULT_STREAM),
             cids: CorrelationIds::new(config.seed),
@@ -159,6 +160,25 @@ impl AppState {
         self.inner.limits.clear();
         self.inner.stats.clear();
     }
+}
+
+/// The agents: a mirror's users in its layout's order, with the names and e-mails it gave, or
+/// `config.agents` seeded ones.
+fn agents_of(config: &Config) -> Agents {
+    let Some(source) = &config.mirror else {
+        return Agents::new(config.agents, config.seed);
+    };
+    let users = &source.mirror.users;
+    let ordered = || source.layout.order.iter().map(|&u| &users[u as usize]);
+    // The mirror's checks made every user's id a UUID.
+    let ids = ordered().filter_map(|u| parse_uuid(&u.id)).collect();
+    let agents = Agents::from_ids(ids);
+    if users.iter().all(|u| u.name.is_none() && u.email.is_none()) {
+        return agents;
+    }
+    agents.with_given(GivenNames::new(
+        ordered().map(|u| (u.name.clone(), u.email.clone())),
+    ))
 }
 
 impl Inner {

@@ -103,6 +103,11 @@ pub struct EmulateArgs {
     /// [default: the system's date].
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
+    /// Serves the organization of a mirror file (`pacer mirror`): its users as the agents (over
+    /// `--agents`), its business units, management units, activity codes, schedules and limits;
+    /// everything else stays the profile's.
+    #[arg(long, value_name = "FILE")]
+    pub mirror: Option<PathBuf>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -136,6 +141,7 @@ impl EmulateArgs {
             drop_notifications: self.drop_notifications,
             heartbeat: self.heartbeat,
             today: self.today,
+            mirror: self.mirror,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod demo;
 pub mod emulate;
 pub mod export;
+pub mod mirror;
 mod rehearse;
 mod runners;
 pub mod simulate;

@@ -59,8 +59,27 @@ fn the_html_report_of_a_run_renders_in_headless_chromium() {
     assert!(dom.contains("<table id=\"thresholds\">"), "{dom}");
     assert_eq!(
         dom.matches("<svg").count(),
-        4,
-        "three charts over time and the latency"
+        5,
+        "items done against the ideal, three charts over time and the latency"
+    );
+    // The verdict opens the page; the title names the file, not its folder.
+    let verdict = dom
+        .find("<p id=\"verdict\">30 of 30 items done in ")
+        .expect(&dom);
+    assert!(verdict < dom.find("<table id=\"summary\">").unwrap());
+    assert!(dom.contains("nothing lost."), "{dom}");
+    assert!(dom.contains("<title>pacer apply in.csv</title>"), "{dom}");
+    assert!(
+        dom.contains("<h1>pacer apply in.csv</h1>"),
+        "no folder in the heading: {dom}"
+    );
+    assert!(
+        dom.contains("Items done over time, against the ideal"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("ideal (the server") && dom.contains("this run"),
+        "{dom}"
     );
 
     let shot = dir.path("shot.png");

@@ -9,6 +9,7 @@ mod export;
 mod fault_matrix;
 mod html;
 mod kill_matrix;
+mod mirror;
 mod narrow;
 mod support;
 mod undo;

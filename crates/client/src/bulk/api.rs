@@ -30,6 +30,8 @@ pub struct Unit {
     pub start_day: usize,
     /// The unit's time zone: its weeks run from local midnight to local midnight.
     pub zone: Zone,
+    /// Its division's id, when the API says.
+    pub division_id: Option<String>,
     pub codes: Vec<ActivityCode>,
     pub management_units: Vec<ManagementUnit>,
 }
@@ -82,7 +84,16 @@ pub enum UpdateAnswer {
 pub enum Exec<'e> {
     Alone(&'e mut Executor),
     Shared(&'e tokio::sync::Mutex<Executor>),
+    /// Reads only: every request but a GET and the read-only POSTs is refused before it leaves.
+    ReadOnly(&'e mut Executor),
 }
+
+/// The POSTs that only read: queries and searches.
+pub const READ_ONLY_POSTS: &[&str] = &[
+    "POST agentschedules/query",
+    "POST agentschedules/search",
+    "POST users/search",
+];
 
 impl Exec<'_> {
     /// The same executor, borrowed for a shorter while.
@@ -90,6 +101,7 @@ impl Exec<'_> {
         match self {
             Exec::Alone(exec) => Exec::Alone(exec),
             Exec::Shared(shared) => Exec::Shared(shared),
+            Exec::ReadOnly(exec) => Exec::ReadOnly(exec),
         }
     }
 
@@ -98,6 +110,16 @@ impl Exec<'_> {
         match self {
             Exec::Alone(exec) => exec.call(call).await,
             Exec::Shared(shared) => shared.lock().await.call(call).await,
+            Exec::ReadOnly(exec) => {
+                let reads = call.method == Method::GET || READ_ONLY_POSTS.contains(&call.endpoint);
+                if !reads {
+                    return Err(Error::Workflow(format!(
+                        "read-only: refused to send {} ({})",
+                        call.endpoint, call.method
+                    )));
+                }
+                exec.call(call).await
+            }
         }
     }
 }
@@ -130,12 +152,9 @@ impl Api<'_> {
         wanted: &str,
         with_management_units: bool,
     ) -> Result<Unit> {
-        let units: Entities<BusinessUnitListItem> = self
-            .json(Call::get(
-                format!("{WFM_PREFIX}/businessunits"),
-                "GET businessunits",
-            ))
-            .await?;
+        let units = Entities {
+            entities: self.list_units().await?,
+        };
         let found = units
             .entities
             .iter()
@@ -199,6 +218,7 @@ impl Api<'_> {
             ))
         })?;
         Ok(Unit {
+            division_id: detail.division.as_ref().map(|d| d.id.clone()),
             name: detail.name,
             id,
             start_day,
@@ -206,6 +226,17 @@ impl Api<'_> {
             codes: codes.entities,
             management_units,
         })
+    }
+
+    /// Every business unit the client may see.
+    pub async fn list_units(&mut self) -> Result<Vec<BusinessUnitListItem>> {
+        let units: Entities<BusinessUnitListItem> = self
+            .json(Call::get(
+                format!("{WFM_PREFIX}/businessunits"),
+                "GET businessunits",
+            ))
+            .await?;
+        Ok(units.entities)
     }
 
     /// The management units of a business unit.

@@ -163,28 +163,36 @@ pub async fn resolve(exec: &mut Executor, lookup: &Lookup) -> Result<Directory> 
 
 /// Resolves every key of `lookup` the way `choice` says.
 pub async fn resolve_by(exec: &mut Executor, lookup: &Lookup, choice: Choice) -> Result<Directory> {
+    resolve_in(&mut Api::new(exec), lookup, choice).await
+}
+
+/// [`resolve_by`] through requests already set up (a read-only mirror's, say).
+pub(super) async fn resolve_in(
+    api: &mut Api<'_>,
+    lookup: &Lookup,
+    choice: Choice,
+) -> Result<Directory> {
     let mut directory = Directory::new();
     if lookup.is_empty() {
         return Ok(directory);
     }
-    let mut api = Api::new(exec);
     if choice == Choice::Search || (choice == Choice::Cheaper && lookup.search_cost() <= 1) {
         directory.strategy = Strategy::Search;
-        search_all(&mut api, &mut directory, lookup).await?;
+        search_all(api, &mut directory, lookup).await?;
         return Ok(directory);
     }
-    let first = list_page(&mut api, &mut directory, 1).await?;
+    let first = list_page(api, &mut directory, 1).await?;
     directory.organization_users = Some(first.total);
     let rest = lookup_rest(&directory, lookup, &first);
     if choice == Choice::Listing || rest.listing <= rest.search {
         directory.strategy = Strategy::Listing;
         for page in 2..=first.page_count.min(MAX_PAGES) {
-            list_page(&mut api, &mut directory, page).await?;
+            list_page(api, &mut directory, page).await?;
         }
     } else {
         directory.strategy = Strategy::Search;
         let unresolved = directory.unresolved(lookup);
-        search_all(&mut api, &mut directory, &unresolved).await?;
+        search_all(api, &mut directory, &unresolved).await?;
     }
     Ok(directory)
 }

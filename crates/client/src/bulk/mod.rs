@@ -12,6 +12,7 @@ mod api;
 pub mod directory;
 pub mod export;
 pub mod images;
+pub mod mirror;
 mod narrow;
 mod plan;
 mod send;

@@ -532,6 +532,7 @@ mod tests {
             name: "North".into(),
             start_day: 0,
             zone: Zone::utc(),
+            division_id: None,
             codes: vec![
                 code("w", "Work", "OnQueueWork"),
                 code("b", "Break", "Break"),

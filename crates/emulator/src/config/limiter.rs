@@ -20,6 +20,8 @@ pub const MINT_LIMIT_KEY: &str = "oauth.client.token.creation.rate.per.minute";
 pub const MINT_NAMESPACE: &str = "oauth";
 /// The organization-wide limit's key (`--org-rate`, shaped by `--org-algorithm` and `--org-burst`).
 pub const ORG_LIMIT_KEY: &str = "org.api.rate.per.minute";
+/// The platform's limit on a request's body (`request.bytes.max`).
+pub const REQUEST_BYTES_KEY: &str = "request.bytes.max";
 
 /// Whose budget a limiter counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -50,6 +52,24 @@ pub struct LimiterConfig {
 }
 
 impl LimiterConfig {
+    /// The organization-wide limit shared by every token (`--org-rate`): `limit` requests per
+    /// fixed window on every route, advertised.
+    pub fn organization(limit: u32, window: Duration) -> LimiterConfig {
+        LimiterConfig {
+            key: ORG_LIMIT_KEY.into(),
+            namespace: PLATFORM_NAMESPACE.into(),
+            scope: Scope::Organization,
+            spec: LimitSpec {
+                algorithm: Algorithm::FixedWindow,
+                limit,
+                window,
+                burst: limit,
+            },
+            routes: vec![RoutePattern::all()],
+            advertise: true,
+        }
+    }
+
     /// Whether this limiter applies to `route`.
     pub fn covers(&self, route: Route) -> bool {
         (self.scope != Scope::User || route.has_user())

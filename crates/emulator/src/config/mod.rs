@@ -8,13 +8,16 @@
 //! `resolved` is the configuration the emulator runs with and its checks; `profile` the built-in
 //! profiles; `file` the file read over a profile (`locate` finds a file's errors); `overrides`
 //! the flags applied last. The tables each have their own room: `limiter`, `oauth`, `faults`
-//! and `wfm` (with `business_units`, the units' names, zones and first days).
+//! and `wfm` (with `business_units`, the units' names, zones and first days). `mirror` reads a
+//! mirror file (`--mirror`), checked by `mirror_check`, over the profile and the file.
 
 mod business_units;
 mod faults;
 mod file;
 mod limiter;
 mod locate;
+mod mirror;
+mod mirror_check;
 mod oauth;
 mod overrides;
 mod profile;
@@ -24,9 +27,11 @@ mod wfm;
 pub use business_units::{StartDay, UnitConfig, UnitProblem, UnitSettings, ZoneName, ZoneSet};
 pub use faults::{ErrorFault, FaultStatus, Faults, Maintenance};
 pub use limiter::{
-    LimiterConfig, MINT_LIMIT_KEY, MINT_NAMESPACE, ORG_LIMIT_KEY, PLATFORM_NAMESPACE, Scope,
-    TOKEN_LIMIT_KEY,
+    LimiterConfig, MINT_LIMIT_KEY, MINT_NAMESPACE, ORG_LIMIT_KEY, PLATFORM_NAMESPACE,
+    REQUEST_BYTES_KEY, Scope, TOKEN_LIMIT_KEY,
 };
+pub use mirror::{Layout, MirrorSource, UnitLayout};
+pub use mirror_check::MAX_CODES;
 pub use oauth::{ClientConfig, OAuthConfig};
 pub use overrides::Overrides;
 pub use profile::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, REQUEST_BYTES_MAX};

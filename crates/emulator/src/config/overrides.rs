@@ -3,16 +3,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use pacer_core::limiter::Algorithm;
 
 use super::faults::{ErrorFault, Faults, Maintenance};
-use super::limiter::{LimiterConfig, ORG_LIMIT_KEY, PLATFORM_NAMESPACE, Scope, org_limit_spec};
+use super::limiter::{LimiterConfig, ORG_LIMIT_KEY, org_limit_spec};
+use super::mirror::MirrorSource;
 use super::resolved::{Config, Profile};
 use super::wfm::WfmConfig;
 use crate::error::EmulatorError;
-use crate::route::RoutePattern;
 use crate::units::{Latency, Probability, Rate};
 
 /// Settings from the command line, applied over the profile and the file.
@@ -50,6 +51,8 @@ pub struct Overrides {
     pub drop_notifications: Option<Probability>,
     pub heartbeat: Option<Duration>,
     pub today: Option<String>,
+    /// A mirror of an organization (`pacer mirror`) to serve: its users, units and limits.
+    pub mirror: Option<PathBuf>,
 }
 
 impl Config {
@@ -69,11 +72,25 @@ impl Overrides {
     /// Applies these overrides to `config`.
     pub fn apply(&self, config: &mut Config) -> Result<(), EmulatorError> {
         self.apply_server(config);
+        // The mirror's limits come before the flags, which may change them again; its shape
+        // comes last, over `--agents` and `--business-units`.
+        let mirror = self
+            .mirror
+            .as_deref()
+            .map(MirrorSource::read)
+            .transpose()?
+            .map(Arc::new);
+        if let Some(mirror) = &mirror {
+            mirror.apply_limits(config);
+        }
         self.apply_token_limit(config)?;
         self.apply_limits_off(config);
         self.apply_org_rate(config)?;
         self.apply_faults(&mut config.faults);
         self.apply_wfm(&mut config.wfm);
+        if let Some(mirror) = mirror {
+            mirror.apply_shape(config);
+        }
         Ok(())
     }
 
@@ -104,14 +121,7 @@ impl Overrides {
         if !touches_token_limit {
             return Ok(());
         }
-        if config.token_limiter_mut().is_none() {
-            config
-                .limiters
-                .push(Config::profile(Profile::Genesys).limiters.remove(0));
-        }
-        let limiter = config
-            .token_limiter_mut()
-            .expect("a token limiter was just ensured");
+        let limiter = config.ensure_token_limiter();
         if let Some(rate) = self.token_rate {
             limiter.spec.limit = rate.limit;
             limiter.spec.window = rate.window;
@@ -154,14 +164,9 @@ impl Overrides {
         };
         let spec = org_limit_spec(rate, self.org_algorithm, self.org_burst)?;
         config.limiters.retain(|l| l.key != ORG_LIMIT_KEY);
-        config.limiters.push(LimiterConfig {
-            key: ORG_LIMIT_KEY.into(),
-            namespace: PLATFORM_NAMESPACE.into(),
-            scope: Scope::Organization,
-            spec,
-            routes: vec![RoutePattern::all()],
-            advertise: true,
-        });
+        let mut limiter = LimiterConfig::organization(rate.limit, rate.window);
+        limiter.spec = spec;
+        config.limiters.push(limiter);
         Ok(())
     }
 

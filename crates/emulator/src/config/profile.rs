@@ -94,6 +94,7 @@ impl Config {
                 },
                 ..WfmConfig::default()
             },
+            mirror: None,
         }
     }
 }

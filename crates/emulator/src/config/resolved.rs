@@ -4,11 +4,13 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::faults::Faults;
 use super::limiter::{LimiterConfig, Scope};
+use super::mirror::MirrorSource;
 use super::oauth::OAuthConfig;
 use super::wfm::WfmConfig;
 use crate::error::EmulatorError;
@@ -75,6 +77,8 @@ pub struct Config {
     pub faults: Faults,
     /// The WFM schedule path: business units, the schedule update and notifications.
     pub wfm: WfmConfig,
+    /// The organization served instead of the seeded one (`--mirror`).
+    pub mirror: Option<Arc<MirrorSource>>,
 }
 
 /// The most agents the emulator will hold.
@@ -134,6 +138,16 @@ impl Config {
     /// The first limiter scoped to tokens, which `--token-rate`, `--burst` and `--algorithm` change.
     pub fn token_limiter_mut(&mut self) -> Option<&mut LimiterConfig> {
         self.limiters.iter_mut().find(|l| l.scope == Scope::Token)
+    }
+
+    /// The token limiter, added from the `genesys` profile when the configuration has none.
+    pub fn ensure_token_limiter(&mut self) -> &mut LimiterConfig {
+        if self.token_limiter_mut().is_none() {
+            let genesys = Config::profile(Profile::Genesys).limiters.remove(0);
+            self.limiters.push(genesys);
+        }
+        let position = self.limiters.iter().position(|l| l.scope == Scope::Token);
+        &mut self.limiters[position.unwrap_or(0)]
     }
 }
 

@@ -108,7 +108,7 @@ mod tests {
                 .map(|a| StoredActivity {
                     start: id as i64 * 60 + a as i64,
                     length: 1,
-                    code: a as u8,
+                    code: a as u16,
                     description: None,
                 })
                 .collect(),

@@ -8,7 +8,7 @@ pub struct StoredMarker {
     pub day: u16,
     pub length: u16,
     /// Index into the unit's activity codes (one of category `TimeOff`).
-    pub code: u8,
+    pub code: u16,
     pub paid: bool,
     /// `None` when it is the activity code's name.
     pub description: Option<Box<str>>,

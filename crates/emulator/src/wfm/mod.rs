@@ -1,18 +1,22 @@
 //! Workforce Management's real schedule path: business units, their schedules, the upload and
 //! asynchronous update of a schedule, and agent-schedule queries.
 //!
-//! Below the state: `org` is the organization's shape, `schedules` the schedules and their checks
-//! (`shift` one stored shift, `marker` one stored full day of time off, `arena` where shifts are
-//! packed, `failure` why an update failed, `refused` the agents the test route refuses), `upload`
-//! the reader of uploads, `render` the answers serialized from storage, and `transfer` the upload
-//! and download storage standing for signed URLs. Above it, beside the other routes: `lookup` (a
-//! path's unit, week and schedule) and `publish` (a notification) serve `routes`, the HTTP
-//! surface, and its `queries` and `update`.
+//! Below the state: `org` is the organization's shape (seeded, or a mirror's), `codes` a unit's
+//! activity codes, `schedules` the schedules (`check` how an upload's agents are checked,
+//! `mirrored` a mirror's schedules as stored, `shift` one stored shift, `marker` one stored full
+//! day of time off, `arena` where shifts are packed, `failure` why an update failed, `refused` the
+//! agents the test route refuses), `upload` the reader of uploads, `render` the answers serialized
+//! from storage, and `transfer` the upload and download storage standing for signed URLs. Above
+//! it, beside the other routes: `lookup` (a path's unit, week and schedule) and `publish` (a
+//! notification) serve `routes`, the HTTP surface, and its `queries` and `update`.
 
 mod arena;
+mod check;
+pub mod codes;
 mod failure;
 mod lookup;
 mod marker;
+mod mirrored;
 pub mod org;
 mod publish;
 mod queries;
@@ -31,7 +35,8 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use pacer_core::rng::Rng;
 
 use crate::agents::format_uuid;
-use crate::config::WfmConfig;
+use crate::config::{Config, MirrorSource};
+use crate::wfm::mirrored::mirrored_schedules;
 use crate::wfm::org::{Org, uuid};
 use crate::wfm::refused::Refused;
 use crate::wfm::schedules::Schedule;
@@ -75,13 +80,20 @@ pub struct Wfm {
     /// Seconds since the epoch at the emulator's start, for `dateModified`.
     epoch_start: i64,
     seed: u64,
+    /// The mirror served, whose schedules a reset puts back.
+    mirror: Option<Arc<MirrorSource>>,
 }
 
 impl Wfm {
-    /// Builds the organization and its published schedules from the seed.
-    pub fn new(config: &WfmConfig, agents: u32, seed: u64) -> Wfm {
-        let today = org::today(config);
-        let org = Org::new(config, agents, seed, today);
+    /// Builds the organization and its published schedules from the seed, or from the mirror
+    /// the configuration serves.
+    pub fn new(config: &Config) -> Wfm {
+        let seed = config.seed;
+        let today = org::today(&config.wfm);
+        let org = match &config.mirror {
+            Some(source) => Org::from_mirror(source, seed, today),
+            None => Org::new(&config.wfm, config.agents, seed, today),
+        };
         let epoch_start = match today {
             org::Today::Date(day) => day * 86_400 + 12 * 3600,
             org::Today::Now(secs) => secs,
@@ -94,6 +106,7 @@ impl Wfm {
             epoch_start,
             seed,
             org,
+            mirror: config.mirror.clone(),
         };
         wfm.reset();
         wfm
@@ -103,27 +116,38 @@ impl Wfm {
     /// agent.
     pub fn reset(&self) {
         let mut rng = Rng::new(self.seed ^ OPERATION_STREAM ^ 0x5C4E);
+        let fresh = match &self.mirror {
+            Some(source) => mirrored_schedules(source, &self.org, self.epoch_start, &mut rng),
+            None => self.published_weeks(&mut rng),
+        };
+        *self.schedules.write().unwrap_or_else(|e| e.into_inner()) =
+            fresh.into_iter().map(Slot::new).collect();
+        self.transfers.clear();
+        self.refuse(&[], true);
+    }
+
+    /// The profile's schedules: each unit's current week and the next ones, published, every
+    /// agent on the generated shifts.
+    fn published_weeks(&self, rng: &mut Rng) -> Vec<Schedule> {
         let mut fresh = Vec::new();
         for (b, unit) in self.org.business_units.iter().enumerate() {
             let first = self.org.current_week(b);
             for w in 0..WEEKS {
-                let id = format_uuid(uuid(&mut rng));
-                fresh.push(Slot::new(Schedule::new(
+                let id = format_uuid(uuid(rng));
+                fresh.push(Schedule::new(
                     id,
                     b,
-                    &unit.zone,
+                    unit,
                     first + w * 7,
                     1,
                     format!("Published schedule, week {}", w + 1),
                     true,
                     self.epoch_start,
                     rng.next_u64(),
-                )));
+                ));
             }
         }
-        *self.schedules.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        self.transfers.clear();
-        self.refuse(&[], true);
+        fresh
     }
 
     /// The agents refused now.
@@ -195,7 +219,7 @@ impl Wfm {
         let mut schedule = Schedule::new(
             self.new_id(),
             bu,
-            &self.org.business_units[bu].zone,
+            &self.org.business_units[bu],
             week,
             week_count,
             description,

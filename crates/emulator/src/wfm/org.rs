@@ -1,34 +1,28 @@
-//! The organization's WFM shape, derived from the seed: business units with their settings,
-//! management units of at most the configured size, activity codes, and each agent's place.
+//! The organization's WFM shape, derived from the seed or taken from a mirror: business units
+//! with their settings and activity codes, management units (of at most the configured size when
+//! seeded), and each agent's place.
 //!
 //! Agents are spread over business units and management units in contiguous blocks of agent
 //! numbers, so that membership is arithmetic and costs no memory per agent.
 
 use pacer_core::rng::Rng;
-use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start};
+use pacer_genesys::datetime::{WEEKDAYS, parse_days, week_start, weekday_index};
 use pacer_genesys::zone::Zone;
 
 use crate::agents::{Agents, format_uuid};
-use crate::config::{UnitSettings, WfmConfig};
+use crate::config::{MirrorSource, UnitSettings, WfmConfig};
+use crate::wfm::codes::Codes;
 
 /// Mixed into the seed for WFM ids.
 const WFM_STREAM: u64 = 0x3F30_0000_0000_0004;
-
-/// The activity codes of every business unit: name, category, paid, counts as work.
-pub const ACTIVITY_CODES: [(&str, &str, bool, bool); 6] = [
-    ("Work", "OnQueueWork", true, true),
-    ("Break", "Break", true, false),
-    ("Meal", "Meal", false, false),
-    ("Training", "Training", true, true),
-    ("Meeting", "Meeting", true, true),
-    ("Time Off", "TimeOff", false, false),
-];
 
 /// One business unit.
 #[derive(Debug)]
 pub struct BusinessUnit {
     pub id: String,
     pub name: String,
+    /// The unit's division when a mirror names it; else the organization's.
+    pub division: Option<String>,
     /// 0 = Monday through 6 = Sunday.
     pub start_day: usize,
     /// The unit's IANA time zone: its weeks run from local midnight to local midnight.
@@ -39,19 +33,14 @@ pub struct BusinessUnit {
     pub agents: (u32, u32),
     /// Indexes into [`Org::management_units`].
     pub management_units: std::ops::Range<usize>,
-    /// Ids of [`ACTIVITY_CODES`], in the same order.
-    pub activity_codes: Vec<String>,
+    /// The unit's activity codes.
+    pub codes: Codes,
 }
 
 impl BusinessUnit {
     /// The name of the unit's first day of the week.
     pub fn start_day_name(&self) -> &'static str {
         WEEKDAYS[self.start_day]
-    }
-
-    /// The index in [`ACTIVITY_CODES`] of an activity code id of this unit.
-    pub fn activity_code(&self, id: &str) -> Option<usize> {
-        self.activity_codes.iter().position(|c| c == id)
     }
 }
 
@@ -120,7 +109,7 @@ impl Org {
                 start_day,
             } = unit;
             let bu_id = id();
-            let activity_codes = ACTIVITY_CODES.iter().map(|_| id()).collect();
+            let codes = Codes::profile(&mut id);
             let first_mu = management_units.len();
             let units = (hi - lo).div_ceil(config.management_unit_agents).max(1);
             for m in 0..units {
@@ -135,12 +124,53 @@ impl Org {
             business_units.push(BusinessUnit {
                 id: bu_id,
                 name,
+                division: None,
                 start_day,
                 today: today.date_in(&zone),
                 zone,
                 agents: (lo, hi),
                 management_units: first_mu..management_units.len(),
-                activity_codes,
+                codes,
+            });
+        }
+        Org {
+            division_id,
+            business_units,
+            management_units,
+        }
+    }
+
+    /// The organization of a mirror: its units with their ids, names, divisions, zones, first
+    /// days and codes, and their management units over the agent numbers its layout gave.
+    pub fn from_mirror(source: &MirrorSource, seed: u64, today: Today) -> Org {
+        let mut rng = Rng::new(seed ^ WFM_STREAM);
+        let division_id = format_uuid(uuid(&mut rng));
+        let mut business_units = Vec::with_capacity(source.mirror.business_units.len());
+        let mut management_units = Vec::new();
+        let units = source.mirror.business_units.iter();
+        for (b, (unit, layout)) in units.zip(&source.layout.units).enumerate() {
+            let first_mu = management_units.len();
+            let mus = unit.management_units.iter();
+            for (mu, &agents) in mus.zip(&layout.management_units) {
+                management_units.push(ManagementUnit {
+                    id: mu.id.clone(),
+                    name: mu.name.clone(),
+                    business_unit: b,
+                    agents,
+                });
+            }
+            // The mirror's checks made the zone and the day known.
+            let zone = Zone::named(&unit.time_zone).unwrap_or_else(|_| Zone::utc());
+            business_units.push(BusinessUnit {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                division: unit.division_id.clone(),
+                start_day: weekday_index(&unit.start_day_of_week).unwrap_or(0),
+                today: today.date_in(&zone),
+                zone,
+                agents: layout.agents,
+                management_units: first_mu..management_units.len(),
+                codes: Codes::new(unit.activity_codes.clone()),
             });
         }
         Org {

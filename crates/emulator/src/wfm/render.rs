@@ -11,7 +11,7 @@ use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 
 use crate::agents::{Agents, write_uuid};
 use crate::wfm::marker::StoredMarker;
-use crate::wfm::org::{ACTIVITY_CODES, BusinessUnit};
+use crate::wfm::org::BusinessUnit;
 use crate::wfm::schedules::Schedule;
 use crate::wfm::shift::{StoredActivity, StoredShift};
 
@@ -151,14 +151,14 @@ struct Activity<'a> {
 impl Serialize for Activity<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = self.activity;
-        let code = a.code as usize;
+        let code = self.unit.codes.get(a.code);
         let mut out = s.serialize_struct("BuAgentScheduleActivity", 5)?;
         out.serialize_field("startDate", &Text(DateTime(a.start)))?;
         out.serialize_field("lengthMinutes", &u32::from(a.length))?;
-        out.serialize_field("activityCodeId", &self.unit.activity_codes[code])?;
-        let description = a.description.as_deref().unwrap_or(ACTIVITY_CODES[code].0);
+        out.serialize_field("activityCodeId", &code.id)?;
+        let description = a.description.as_deref().unwrap_or(&code.name);
         out.serialize_field("description", description)?;
-        out.serialize_field("paid", &ACTIVITY_CODES[code].2)?;
+        out.serialize_field("paid", &code.counts_as_paid_time)?;
         out.end()
     }
 }
@@ -208,16 +208,15 @@ pub fn typed_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleS
         activities: shift
             .activities
             .iter()
-            .map(|a| BuAgentScheduleActivity {
-                start_date: DateTime(a.start).to_string(),
-                length_minutes: u32::from(a.length),
-                activity_code_id: unit.activity_codes[a.code as usize].clone(),
-                description: a
-                    .description
-                    .as_deref()
-                    .unwrap_or(ACTIVITY_CODES[a.code as usize].0)
-                    .to_string(),
-                paid: Some(ACTIVITY_CODES[a.code as usize].2),
+            .map(|a| {
+                let code = unit.codes.get(a.code);
+                BuAgentScheduleActivity {
+                    start_date: DateTime(a.start).to_string(),
+                    length_minutes: u32::from(a.length),
+                    activity_code_id: code.id.clone(),
+                    description: a.description.as_deref().unwrap_or(&code.name).to_string(),
+                    paid: Some(code.counts_as_paid_time),
+                }
             })
             .collect(),
         manually_edited: None,
@@ -232,16 +231,13 @@ pub fn typed_marker(
     week: i64,
     marker: &StoredMarker,
 ) -> BuFullDayTimeOffMarker {
-    let code = marker.code as usize;
-    let description = marker
-        .description
-        .as_deref()
-        .unwrap_or(ACTIVITY_CODES[code].0);
+    let code = unit.codes.get(marker.code);
+    let description = marker.description.as_deref().unwrap_or(&code.name);
     BuFullDayTimeOffMarker {
         business_unit_date: format_days(week + i64::from(marker.day)),
         length_minutes: u32::from(marker.length),
         description: Some(description.to_string()),
-        activity_code_id: unit.activity_codes[code].clone(),
+        activity_code_id: code.id.clone(),
         paid: Some(marker.paid),
         time_off_request_id: marker.time_off_request_id.as_deref().map(str::to_string),
     }
@@ -287,8 +283,7 @@ mod tests {
         let agents = Agents::new(20, 1);
         let org = Org::new(&WfmConfig::default(), 20, 1, Today::Date(20_794));
         let unit = &org.business_units[0];
-        let mut schedule =
-            Schedule::new("s".into(), 0, &unit.zone, 20_794, 1, "d".into(), true, 0, 7);
+        let mut schedule = Schedule::new("s".into(), 0, unit, 20_794, 1, "d".into(), true, 0, 7);
         let written = StoredShift {
             id: 42,
             start: 20_795 * 86_400,

@@ -20,7 +20,7 @@ use crate::http::{Answer, Ctx, Problem, read_json};
 use crate::respond::json_value;
 use crate::route::Route;
 use crate::wfm::lookup::{find_bu, find_schedule, find_week};
-use crate::wfm::org::ACTIVITY_CODES;
+use crate::wfm::org::BusinessUnit;
 use crate::wfm::schedules::Units;
 use crate::wfm::transfer::UPLOAD_HEADERS;
 use crate::wfm::update;
@@ -79,19 +79,24 @@ fn business_units(ctx: &Ctx<'_>) -> Response {
             id: b.id.clone(),
             name: b.name.clone(),
             authorized: true,
-            division: Some(division(ctx)),
+            division: Some(division(ctx, b)),
             self_uri: Some(bu_uri(&b.id)),
         })
         .collect();
     json_value(200, &Entities { entities }, ctx.cid)
 }
 
-fn division(ctx: &Ctx<'_>) -> NamedRef {
-    let id = ctx.inner.wfm.org.division_id.clone();
+/// A unit's division: the one a mirror named (whose name it does not keep), else the
+/// organization's home division.
+fn division(ctx: &Ctx<'_>, unit: &BusinessUnit) -> NamedRef {
+    let (id, name) = match &unit.division {
+        Some(id) => (id.clone(), None),
+        None => (ctx.inner.wfm.org.division_id.clone(), Some("Home".into())),
+    };
     NamedRef {
         self_uri: Some(format!("/api/v2/authorization/divisions/{id}")),
         id,
-        name: Some("Home".into()),
+        name,
     }
 }
 
@@ -115,7 +120,7 @@ fn business_unit(ctx: &Ctx<'_>, id: &str) -> Answer {
     let body = BusinessUnitBody {
         id: unit.id.clone(),
         name: unit.name.clone(),
-        division: Some(division(ctx)),
+        division: Some(division(ctx, unit)),
         settings,
         self_uri: Some(bu_uri(&unit.id)),
     };
@@ -148,21 +153,7 @@ fn management_units(ctx: &Ctx<'_>, id: &str) -> Answer {
 fn activity_codes(ctx: &Ctx<'_>, id: &str) -> Answer {
     let bu = find_bu(ctx, id)?;
     let unit = &ctx.inner.wfm.org.business_units[bu];
-    let entities: Vec<ActivityCode> = ACTIVITY_CODES
-        .iter()
-        .zip(&unit.activity_codes)
-        .enumerate()
-        .map(|(i, (&(name, category, paid, work), id))| ActivityCode {
-            id: id.clone(),
-            name: name.into(),
-            active: true,
-            default_code: true,
-            category: category.into(),
-            length_in_minutes: Some(if i == 1 { 15 } else { 30 }),
-            counts_as_paid_time: paid,
-            counts_as_work_time: work,
-        })
-        .collect();
+    let entities: Vec<ActivityCode> = unit.codes.list().to_vec();
     Ok(json_value(200, &Entities { entities }, ctx.cid))
 }
 

@@ -8,7 +8,7 @@ pub struct StoredActivity {
     pub start: i64,
     pub length: u16,
     /// Index into the unit's activity codes.
-    pub code: u8,
+    pub code: u16,
     /// `None` when it is the activity code's name, which most are (no allocation then).
     pub description: Option<Box<str>>,
 }

@@ -5,6 +5,7 @@ mod data;
 mod faults;
 mod limits;
 mod markers;
+mod mirror;
 mod refuse;
 mod responses;
 mod sdk;

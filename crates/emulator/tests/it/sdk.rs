@@ -1,12 +1,47 @@
 //! A client nobody here wrote: Genesys's official Python SDK drives the schedule path, and its
-//! models (which check enum values and types) deserialize every answer.
+//! models (which check enum values and types) deserialize every answer, of the seeded organization
+//! and of a mirrored one.
 
+use pacer_emulator::Config;
+
+use crate::mirror::mirror_config;
 use crate::support::start;
 use crate::wfm::wfm_config;
 
 #[tokio::test]
 async fn the_official_python_sdk_reads_every_answer_of_the_schedule_path() {
-    let emu = start(wfm_config(20, |_| {})).await;
+    let stdout = official_sdk(wfm_config(20, |_| {})).await;
+    assert!(
+        stdout.contains("management unit: North 1 agents: 20 codes: 6"),
+        "{stdout}"
+    );
+}
+
+/// The mirror's first unit is North in New York from Monday, with a Work code and a published
+/// schedule of the week 2026-12-07 mirrored without its agents' shifts (so its agents are at
+/// version 1), and its second user has an e-mail of its own: the script's expectations hold of it
+/// as they do of the seeded organization.
+#[tokio::test]
+async fn the_official_python_sdk_reads_every_answer_of_a_mirrored_organization() {
+    let stdout = official_sdk(mirror_config("sdk")).await;
+    assert!(
+        stdout.contains("management unit: North Sales agents: 2 codes: 4"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("schedule: s0000000-0000-4000-8000-000000000001 version 7"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("users search: 1 ada@example.org"),
+        "{stdout}"
+    );
+}
+
+/// Runs the script against an emulator of `config`: every step passes and one update is made;
+/// what it printed.
+async fn official_sdk(config: Config) -> String {
+    let emu = start(config).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/official_sdk.py");
     let base = emu.base.clone();
     let output = tokio::task::spawn_blocking(move || {
@@ -31,4 +66,5 @@ async fn the_official_python_sdk_reads_every_answer_of_the_schedule_path() {
     );
     let stats = emu.stats().await;
     assert_eq!((stats.uploads, stats.updates_started), (1, 1));
+    stdout.into_owned()
 }

@@ -194,6 +194,15 @@ pub struct ApplyArgs {
     )]
     pub users_by: UsersByArg,
 
+    /// Rehearse first on a local emulator of this mirror (`pacer mirror`): the same command, sped
+    /// up where that changes nothing but waiting; the real run starts only if it ended clean.
+    #[arg(long, value_name = "MIRROR")]
+    pub rehearse: Option<std::path::PathBuf>,
+
+    /// Stop after the rehearsal.
+    #[arg(long, requires = "rehearse")]
+    pub rehearse_only: bool,
+
     /// Check and plan everything, print the plan, and write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -12,6 +12,7 @@ mod early_stop;
 mod keys;
 mod observer;
 mod per_agent;
+pub(crate) mod rehearsal;
 pub mod settings;
 mod units;
 pub(crate) mod wanted;
@@ -142,6 +143,9 @@ pub async fn execute(
     settings: &ApplySettings,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<Outcome> {
+    if let Some(rehearse) = &settings.rehearse {
+        return rehearsed(settings, rehearse, shutdown).await;
+    }
     let started = Instant::now();
     let say = |text: &str| say(settings.display, text);
     // The whole input is valid before anything is sent, whichever path the run takes.
@@ -151,6 +155,42 @@ pub async fn execute(
         Some(options) => bulk::execute(settings, options, input, validation).await,
         None => per_agent::execute(settings, input, validation, started, shutdown).await,
     }
+}
+
+/// The rehearsal on the mirror, then (when it ended clean and more than the rehearsal is asked
+/// for) the real run, whose report holds the rehearsal's section.
+async fn rehearsed(
+    settings: &ApplySettings,
+    rehearse: &rehearsal::Rehearse,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Outcome> {
+    // A bad input is refused before any rehearsal, as before any real run.
+    validate_input(settings, &|_: &str| {})?;
+    let done = rehearsal::rehearse(settings, rehearse).await?;
+    if !done.clean {
+        return Err(rehearsal::stopped(&done));
+    }
+    if rehearse.only {
+        let report = Report {
+            rehearsal: Some(done.section),
+            ..Report::default()
+        };
+        if let Some(path) = &settings.report {
+            report
+                .write_json(path)
+                .with_context(|| format!("cannot write the report {}", path.display()))?;
+        }
+        return Ok(Outcome {
+            report,
+            exit_code: crate::exit::OK,
+        });
+    }
+    let real = ApplySettings {
+        rehearse: None,
+        rehearsal_report: Some(done.section),
+        ..settings.clone()
+    };
+    Box::pin(execute(&real, shutdown)).await
 }
 
 /// Prints a line for people, unless the output is JSON events.
@@ -169,6 +209,9 @@ fn publish(
     timeline: &crate::timeline::Timeline,
 ) -> anyhow::Result<()> {
     report.thresholds = crate::thresholds::judge(report, &settings.thresholds);
+    if report.rehearsal.is_none() {
+        report.rehearsal = settings.rehearsal_report.clone();
+    }
     if let Some(path) = &settings.report {
         let written = match journal {
             Some(journal) => {
@@ -180,7 +223,12 @@ fn publish(
         written.with_context(|| format!("cannot write the report {}", path.display()))?;
     }
     if let Some(path) = &settings.html {
-        let title = format!("pacer apply {}", settings.input.display());
+        // The file's name, not its folder: a page is shared, and a path tells others nothing.
+        let name = settings.input.file_name().map_or_else(
+            || settings.input.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let title = format!("pacer apply {name}");
         let page = crate::html::render(&title, report, timeline)?;
         std::fs::write(path, page)
             .with_context(|| format!("cannot write the HTML report {}", path.display()))?;

@@ -383,6 +383,7 @@ fn report_and_exit(
         bulk: None,
         coordinator: run
             .map(|run| coordinated::section(&run.coordinator, run.counts.as_ref(), written_here)),
+        rehearsal: None,
         failed_items: Vec::new(),
     };
     publish(settings, &mut report, Some(journal), &sent.timeline)?;

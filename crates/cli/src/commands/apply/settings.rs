@@ -90,6 +90,10 @@ pub struct ApplySettings {
     pub dry_run: bool,
     /// `Some` when the run is one of several runners sharing a queue and a budget.
     pub coord: Option<super::coordinated::CoordSettings>,
+    /// `Some` when a dress rehearsal on a mirror of the organization runs first.
+    pub rehearse: Option<super::rehearsal::Rehearse>,
+    /// The rehearsal's section of the report, once it ran.
+    pub rehearsal_report: Option<serde_json::Value>,
 }
 
 impl ApplySettings {
@@ -149,6 +153,14 @@ impl ApplySettings {
             path_reason,
             dry_run: args.dry_run,
             coord,
+            rehearse: args
+                .rehearse
+                .clone()
+                .map(|mirror| super::rehearsal::Rehearse {
+                    mirror,
+                    only: args.rehearse_only,
+                }),
+            rehearsal_report: None,
         })
     }
 
@@ -211,6 +223,8 @@ impl ApplySettings {
             path_reason: "per-agent path: the seed thread's route".into(),
             dry_run: false,
             coord: None,
+            rehearse: None,
+            rehearsal_report: None,
             input,
         }
     }

@@ -1,6 +1,6 @@
 //! `POST /api/v2/users/search`: the agents that `EXACT` and `TERMS` criteria on e-mail, name or id
-//! name, found by reading each value back to agent numbers (never by scanning the agents), and a
-//! page of them as users, in agent order.
+//! name, found by reading each value back to agent numbers (derived ones parsed, a mirror's given
+//! ones through maps; never by scanning the agents), and a page of them as users, in agent order.
 
 use std::ops::Range;
 
@@ -41,13 +41,13 @@ impl Field {
         }
     }
 
-    /// The agent numbers whose field equals `value` (at most two, and neighbours).
-    fn lookup(self, agents: &Agents, value: &str) -> Range<u32> {
-        let one = |agent: Option<u32>| agent.map_or(0..0, |a| a..a + 1);
+    /// The agent numbers whose field equals `value` (derived names: at most two, and
+    /// neighbours; given names: as many as share it).
+    fn lookup(self, agents: &Agents, value: &str) -> Vec<u32> {
         match self {
-            Field::Email => one(agents.find_email(value)),
+            Field::Email => agents.find_email(value).into_iter().collect(),
             Field::Name => agents.with_name(value),
-            Field::Id => one(agents.find(value)),
+            Field::Id => agents.find(value).into_iter().collect(),
         }
     }
 }
