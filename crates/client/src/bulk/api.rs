@@ -7,11 +7,11 @@ use pacer_genesys::ApiError;
 use pacer_genesys::datetime::weekday_index;
 use pacer_genesys::notifications::{Channel, ChannelTopic};
 use pacer_genesys::wfm::{
-    ActivityCode, BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse,
-    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
-    BuAsyncAgentSchedulesSearchResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
-    BuQueryAgentSchedulesRequest, BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit,
-    BusinessUnitListItem, Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
+    ActivityCode, BuAgentScheduleQueryResponse, BuAgentSchedulesSearchResponse,
+    BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
+    BuAsyncScheduleResponse, BuCreateBlankScheduleRequest, BuQueryAgentSchedulesRequest,
+    BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit, BusinessUnitListItem,
+    Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
     UpdateScheduleUploadResponse, UploadUrlRequestBody, WFM_PREFIX,
 };
 use pacer_genesys::zone::Zone;
@@ -309,6 +309,25 @@ impl Api<'_> {
         management_unit: &str,
         user_ids: Option<Vec<String>>,
     ) -> Result<Vec<BuAgentScheduleQueryResponse>> {
+        let mut agents = Vec::new();
+        self.query_each(unit, week, schedule, management_unit, user_ids, &mut |a| {
+            agents.push(a)
+        })
+        .await?;
+        Ok(agents)
+    }
+
+    /// The agent schedules of a management unit in a schedule, each handed to `each` as it is
+    /// parsed: a download is read an agent at a time, never held as a whole.
+    pub async fn query_each(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+        schedule: &str,
+        management_unit: &str,
+        user_ids: Option<Vec<String>>,
+        each: &mut dyn FnMut(BuAgentScheduleQueryResponse),
+    ) -> Result<()> {
         let body = BuQueryAgentSchedulesRequest {
             management_unit_id: management_unit.to_string(),
             user_ids,
@@ -321,9 +340,18 @@ impl Api<'_> {
                 "POST agentschedules/query",
             ))
             .await?;
-        let result: BuAgentSchedulesQueryResponse = match (answer.result, answer.download_url) {
-            (Some(result), _) => result,
-            (None, Some(url)) => self.download(&url).await?,
+        match (answer.result, answer.download_url) {
+            (Some(result), _) => result.agent_schedules.into_iter().for_each(each),
+            (None, Some(url)) => {
+                let response = self.exec.call(&download_call(&url)).await?.response;
+                if !(200..300).contains(&response.status) {
+                    return Err(api_error("GET download", &response));
+                }
+                super::agents::for_each(&response.body, each).map_err(|err| Error::Unexpected {
+                    endpoint: "GET download",
+                    reason: err.to_string(),
+                })?;
+            }
             (None, None) => {
                 return Err(Error::Unexpected {
                     endpoint: "POST agentschedules/query",
@@ -333,8 +361,8 @@ impl Api<'_> {
                     ),
                 });
             }
-        };
-        Ok(result.agent_schedules)
+        }
+        Ok(())
     }
 
     /// The unit's published agent schedules starting in `[from, to)`, and the published
@@ -386,16 +414,7 @@ impl Api<'_> {
     }
 
     async fn download<T: DeserializeOwned>(&mut self, url: &str) -> Result<T> {
-        let call = Call {
-            method: Method::GET,
-            target: Target::Storage {
-                url: url.to_string(),
-                headers: HeaderMap::new(),
-            },
-            body: None,
-            endpoint: "GET download",
-        };
-        self.json(call).await
+        self.json(download_call(url)).await
     }
 
     /// Asks for an upload URL for `length` bytes.
@@ -509,6 +528,19 @@ impl Api<'_> {
         };
         let _: Entities<ChannelTopic> = self.json(call).await?;
         Ok(())
+    }
+}
+
+/// The GET of a download URL (signed: no bearer token).
+fn download_call(url: &str) -> Call {
+    Call {
+        method: Method::GET,
+        target: Target::Storage {
+            url: url.to_string(),
+            headers: HeaderMap::new(),
+        },
+        body: None,
+        endpoint: "GET download",
     }
 }
 

@@ -37,25 +37,27 @@ pub fn images_of(
     part: &[BuUpdateAgentScheduleUploadSchema],
 ) -> Vec<Image> {
     part.iter()
-        .map(|entry| {
-            let held = current.get(&entry.user_id.to_ascii_lowercase());
-            Image {
-                user_id: entry.user_id.clone(),
-                pre_version: held.map(|h| h.version),
-                pre: held.map(|h| ScheduleImage {
-                    shifts: h.shifts.clone(),
-                    full_day_time_off_markers: h.time_off.clone(),
-                }),
-                post: ScheduleImage {
-                    shifts: entry.shifts.clone().unwrap_or_default(),
-                    full_day_time_off_markers: entry
-                        .full_day_time_off_markers
-                        .clone()
-                        .unwrap_or_else(|| held.map(|h| h.time_off.clone()).unwrap_or_default()),
-                },
-            }
-        })
+        .map(|entry| image_of(current.get(&entry.user_id.to_ascii_lowercase()), entry))
         .collect()
+}
+
+/// One agent's images: what it held (`held`, `None` when it had no schedule) and its entry.
+pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchema) -> Image {
+    Image {
+        user_id: entry.user_id.clone(),
+        pre_version: held.map(|h| h.version),
+        pre: held.map(|h| ScheduleImage {
+            shifts: h.shifts.clone(),
+            full_day_time_off_markers: h.time_off.clone(),
+        }),
+        post: ScheduleImage {
+            shifts: entry.shifts.clone().unwrap_or_default(),
+            full_day_time_off_markers: entry
+                .full_day_time_off_markers
+                .clone()
+                .unwrap_or_else(|| held.map(|h| h.time_off.clone()).unwrap_or_default()),
+        },
+    }
 }
 
 /// One agent of an earlier run to put back as it was.

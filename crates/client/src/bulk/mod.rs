@@ -8,6 +8,7 @@
 //! the sans-IO checks and diff, `upload` the gzip parts, `socket` the notification socket, and
 //! `workflow` the phases.
 
+mod agents;
 mod api;
 pub mod directory;
 pub mod export;
@@ -15,6 +16,7 @@ pub mod images;
 pub mod mirror;
 mod narrow;
 mod plan;
+mod read;
 mod send;
 pub mod socket;
 pub mod time_off;

@@ -15,6 +15,7 @@ use pacer_genesys::wfm::BuUpdateAgentScheduleUploadSchema;
 
 use super::Step;
 use super::api::Unit;
+use super::upload::{self, Part};
 use super::workflow::{Run, Week};
 use crate::error::Result;
 
@@ -24,7 +25,7 @@ const SYSTEMIC: usize = 2;
 /// One part to settle.
 struct Task {
     id: usize,
-    part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    part: Part,
     /// Known to be refused (journaled, or its sibling half was written): split, not sent.
     refused: bool,
     /// The first half of the same refused part: when it is written, this one is refused.
@@ -39,13 +40,13 @@ impl Run<'_> {
         &mut self,
         unit: &Unit,
         state: &mut Week,
-        parts: Vec<Vec<BuUpdateAgentScheduleUploadSchema>>,
+        parts: Vec<Part>,
     ) -> Result<()> {
         let known = self.journal.refused(&state.week);
         let mut stack: Vec<Task> = Vec::new();
         let mut ids = 0..;
         for part in parts.into_iter().rev() {
-            for (part, refused) in split_known(part, &known).into_iter().rev() {
+            for (part, refused) in split_known_part(part, &known).into_iter().rev() {
                 stack.push(Task {
                     id: ids.next().unwrap_or_default(),
                     part,
@@ -80,12 +81,17 @@ impl Run<'_> {
                     }
                 }
             };
-            if task.part.len() == 1 {
-                self.name_refused(state, &task.part[0], &reason);
+            let entries = task.part.entries();
+            if entries.len() == 1 {
+                self.name_refused(state, &entries[0], &reason);
                 named += 1;
                 continue;
             }
-            let (first, second) = halves(task.part);
+            let (first, second) = halves(entries);
+            let (first, second) = (
+                upload::encode(task.part.version, &first),
+                upload::encode(task.part.version, &second),
+            );
             let first_id = ids.next().unwrap_or_default();
             stack.push(Task {
                 id: ids.next().unwrap_or_default(),
@@ -111,7 +117,10 @@ impl Run<'_> {
             "the server refused every update of the week, even of one agent ({}): not narrowed further",
             task.reason
         );
-        for entry in std::iter::once(task).chain(stack).flat_map(|t| t.part) {
+        for entry in std::iter::once(task)
+            .chain(stack)
+            .flat_map(|t| t.part.entries())
+        {
             state
                 .failed
                 .insert(entry.user_id.to_ascii_lowercase(), reason.clone());
@@ -119,12 +128,9 @@ impl Run<'_> {
     }
 
     /// Journals a refused set of agents before the search goes on.
-    fn note_refused(
-        &mut self,
-        week: &str,
-        part: &[BuUpdateAgentScheduleUploadSchema],
-    ) -> Result<()> {
+    fn note_refused(&mut self, week: &str, part: &Part) -> Result<()> {
         let agents: Vec<String> = part
+            .entries()
             .iter()
             .map(|e| e.user_id.to_ascii_lowercase())
             .collect();
@@ -150,7 +156,19 @@ impl Run<'_> {
 }
 
 /// Splits a part into the sets known to be refused (the smallest, disjoint) and the rest; each
-/// with whether it is known to be refused.
+/// with whether it is known to be refused. A part is read back only when some set is known.
+fn split_known_part(part: Part, known: &[Vec<String>]) -> Vec<(Part, bool)> {
+    if known.is_empty() {
+        return vec![(part, false)];
+    }
+    let version = part.version;
+    split_known(part.entries(), known)
+        .into_iter()
+        .map(|(entries, refused)| (upload::encode(version, &entries), refused))
+        .collect()
+}
+
+/// [`split_known_part`] over a part's entries.
 fn split_known(
     part: Vec<BuUpdateAgentScheduleUploadSchema>,
     known: &[Vec<String>],

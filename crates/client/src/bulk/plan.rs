@@ -3,8 +3,6 @@
 //! agents of the unit), each agent's change against what the server holds, and the upload's
 //! entries with every `metadata.version` they need.
 
-use std::collections::HashMap;
-
 use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
 use pacer_genesys::wfm::{
     BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker,
@@ -90,6 +88,20 @@ pub fn place_times(
     ambiguous: Ambiguous,
 ) -> (Vec<Desired>, Vec<Finding>) {
     let mut findings = Vec::new();
+    let placed = desired
+        .iter()
+        .map(|wanted| {
+            let (placed, unplaced) = place(unit, wanted, ambiguous);
+            findings.extend(unplaced);
+            placed
+        })
+        .collect();
+    (placed, findings)
+}
+
+/// One agent's wanted schedule with its start times placed, as [`place_times`] places them.
+pub fn place(unit: &Unit, wanted: &Desired, ambiguous: Ambiguous) -> (Desired, Vec<Finding>) {
+    let mut findings = Vec::new();
     let mut place = |line: u64, start: &mut String| match unit.zone.resolve(start, ambiguous) {
         Ok(at) => *start = format_seconds(at),
         Err(problem) => findings.push(Finding {
@@ -98,13 +110,11 @@ pub fn place_times(
             reason: problem.to_string(),
         }),
     };
-    let mut placed = desired.to_vec();
-    for wanted in &mut placed {
-        for shift in &mut wanted.shifts {
-            place(shift.line, &mut shift.start);
-            for activity in &mut shift.activities {
-                place(shift.line, &mut activity.start);
-            }
+    let mut placed = wanted.clone();
+    for shift in &mut placed.shifts {
+        place(shift.line, &mut shift.start);
+        for activity in &mut shift.activities {
+            place(shift.line, &mut activity.start);
         }
     }
     // A shift and its activity at the same time are one mistake on one line: said once.
@@ -370,33 +380,42 @@ fn same(
 }
 
 /// Plans every agent of one week: added, changed or unchanged against `current`.
+#[cfg(test)]
 pub fn diff(
     unit: &Unit,
     desired: &[&Desired],
-    current: &HashMap<String, Current>,
+    current: &std::collections::HashMap<String, Current>,
 ) -> Vec<AgentPlan> {
     desired
         .iter()
         .map(|wanted| {
-            let held = current.get(&wanted.user_id.to_ascii_lowercase());
-            let plan = if wanted.remove {
-                removal(wanted, held)
-            } else {
-                change(unit, wanted, held)
-            };
-            // A guard holds back a write, never an agent already as wanted.
-            match &wanted.guard {
-                Some(guard) if plan.change != Change::Unchanged && !guarded(unit, guard, held) => {
-                    AgentPlan {
-                        change: Change::Left,
-                        entry: None,
-                        ..plan
-                    }
-                }
-                _ => plan,
-            }
+            plan_agent(
+                unit,
+                wanted,
+                current.get(&wanted.user_id.to_ascii_lowercase()),
+            )
         })
         .collect()
+}
+
+/// Plans one agent against what the server holds of it (`held`, `None` when it has no schedule).
+pub fn plan_agent(unit: &Unit, wanted: &Desired, held: Option<&Current>) -> AgentPlan {
+    let plan = if wanted.remove {
+        removal(wanted, held)
+    } else {
+        change(unit, wanted, held)
+    };
+    // A guard holds back a write, never an agent already as wanted.
+    match &wanted.guard {
+        Some(guard) if plan.change != Change::Unchanged && !guarded(unit, guard, held) => {
+            AgentPlan {
+                change: Change::Left,
+                entry: None,
+                ..plan
+            }
+        }
+        _ => plan,
+    }
 }
 
 /// One agent's plan against what the server holds: added, changed or unchanged.
@@ -515,6 +534,7 @@ mod tests {
     use super::*;
     use pacer_genesys::wfm::ActivityCode;
     use pacer_genesys::zone::Zone;
+    use std::collections::HashMap;
 
     fn unit() -> Unit {
         let code = |id: &str, name: &str, category: &str| ActivityCode {

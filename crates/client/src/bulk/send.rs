@@ -1,5 +1,6 @@
-//! Sending a week's parts: each one uploaded, its update asked for (its key journaled before it
-//! leaves) and its end awaited; a conflict read again and sent once more when allowed.
+//! Sending a week's parts: each one uploaded (against the schedule's version of the moment), its
+//! update asked for (its key journaled before it leaves) and its end awaited; a conflict read
+//! again and sent once more when allowed.
 
 use pacer_genesys::wfm::BuUpdateAgentScheduleUploadSchema;
 
@@ -20,7 +21,7 @@ impl Run<'_> {
         &mut self,
         unit: &Unit,
         state: &mut Week,
-        mut part: Vec<BuUpdateAgentScheduleUploadSchema>,
+        mut part: upload::Part,
     ) -> Result<Option<Refusal>> {
         let mut retries_left = u32::from(self.settings.on_conflict == OnConflict::Retry);
         loop {
@@ -29,10 +30,11 @@ impl Run<'_> {
                 Some(message) if retries_left > 0 => {
                     retries_left -= 1;
                     state.outcome.conflicts += 1;
-                    part = self.reread(unit, state, &part, &message).await?;
-                    if part.is_empty() {
+                    let fresh = self.reread(unit, state, &part, &message).await?;
+                    if fresh.is_empty() {
                         return Ok(None);
                     }
+                    part = upload::encode(part.version, &fresh);
                 }
                 Some(message) => {
                     let reason = format!("the schedule changed since it was read: {message}");
@@ -66,11 +68,11 @@ impl Run<'_> {
     pub(super) fn fail_part(
         &mut self,
         state: &mut Week,
-        part: &[BuUpdateAgentScheduleUploadSchema],
+        part: &upload::Part,
         outcome: PartOutcome,
         reason: &str,
     ) {
-        for entry in part {
+        for entry in part.entries() {
             state
                 .failed
                 .insert(entry.user_id.to_ascii_lowercase(), reason.to_string());
@@ -84,21 +86,17 @@ impl Run<'_> {
         &mut self,
         unit: &Unit,
         state: &mut Week,
-        part: &[BuUpdateAgentScheduleUploadSchema],
+        part: &upload::Part,
     ) -> Result<(PartOutcome, Option<String>)> {
         let week = state.week.clone();
         let schedule = state.schedule.clone().ok_or_else(|| {
             Error::Workflow(format!("the week of {week} has no schedule to write"))
         })?;
         let base_version = schedule.metadata.version;
-        self.record(Step::Images {
-            week: &week,
-            schedule_id: &schedule.id,
-            images: &images::images_of(&state.current, part),
-        })?;
-        let encoded = upload::encode(base_version, part);
+        // The part's images were journaled as it was planned (or read again).
+        let encoded = part.with_version(base_version);
         let mut outcome = PartOutcome {
-            agents: part.len(),
+            agents: part.agents,
             gzip_bytes: encoded.data.len(),
             json_bytes: encoded.json_bytes,
             operation_id: None,
@@ -113,7 +111,7 @@ impl Run<'_> {
                 &schedule.id,
                 base_version,
                 &encoded,
-                part.len(),
+                part.agents,
             )
             .await?;
         let (key, operation_id) = match submitted {
@@ -234,14 +232,16 @@ impl Run<'_> {
         })
     }
 
-    /// After a conflict: reads the schedule and the part's agents again, and plans them anew.
+    /// After a conflict: reads the schedule and the part's agents again, plans them anew, and
+    /// journals the images of those still to send.
     pub(super) async fn reread(
         &mut self,
         unit: &Unit,
         state: &mut Week,
-        part: &[BuUpdateAgentScheduleUploadSchema],
+        part: &upload::Part,
         message: &str,
     ) -> Result<Vec<BuUpdateAgentScheduleUploadSchema>> {
+        let part = part.entries();
         let week = state.week.clone();
         self.begin(
             Phase::Read,
@@ -255,9 +255,9 @@ impl Run<'_> {
             .unwrap_or_default();
         state.schedule = Some(self.api().schedule(unit, &week, &id).await?);
         let ids: Vec<String> = part.iter().map(|e| e.user_id.clone()).collect();
-        self.read_agents(unit, state, Some(&ids)).await?;
+        self.read_agents(unit, state, &ids).await?;
         let mut fresh = Vec::with_capacity(part.len());
-        for entry in part {
+        for entry in &part {
             let key = entry.user_id.to_ascii_lowercase();
             let held = state.current.get(&key);
             let wanted = entry.shifts.clone().unwrap_or_default();
@@ -276,13 +276,16 @@ impl Run<'_> {
                 ..entry.clone()
             });
         }
+        let images = images::images_of(&state.current, &fresh);
+        state.current.clear();
+        self.journal_images(state, &mut Some(images))?;
         Ok(fresh)
     }
 }
 
 /// A part whose update the server ended `Error` (not a conflict): some agent of it is refused.
 pub(super) struct Refusal {
-    pub(super) part: Vec<BuUpdateAgentScheduleUploadSchema>,
+    pub(super) part: upload::Part,
     /// What the server said, in words.
     pub(super) reason: String,
 }

@@ -1,56 +1,61 @@
-//! Reading the written agents back and comparing each with the input.
+//! Reading the written agents back, one management unit at a time, and comparing each with the
+//! input as it is parsed: its verdict kept, its schedule forgotten, the versions journaled per
+//! management unit for undo's guard.
 
-use std::collections::{BTreeMap, HashMap};
+use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
+use pacer_genesys::zone::Ambiguous;
 
-use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
-
-use super::api::Unit;
+use super::api::{Api, Unit};
 use super::plan::{self, Change, Desired};
 use super::workflow::{Run, Week};
 use super::{AgentOutcome, Phase, Step};
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// An agent's read-back compared with the input: `Ok` when it holds what was wanted.
+type Verdict = std::result::Result<(), String>;
 
 impl Run<'_> {
     /// Reads every written agent back and compares it with the input.
     pub(super) async fn verify(
         &mut self,
         unit: &Unit,
-        by_week: &BTreeMap<String, Vec<&Desired>>,
-        weeks: &[Week],
+        desired: &[Desired],
+        weeks: &mut [Week],
     ) -> Result<()> {
-        for state in weeks {
-            let wanted = &by_week[&state.week];
-            let sent = state.plans.iter().any(|p| p.entry.is_some());
-            let read = if sent {
+        for state in weeks.iter_mut() {
+            let sent = state.sent.iter().any(|&s| s);
+            let mut verdicts: Vec<Option<Verdict>> = vec![None; state.wanted.len()];
+            if sent {
                 self.begin(Phase::Verify, Some(&state.week), "reading the agents back");
-                self.read_back(unit, state).await?
-            } else {
-                HashMap::new()
-            };
-            for (plan, desired) in state.plans.iter().zip(wanted.iter()) {
-                let key = plan.user_id.to_ascii_lowercase();
-                let (state_name, reason) = if plan.change == Change::Unchanged {
+                self.read_back(unit, desired, state, &mut verdicts).await?;
+            }
+            for (at, &index) in state.wanted.iter().enumerate() {
+                let wanted = &desired[index];
+                let change = state.changes[at].unwrap_or(Change::Unchanged);
+                let key = wanted.user_id.to_ascii_lowercase();
+                let (state_name, reason) = if change == Change::Unchanged {
                     ("unchanged", None)
-                } else if plan.change == Change::Left {
+                } else if change == Change::Left {
                     ("left", Some(super::workflow::LEFT_REASON.to_string()))
                 } else if let Some(reason) = state.failed.get(&key) {
                     ("failed", Some(reason.clone()))
                 } else {
-                    match plan::verify(
-                        unit,
-                        desired,
-                        read.get(&key).map(|(s, m)| (s.as_slice(), m.as_slice())),
-                    ) {
-                        Ok(()) if plan.change == Change::Removed => ("removed", None),
+                    // An agent the read-back did not show is compared with nothing.
+                    let verdict = verdicts[at].take().unwrap_or_else(|| {
+                        let placed = plan::place(unit, wanted, self.settings.ambiguous).0;
+                        plan::verify(unit, &placed, None)
+                    });
+                    match verdict {
+                        Ok(()) if change == Change::Removed => ("removed", None),
                         Ok(()) => ("written", None),
                         Err(reason) => ("differs", Some(reason)),
                     }
                 };
                 self.outcome.agents.push(AgentOutcome {
-                    line: plan.line,
-                    user_id: plan.user_id.clone(),
+                    line: wanted.line,
+                    user_id: wanted.user_id.clone(),
                     week: state.week.clone(),
-                    change: plan.change,
+                    change,
                     state: state_name,
                     reason,
                 });
@@ -60,42 +65,82 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The week's agents as the server holds them now (shifts, days off, version): the
+    /// The week's written agents as the server holds them now, compared as each is parsed: the
     /// schedule's own query per management unit. The versions of the written agents are
-    /// journaled for undo's guard.
-    pub(super) async fn read_back(&mut self, unit: &Unit, state: &Week) -> Result<ReadBack> {
-        let mut read = HashMap::new();
+    /// journaled for undo's guard, a management unit at a time.
+    async fn read_back(
+        &mut self,
+        unit: &Unit,
+        desired: &[Desired],
+        state: &Week,
+        verdicts: &mut [Option<Verdict>],
+    ) -> Result<()> {
         let Some(schedule) = &state.schedule else {
-            return Ok(read);
+            return Ok(());
         };
-        let mut versions = Vec::new();
-        let written: std::collections::HashSet<String> = state
-            .plans
-            .iter()
-            .filter(|p| p.entry.is_some())
-            .map(|p| p.user_id.to_ascii_lowercase())
-            .collect();
+        let compare = Compare {
+            unit,
+            desired,
+            state,
+            ambiguous: self.settings.ambiguous,
+        };
         for mu in &unit.management_units {
-            let agents = self
-                .api()
-                .query_agents(unit, &state.week, &schedule.id, &mu.id, None)
-                .await?;
-            for agent in agents {
-                let id = agent.user.id.to_ascii_lowercase();
-                if written.contains(&id) {
-                    versions.push((id.clone(), agent.metadata.version));
-                }
-                read.insert(id, (agent.shifts, agent.full_day_time_off_markers));
-            }
+            let mut versions = Vec::new();
+            let mut api = Api {
+                exec: self.exec.reborrow(),
+            };
+            api.query_each(
+                unit,
+                &state.week,
+                &schedule.id,
+                &mu.id,
+                None,
+                &mut |agent| {
+                    compare.take(agent, verdicts, &mut versions);
+                },
+            )
+            .await?;
+            self.journal
+                .record(Step::Verified {
+                    week: &state.week,
+                    versions: &versions,
+                })
+                .map_err(Error::Journal)?;
         }
-        self.record(Step::Verified {
-            week: &state.week,
-            versions: &versions,
-        })?;
-        Ok(read)
+        Ok(())
     }
 }
 
-/// Each agent's shifts and days off as read back, by lowercase user id.
-pub(super) type ReadBack =
-    HashMap<String, (Vec<BuAgentScheduleShift>, Vec<BuFullDayTimeOffMarker>)>;
+/// Compares agents read back with the input.
+struct Compare<'c> {
+    unit: &'c Unit,
+    desired: &'c [Desired],
+    state: &'c Week,
+    ambiguous: Ambiguous,
+}
+
+impl Compare<'_> {
+    /// One agent read back: its verdict and version kept when the run wrote it.
+    fn take(
+        &self,
+        agent: BuAgentScheduleQueryResponse,
+        verdicts: &mut [Option<Verdict>],
+        versions: &mut Vec<(String, u64)>,
+    ) {
+        let id = agent.user.id.to_ascii_lowercase();
+        let Some(&at) = self.state.index.get(&id) else {
+            return;
+        };
+        if !self.state.sent[at] {
+            return;
+        }
+        versions.push((id, agent.metadata.version));
+        let wanted = &self.desired[self.state.wanted[at]];
+        let placed = plan::place(self.unit, wanted, self.ambiguous).0;
+        let read = (
+            agent.shifts.as_slice(),
+            agent.full_day_time_off_markers.as_slice(),
+        );
+        verdicts[at] = Some(plan::verify(self.unit, &placed, Some(read)));
+    }
+}

@@ -1,17 +1,18 @@
-//! The phases of the schedule update, in order: resolve, read (finishing first any update a
-//! killed run left pending), check, plan, then per week upload, update and wait, and at the end
-//! verify. Each phase is a function of [`Run`]; [`run`] lists them.
+//! The phases of the schedule update, in order: resolve, read and plan one management unit at a
+//! time (finishing first any update a killed run left pending), check, then per week upload,
+//! update and wait, and at the end verify. Each phase is a function of [`Run`]; [`run`] lists
+//! them. What a run holds per agent is its place in the input and its change: the schedules read
+//! are planned and forgotten, the upload is held compressed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use pacer_genesys::datetime::parse_days;
-use pacer_genesys::wfm::{BuScheduleMetadata, BuUpdateAgentScheduleUploadSchema};
+use pacer_genesys::wfm::BuScheduleMetadata;
 use tokio::time::Instant;
 
 use super::api::{Api, Exec, Unit};
-use super::plan::{self, AgentPlan, Change, Current, Desired, Finding};
+use super::plan::{self, Change, Current, Desired};
 use super::socket::Notifications;
-use super::upload;
+use super::upload::Part;
 use super::{
     AgentOutcome, BulkJournal, BulkOutcome, BulkProgress, BulkSettings, Phase, PhaseSpan, Step,
     WeekOutcome,
@@ -58,7 +59,7 @@ impl Prepared<'_> {
 pub(super) struct Ready<'a> {
     run: Run<'a>,
     unit: Unit,
-    desired: Vec<Desired>,
+    desired: &'a [Desired],
     weeks: Vec<Week>,
 }
 
@@ -74,21 +75,33 @@ impl Ready<'_> {
         for week in &mut weeks {
             run.write_week(&unit, week).await?;
         }
-        let by_week = group(&desired);
-        run.verify(&unit, &by_week, &weeks).await?;
+        run.verify(&unit, desired, &mut weeks).await?;
         Ok(run.outcome)
     }
 }
 
-/// One week as read, then planned, then written.
+/// One week as read, then planned, then written: per wanted agent (the week's input entries,
+/// in input order) its place in the input, whether it is an agent of the unit, its change and
+/// whether the upload carries it; the upload's parts compressed.
 pub(super) struct Week {
     pub(super) week: String,
+    /// The week's date reads and falls on the unit's start day: it was read.
+    pub(super) readable: bool,
     pub(super) schedule: Option<BuScheduleMetadata>,
-    /// Lowercase user id to what the server holds.
+    /// What the server holds of the agents read again after a conflict, by lowercase user id.
     pub(super) current: HashMap<String, Current>,
-    /// Lowercase user ids of the unit's agents known so far.
-    pub(super) members: HashSet<String>,
-    pub(super) plans: Vec<AgentPlan>,
+    /// Each wanted agent's index in the run's input.
+    pub(super) wanted: Vec<usize>,
+    /// Lowercase user id to its place in `wanted`.
+    pub(super) index: HashMap<String, usize>,
+    /// Per wanted agent: an agent of the unit (seen in a query, or listed as a member).
+    pub(super) in_unit: Vec<bool>,
+    /// Per wanted agent: its change, once planned.
+    pub(super) changes: Vec<Option<Change>>,
+    /// Per wanted agent: the upload carries it.
+    pub(super) sent: Vec<bool>,
+    /// The upload, compressed, in parts.
+    pub(super) parts: Vec<Part>,
     pub(super) outcome: WeekOutcome,
     /// Lowercase user ids of agents whose part failed, with why.
     pub(super) failed: HashMap<String, String>,
@@ -114,10 +127,11 @@ pub(super) struct Ended {
     pub(super) version: Option<u64>,
 }
 
-fn group(desired: &[Desired]) -> BTreeMap<String, Vec<&Desired>> {
-    let mut weeks: BTreeMap<String, Vec<&Desired>> = BTreeMap::new();
-    for wanted in desired {
-        weeks.entry(wanted.week.clone()).or_default().push(wanted);
+/// The input's entries by week: each week's indexes into `desired`, in input order.
+fn group(desired: &[Desired]) -> BTreeMap<String, Vec<usize>> {
+    let mut weeks: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (at, wanted) in desired.iter().enumerate() {
+        weeks.entry(wanted.week.clone()).or_default().push(at);
     }
     weeks
 }
@@ -144,12 +158,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Resolves the unit (unless `unit` is given), reads every week, checks the input and plans
-    /// each agent; a dry run ends here with its plan.
+    /// Resolves the unit (unless `unit` is given), reads and plans every week one management
+    /// unit at a time, and checks the input; a dry run ends here with its plan.
     pub(super) async fn prepare(
         mut self,
         unit: Option<Unit>,
-        desired: &[Desired],
+        desired: &'a [Desired],
     ) -> Result<Prepared<'a>> {
         let unit = match unit {
             Some(unit) => {
@@ -158,18 +172,21 @@ impl<'a> Run<'a> {
             }
             None => self.resolve().await?,
         };
-        let (desired, unplaced) = plan::place_times(&unit, desired, self.settings.ambiguous);
-        let by_week = group(&desired);
-        let mut weeks = self.read(&unit, &by_week).await?;
-        if !self.check(&unit, &desired, &weeks, unplaced) {
+        // A file with findings of its own is still read (the findings against the unit are told
+        // with them), but not planned: nothing is journaled for a run that cannot go on.
+        let clean = self.check(&unit, desired, &[], false);
+        let mut weeks = Vec::new();
+        for (week, wanted) in group(desired) {
+            weeks.push(self.read(&unit, desired, week, wanted, clean).await?);
+        }
+        if !self.check(&unit, desired, &weeks, true) {
             return Ok(Prepared::Done(self.outcome));
         }
-        self.plan(&unit, &by_week, &mut weeks);
+        self.plan(&mut weeks);
         if self.settings.dry_run {
-            self.plan_only(&unit, &weeks);
+            self.plan_only(&unit, desired, &weeks);
             return Ok(Prepared::Done(self.outcome));
         }
-        drop(by_week);
         Ok(Prepared::Ready(Box::new(Ready {
             run: self,
             unit,
@@ -222,55 +239,6 @@ impl Run<'_> {
         self.outcome.unit_time_zone = unit.zone.name().to_string();
     }
 
-    /// Reads every week's schedule and agents, after finishing any update left pending.
-    pub(super) async fn read(
-        &mut self,
-        unit: &Unit,
-        by_week: &BTreeMap<String, Vec<&Desired>>,
-    ) -> Result<Vec<Week>> {
-        let mut weeks = Vec::new();
-        for (week, wanted) in by_week {
-            self.begin(Phase::Read, Some(week), &format!("week of {week}"));
-            let readable = parse_days(week)
-                .is_ok_and(|d| pacer_genesys::datetime::weekday(d) == unit.start_day);
-            let mut state = Week {
-                week: week.clone(),
-                schedule: None,
-                current: HashMap::new(),
-                members: HashSet::new(),
-                plans: Vec::new(),
-                outcome: WeekOutcome {
-                    week: week.clone(),
-                    local_bounds: parse_days(week).ok().map(|day| {
-                        let (from, to) = plan::week_bounds(unit, day);
-                        (unit.zone.local(from), unit.zone.local(to))
-                    }),
-                    schedule_id: None,
-                    created: false,
-                    added: 0,
-                    changed: 0,
-                    unchanged: 0,
-                    removed: 0,
-                    left: 0,
-                    refused: 0,
-                    parts: Vec::new(),
-                    conflicts: 0,
-                },
-                failed: HashMap::new(),
-            };
-            if readable {
-                if let Some(pending) = self.journal.pending(week) {
-                    self.finish_pending(unit, week, &pending).await?;
-                }
-                state.schedule = self.choose_schedule(unit, week).await?;
-                self.read_agents(unit, &mut state, None).await?;
-                self.read_members(unit, &mut state, wanted).await?;
-            }
-            weeks.push(state);
-        }
-        Ok(weeks)
-    }
-
     /// The schedule to write in `week`: the one named, else the published one, else the first.
     pub(super) async fn choose_schedule(
         &mut self,
@@ -295,25 +263,25 @@ impl Run<'_> {
             .map(|i| listed[i].clone()))
     }
 
-    /// Reads the agents (`only` these, or all) of every management unit in the week's schedule.
+    /// Reads the agents `only` of every management unit in the week's schedule again (after a
+    /// conflict), into the week's `current`.
     pub(super) async fn read_agents(
         &mut self,
         unit: &Unit,
         state: &mut Week,
-        only: Option<&[String]>,
+        only: &[String],
     ) -> Result<()> {
         let Some(schedule) = state.schedule.clone() else {
             return Ok(());
         };
         for mu in &unit.management_units {
-            let user_ids = only.map(<[String]>::to_vec);
+            let user_ids = Some(only.to_vec());
             let agents = self
                 .api()
                 .query_agents(unit, &state.week, &schedule.id, &mu.id, user_ids)
                 .await?;
             for agent in agents {
                 let id = agent.user.id.to_ascii_lowercase();
-                state.members.insert(id.clone());
                 state.current.insert(
                     id,
                     Current {
@@ -327,51 +295,37 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Lists the management units' members when some wanted agent has no schedule to show it.
-    pub(super) async fn read_members(
-        &mut self,
-        unit: &Unit,
-        state: &mut Week,
-        wanted: &[&Desired],
-    ) -> Result<()> {
-        if wanted
-            .iter()
-            .all(|w| state.members.contains(&w.user_id.to_ascii_lowercase()))
-        {
-            return Ok(());
-        }
-        for mu in &unit.management_units {
-            for member in self.api().members(&mu.id).await? {
-                state.members.insert(member.id.to_ascii_lowercase());
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks the whole input against the unit, after the start times that could not be placed
-    /// (`unplaced`); false (with the findings kept) stops the run. A field gets one finding: a
-    /// start that could not be placed is not also reported as unreadable.
+    /// Checks the whole input against the unit: with `read`, against the weeks as read (their
+    /// agents), else the input alone. False (with the findings kept) stops the run. A field gets
+    /// one finding: a start that could not be placed is not also reported as unreadable.
     pub(super) fn check(
         &mut self,
         unit: &Unit,
         desired: &[Desired],
         weeks: &[Week],
-        unplaced: Vec<Finding>,
+        read: bool,
     ) -> bool {
-        // Weeks that could not be read (a bad date) have no members to check against.
-        let members: HashMap<&str, &HashSet<String>> = weeks
-            .iter()
-            .filter(|w| !w.members.is_empty())
-            .map(|w| (w.week.as_str(), &w.members))
-            .collect();
+        let by_week: HashMap<&str, &Week> = weeks.iter().map(|w| (w.week.as_str(), w)).collect();
         let mut findings = Vec::new();
+        let mut unplaced = Vec::new();
         for wanted in desired {
+            // Weeks that could not be read (a bad date) have no agents to check against.
             let in_unit = |id: &str| {
-                members
-                    .get(wanted.week.as_str())
-                    .is_none_or(|m| m.contains(&id.to_ascii_lowercase()))
+                let week = by_week.get(wanted.week.as_str()).filter(|w| w.readable);
+                !read
+                    || week.is_none_or(|w| {
+                        w.index
+                            .get(&id.to_ascii_lowercase())
+                            .is_some_and(|&at| w.in_unit[at])
+                    })
             };
-            findings.extend(plan::validate(unit, std::slice::from_ref(wanted), &in_unit));
+            let (placed, not_placed) = plan::place(unit, wanted, self.settings.ambiguous);
+            findings.extend(plan::validate(
+                unit,
+                std::slice::from_ref(&placed),
+                &in_unit,
+            ));
+            unplaced.extend(not_placed);
         }
         let reported: HashSet<(u64, &str)> = unplaced.iter().map(|f| (f.line, f.field)).collect();
         findings.retain(|f| !reported.contains(&(f.line, f.field)));
@@ -382,63 +336,52 @@ impl Run<'_> {
         clean
     }
 
-    /// Plans every agent of every week.
-    pub(super) fn plan(
-        &mut self,
-        unit: &Unit,
-        by_week: &BTreeMap<String, Vec<&Desired>>,
-        weeks: &mut [Week],
-    ) {
-        self.begin(Phase::Plan, None, "comparing with what the server holds");
-        for state in weeks.iter_mut() {
-            let wanted = &by_week[&state.week];
-            state.plans = plan::diff(unit, wanted, &state.current);
-            let count = |c: Change| state.plans.iter().filter(|p| p.change == c).count();
-            state.outcome.added = count(Change::Added);
-            state.outcome.changed = count(Change::Changed);
-            state.outcome.unchanged = count(Change::Unchanged);
-            state.outcome.removed = count(Change::Removed);
-            state.outcome.left = count(Change::Left);
-            state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
-            state.outcome.created = state.schedule.is_none();
+    /// Counts every week's changes.
+    pub(super) fn plan(&mut self, weeks: &mut [Week]) {
+        self.begin(Phase::Plan, None, "compared with what the server holds");
+        for state in weeks {
+            let count = |c: Change| state.changes.iter().filter(|p| **p == Some(c)).count();
+            let outcome = &mut state.outcome;
+            outcome.added = count(Change::Added);
+            outcome.changed = count(Change::Changed);
+            outcome.unchanged = count(Change::Unchanged);
+            outcome.removed = count(Change::Removed);
+            outcome.left = count(Change::Left);
+            outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
+            outcome.created = state.schedule.is_none();
         }
     }
 
     /// A dry run's result: every agent planned, and the requests the writes would take.
-    pub(super) fn plan_only(&mut self, unit: &Unit, weeks: &[Week]) {
+    pub(super) fn plan_only(&mut self, unit: &Unit, desired: &[Desired], weeks: &[Week]) {
         self.end_phase();
         let management_units = unit.management_units.len() as u32;
         let mut requests = 0;
         for state in weeks {
-            let entries = state.plans.iter().filter(|p| p.entry.is_some()).count();
-            if entries > 0 {
+            if !state.parts.is_empty() {
                 // A schedule to create, then per part an upload URL and an update, then the
                 // read-back (a query per management unit).
-                let published = state.schedule.as_ref().is_some_and(|s| s.published);
-                let per_part = if published {
-                    self.settings.max_agents_per_update.max(1)
-                } else {
-                    usize::MAX
-                };
-                let parts = entries.div_ceil(per_part).next_power_of_two() as u32;
-                requests +=
-                    u32::from(state.schedule.is_none()) + 2 * parts + management_units.max(1);
+                requests += u32::from(state.schedule.is_none())
+                    + 2 * state.parts.len() as u32
+                    + management_units.max(1);
             }
             self.outcome.weeks.push(state.outcome.clone());
-            self.outcome
-                .agents
-                .extend(state.plans.iter().map(|p| AgentOutcome {
-                    line: p.line,
-                    user_id: p.user_id.clone(),
+            for (at, &index) in state.wanted.iter().enumerate() {
+                let wanted = &desired[index];
+                let change = state.changes[at].unwrap_or(Change::Unchanged);
+                self.outcome.agents.push(AgentOutcome {
+                    line: wanted.line,
+                    user_id: wanted.user_id.clone(),
                     week: state.week.clone(),
-                    change: p.change,
-                    state: match p.change {
+                    change,
+                    state: match change {
                         Change::Unchanged => "unchanged",
                         Change::Left => "left",
                         _ => "planned",
                     },
-                    reason: (p.change == Change::Left).then(|| LEFT_REASON.to_string()),
-                }));
+                    reason: (change == Change::Left).then(|| LEFT_REASON.to_string()),
+                });
+            }
         }
         if requests > 0 {
             // The notification channel and its subscription.
@@ -447,30 +390,28 @@ impl Run<'_> {
         self.outcome.planned_requests = requests;
     }
 
-    /// Writes one week: its changed agents in as few parts as the size cap allows.
+    /// Writes one week: its upload's parts, each narrowed down when refused.
     pub(super) async fn write_week(&mut self, unit: &Unit, state: &mut Week) -> Result<()> {
-        let entries: Vec<BuUpdateAgentScheduleUploadSchema> =
-            state.plans.iter().filter_map(|p| p.entry.clone()).collect();
-        if entries.is_empty() {
+        let parts = std::mem::take(&mut state.parts);
+        if parts.is_empty() {
             self.outcome.weeks.push(state.outcome.clone());
             return Ok(());
         }
         if state.schedule.is_none() {
             state.schedule = Some(self.create_schedule(unit, &state.week).await?);
             state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
+            // Its agents had no schedule to read: their images are journaled now, before any
+            // update leaves.
+            for part in &parts {
+                let images = part
+                    .entries()
+                    .iter()
+                    .map(|entry| super::images::image_of(None, entry))
+                    .collect();
+                self.journal_images(state, &mut Some(images))?;
+            }
         }
         self.ensure_socket(unit).await?;
-        // Genesys notifies only the first 1,000 agents of a change to a published schedule.
-        let published = state.schedule.as_ref().is_some_and(|s| s.published);
-        let max_agents = if published {
-            self.settings.max_agents_per_update
-        } else {
-            usize::MAX
-        };
-        let parts = upload::split(&entries, self.settings.upload_max_bytes, max_agents)
-            .into_iter()
-            .map(|range| entries[range].to_vec())
-            .collect();
         self.write_parts(unit, state, parts).await?;
         self.outcome.weeks.push(state.outcome.clone());
         Ok(())

@@ -164,14 +164,15 @@ async fn a_published_week_is_written_in_updates_of_at_most_1000_agents_and_a_rer
     assert_eq!(states(&outcome), ["written"]);
     assert_eq!(outcome.weeks[0].changed, 1500);
     assert_eq!(outcome.weeks[0].parts[0].learned_by, "notification");
-    // Genesys notifies only the first 1,000 agents of a published change: two updates of 750.
+    // Genesys notifies only the first 1,000 agents of a published change: two updates, the
+    // first full.
     assert_eq!(
         journal.steps,
         [
-            "sending 750",
+            "sending 1000",
             "accepted",
             "ended Complete",
-            "sending 750",
+            "sending 500",
             "accepted",
             "ended Complete"
         ]

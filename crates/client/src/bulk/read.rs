@@ -1,0 +1,245 @@
+//! A week read one management unit at a time: each wanted agent planned as soon as its schedule
+//! is parsed, its images journaled a batch at a time, its entry compressed into the upload, and
+//! its schedule then forgotten. Agents of the unit without a schedule are planned last.
+
+use std::collections::HashMap;
+
+use pacer_genesys::datetime::{parse_days, weekday};
+use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
+use pacer_genesys::zone::Ambiguous;
+
+use super::api::{Api, Unit};
+use super::images::{self, Image};
+use super::plan::{self, Current, Desired};
+use super::upload::PartWriter;
+use super::workflow::{Run, Week};
+use super::{Phase, Step, WeekOutcome};
+use crate::error::{Error, Result};
+
+/// Images journaled together: one transaction per batch, a few hundred agents held at most.
+const IMAGE_BATCH: usize = 256;
+
+impl<'a> Run<'a> {
+    /// Reads week `week` (its entries `wanted`, indexes into `desired`), after finishing any
+    /// update left pending: one query per management unit, each agent planned as it is read
+    /// (unless `plan` is false: the input has findings of its own, and only membership counts).
+    pub(super) async fn read(
+        &mut self,
+        unit: &Unit,
+        desired: &[Desired],
+        week: String,
+        wanted: Vec<usize>,
+        plan: bool,
+    ) -> Result<Week> {
+        self.begin(Phase::Read, Some(&week), &format!("week of {week}"));
+        let mut state = blank_week(unit, desired, week, wanted);
+        if !state.readable {
+            return Ok(state);
+        }
+        if let Some(pending) = self.journal.pending(&state.week) {
+            self.finish_pending(unit, &state.week, &pending).await?;
+        }
+        state.schedule = self.choose_schedule(unit, &state.week).await?;
+        // Genesys notifies only the first 1,000 agents of a change to a published schedule.
+        let published = state.schedule.as_ref().is_some_and(|s| s.published);
+        let max_agents = if published {
+            self.settings.max_agents_per_update
+        } else {
+            usize::MAX
+        };
+        let version = state.schedule.as_ref().map_or(0, |s| s.metadata.version);
+        let mut planner = Planner {
+            unit,
+            desired,
+            ambiguous: self.settings.ambiguous,
+            plan,
+            writer: PartWriter::new(version, self.settings.upload_max_bytes, max_agents),
+            // A schedule still to create has no agent to read: its images are journaled once it
+            // exists, before its update leaves.
+            images: state.schedule.as_ref().map(|_| Vec::new()),
+        };
+        self.read_units(unit, &mut state, &mut planner).await?;
+        self.read_members(unit, &mut state).await?;
+        for at in 0..state.wanted.len() {
+            if state.in_unit[at] && state.changes[at].is_none() {
+                planner.plan_one(&mut state, at, None);
+            }
+        }
+        self.journal_images(&state, &mut planner.images)?;
+        state.parts = planner.writer.finish();
+        Ok(state)
+    }
+
+    /// One query per management unit, each agent taken as it is parsed.
+    async fn read_units(
+        &mut self,
+        unit: &Unit,
+        state: &mut Week,
+        planner: &mut Planner<'_>,
+    ) -> Result<()> {
+        let Some(schedule) = state.schedule.clone() else {
+            return Ok(());
+        };
+        let week = state.week.clone();
+        for mu in &unit.management_units {
+            let mut refused = None;
+            let journal = &mut *self.journal;
+            let mut api = Api {
+                exec: self.exec.reborrow(),
+            };
+            api.query_each(unit, &week, &schedule.id, &mu.id, None, &mut |agent| {
+                planner.take(state, agent);
+                let Some(images) = planner.images.as_mut().filter(|i| i.len() >= IMAGE_BATCH)
+                else {
+                    return;
+                };
+                let step = Step::Images {
+                    week: &week,
+                    schedule_id: &schedule.id,
+                    images,
+                };
+                if let Err(err) = journal.record(step) {
+                    refused.get_or_insert(err);
+                }
+                images.clear();
+            })
+            .await?;
+            if let Some(err) = refused {
+                return Err(Error::Journal(err));
+            }
+            self.journal_images(state, &mut planner.images)?;
+        }
+        Ok(())
+    }
+
+    /// Lists the management units' members when some wanted agent has no schedule to show it.
+    async fn read_members(&mut self, unit: &Unit, state: &mut Week) -> Result<()> {
+        if state.in_unit.iter().all(|&seen| seen) {
+            return Ok(());
+        }
+        for mu in &unit.management_units {
+            for member in self.api().members(&mu.id).await? {
+                if let Some(&at) = state.index.get(&member.id.to_ascii_lowercase()) {
+                    state.in_unit[at] = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Journals the images gathered, when they are gathered and there are any.
+    pub(super) fn journal_images(
+        &mut self,
+        state: &Week,
+        images: &mut Option<Vec<Image>>,
+    ) -> Result<()> {
+        let Some(images) = images.as_mut().filter(|i| !i.is_empty()) else {
+            return Ok(());
+        };
+        let Some(schedule) = &state.schedule else {
+            return Err(Error::Workflow(format!(
+                "the week of {} has no schedule to write",
+                state.week
+            )));
+        };
+        self.journal
+            .record(Step::Images {
+                week: &state.week,
+                schedule_id: &schedule.id,
+                images,
+            })
+            .map_err(Error::Journal)?;
+        images.clear();
+        Ok(())
+    }
+}
+
+/// A week before it is read: its entries indexed, nothing planned.
+fn blank_week(unit: &Unit, desired: &[Desired], week: String, wanted: Vec<usize>) -> Week {
+    let readable = parse_days(&week).is_ok_and(|d| weekday(d) == unit.start_day);
+    let index: HashMap<String, usize> = wanted
+        .iter()
+        .enumerate()
+        .map(|(at, &i)| (desired[i].user_id.to_ascii_lowercase(), at))
+        .collect();
+    let n = wanted.len();
+    Week {
+        readable,
+        schedule: None,
+        current: HashMap::new(),
+        wanted,
+        index,
+        in_unit: vec![false; n],
+        changes: vec![None; n],
+        sent: vec![false; n],
+        parts: Vec::new(),
+        outcome: WeekOutcome {
+            week: week.clone(),
+            local_bounds: parse_days(&week).ok().map(|day| {
+                let (from, to) = plan::week_bounds(unit, day);
+                (unit.zone.local(from), unit.zone.local(to))
+            }),
+            schedule_id: None,
+            created: false,
+            added: 0,
+            changed: 0,
+            unchanged: 0,
+            removed: 0,
+            left: 0,
+            refused: 0,
+            parts: Vec::new(),
+            conflicts: 0,
+        },
+        failed: HashMap::new(),
+        week,
+    }
+}
+
+/// Plans agents as they are read: the entry into the upload, the images gathered.
+struct Planner<'p> {
+    unit: &'p Unit,
+    desired: &'p [Desired],
+    ambiguous: Ambiguous,
+    /// Whether to plan at all (else only membership is noted).
+    plan: bool,
+    writer: PartWriter,
+    /// The images not journaled yet; `None` when the schedule is still to create.
+    images: Option<Vec<Image>>,
+}
+
+impl Planner<'_> {
+    /// One agent as a query answered it: noted as the unit's, planned when wanted, forgotten.
+    fn take(&mut self, state: &mut Week, agent: BuAgentScheduleQueryResponse) {
+        let Some(&at) = state.index.get(&agent.user.id.to_ascii_lowercase()) else {
+            return;
+        };
+        state.in_unit[at] = true;
+        if state.changes[at].is_some() {
+            return;
+        }
+        let held = Current {
+            version: agent.metadata.version,
+            shifts: agent.shifts,
+            time_off: agent.full_day_time_off_markers,
+        };
+        self.plan_one(state, at, Some(held));
+    }
+
+    /// Plans wanted agent `at` against what the server holds of it.
+    fn plan_one(&mut self, state: &mut Week, at: usize, held: Option<Current>) {
+        if !self.plan {
+            return;
+        }
+        let wanted = &self.desired[state.wanted[at]];
+        let (placed, _) = plan::place(self.unit, wanted, self.ambiguous);
+        let planned = plan::plan_agent(self.unit, &placed, held.as_ref());
+        state.changes[at] = Some(planned.change);
+        if let Some(entry) = planned.entry {
+            self.writer.push(&entry);
+            if let Some(images) = self.images.as_mut() {
+                images.push(images::image_of(held.as_ref(), &entry));
+            }
+            state.sent[at] = true;
+        }
+    }
+}
