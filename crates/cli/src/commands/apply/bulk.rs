@@ -13,7 +13,7 @@ use super::bulk_journal::Steps;
 use super::bulk_report::{finish, mark_items, print_plan, write_jtl};
 use super::keys;
 use super::settings::{ApplySettings, BulkOptions, Display};
-use super::wanted::{Wanted, merge, read_rows};
+use super::wanted::{Wanted, read_keys, read_wanted};
 use super::{Outcome, open_journal, say};
 use crate::commands::connection::authenticate;
 use crate::exit::Exit;
@@ -27,7 +27,7 @@ pub async fn execute(
     validation: Validation,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let rows = read_rows(settings, options, &input, &validation)?;
+    let keys = read_keys(settings, options, &input, &validation)?;
     let journal = if settings.dry_run {
         None
     } else {
@@ -41,11 +41,25 @@ pub async fn execute(
         Some(open_journal(settings, &spec, &input, &validation)?)
     };
     let (mut executor, tokens_minted) = connect(settings).await?;
-    let resolution =
-        keys::resolve(&mut executor, journal.as_ref(), &rows, options.users_by).await?;
+    let resolution = keys::resolve(
+        &mut executor,
+        journal.as_ref(),
+        &keys.rows,
+        options.users_by,
+    )
+    .await?;
     say_keys(settings, &resolution);
-    let (wanted, mut findings) = merge(rows, &resolution.ids);
+    drop(keys.rows);
+    let (wanted, mut findings) = read_wanted(
+        settings,
+        options,
+        &input,
+        &validation,
+        &resolution.ids,
+        keys.with_time_off,
+    )?;
     findings.extend(resolution.findings);
+    drop(resolution.ids);
     if !findings.is_empty() {
         return Err(refuse_rows(settings, findings));
     }

@@ -75,14 +75,15 @@ pub(super) fn mark_items(
     outcomes: &[BulkOutcome],
     wanted: &Wanted,
 ) -> anyhow::Result<()> {
-    let by_agent: HashMap<(String, &str), &bulk::AgentOutcome> = outcomes
+    // The outcomes name each agent as the input's entry does: borrowed keys, no copies.
+    let by_agent: HashMap<(&str, &str), &bulk::AgentOutcome> = outcomes
         .iter()
         .flat_map(|o| o.agents.iter())
-        .map(|a| ((a.user_id.to_ascii_lowercase(), a.week.as_str()), a))
+        .map(|a| ((a.user_id.as_str(), a.week.as_str()), a))
         .collect();
     let mut changes = Vec::new();
     for (desired, lines) in wanted.desired.iter().zip(&wanted.lines) {
-        let key = (desired.user_id.to_ascii_lowercase(), desired.week.as_str());
+        let key = (desired.user_id.as_str(), desired.week.as_str());
         let Some(agent) = by_agent.get(&key) else {
             continue;
         };

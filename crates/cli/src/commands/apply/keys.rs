@@ -11,7 +11,7 @@ use pacer_client::bulk::directory::{self, Choice, Directory, Lookup};
 use pacer_genesys::User;
 use pacer_journal::{Journal, ResolvedKey};
 
-use super::wanted::KeyedRow;
+use super::wanted::RowKey;
 
 /// Each row's user id, and the findings of the rows that have none.
 pub struct Resolution {
@@ -33,7 +33,7 @@ const NAME: &str = "name";
 pub async fn resolve(
     exec: &mut Executor,
     journal: Option<&Journal>,
-    rows: &[KeyedRow],
+    rows: &[RowKey],
     choice: Choice,
 ) -> anyhow::Result<Resolution> {
     let known: HashMap<(String, String), String> = match journal {
@@ -72,7 +72,7 @@ pub async fn resolve(
 }
 
 /// The keys no earlier run resolved.
-fn lookup(rows: &[KeyedRow], known: &HashMap<(String, String), String>) -> Lookup {
+fn lookup(rows: &[RowKey], known: &HashMap<(String, String), String>) -> Lookup {
     let mut lookup = Lookup::default();
     for row in rows {
         if let Some(email) = &row.key.email {
@@ -108,7 +108,7 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     /// The row's user id, when its keys name exactly one user and agree.
-    fn row(&mut self, row: &KeyedRow) -> Option<String> {
+    fn row(&mut self, row: &RowKey) -> Option<String> {
         let by_id = row.key.user_id.as_ref().map(|id| Named {
             id: id.clone(),
             shown: format!("userId {id}"),

@@ -1,5 +1,6 @@
-//! The schedule update's input, read: each row's agent key and schedule, then (once the keys are
-//! resolved to user ids) merged into one wanted schedule per agent and week. Rows of one agent,
+//! The schedule update's input, read: each row's agent key (its schedule checked), then, once the
+//! keys are resolved to user ids, the rows read again and merged as they are read into one wanted
+//! schedule per agent and week (no row's schedule is held beside them). Rows of one agent,
 //! week and shift start (one row per activity, as `pacer export` writes them) make one shift.
 
 use std::collections::HashMap;
@@ -11,10 +12,23 @@ use pacer_input::{AgentKey, Input, Item, Row, Validation};
 use super::settings::{ApplySettings, BulkOptions};
 use crate::exit::Exit;
 
-/// One row of the input: its line, how it names its agent, and its schedule.
-pub struct KeyedRow {
+/// One row of the input's agent key: its line and how it names its agent.
+pub struct RowKey {
     pub line: u64,
     pub key: AgentKey,
+}
+
+/// The input's rows as the keys' resolution needs them: only their keys (their schedules are
+/// read again once the keys are resolved, and merged as they are read).
+pub struct Keys {
+    pub rows: Vec<RowKey>,
+    /// Some row holds a full day off.
+    pub with_time_off: bool,
+}
+
+/// One row of the input: its line and its schedule.
+pub struct KeyedRow {
+    pub line: u64,
     pub schedule: Schedule,
 }
 
@@ -25,26 +39,31 @@ pub struct Wanted {
     pub lines: Vec<Vec<u64>>,
 }
 
-/// Reads every valid row's key and schedule; a row the schedule update cannot take stops the run
-/// with every such row listed (exit 2, nothing sent).
-pub fn read_rows(
+/// Reads every valid row's key, checking its schedule; a row the schedule update cannot take
+/// stops the run with every such row listed (exit 2, nothing sent).
+pub fn read_keys(
     settings: &ApplySettings,
     options: &BulkOptions,
     input: &Input,
     validation: &Validation,
-) -> anyhow::Result<Vec<KeyedRow>> {
-    let mut rows = Vec::new();
+) -> anyhow::Result<Keys> {
+    let mut keys = Keys {
+        rows: Vec::new(),
+        with_time_off: false,
+    };
     let mut problems = Vec::new();
     for item in input.rows(validation).map_err(Exit::usage)? {
         let Item::Valid(row) = item.map_err(Exit::usage)? else {
             continue;
         };
         match row_schedule(settings, options, &row) {
-            Ok(schedule) => rows.push(KeyedRow {
-                line: row.line,
-                key: row.key,
-                schedule,
-            }),
+            Ok(schedule) => {
+                keys.with_time_off |= !schedule.full_day_time_off_markers.is_empty();
+                keys.rows.push(RowKey {
+                    line: row.line,
+                    key: row.key,
+                });
+            }
             Err(problem) => problems.push(problem),
         }
     }
@@ -58,7 +77,35 @@ pub fn read_rows(
             problems.len()
         )));
     }
-    Ok(rows)
+    Ok(keys)
+}
+
+/// Reads the rows again and merges each, as it is read, into its agent's wanted schedule (by
+/// the user id `ids` gives its line); see [`merge`].
+pub fn read_wanted(
+    settings: &ApplySettings,
+    options: &BulkOptions,
+    input: &Input,
+    validation: &Validation,
+    ids: &HashMap<u64, String>,
+    with_time_off: bool,
+) -> anyhow::Result<(Wanted, Vec<Finding>)> {
+    let mut merger = Merger::new(with_time_off);
+    for item in input.rows(validation).map_err(Exit::usage)? {
+        let Item::Valid(row) = item.map_err(Exit::usage)? else {
+            continue;
+        };
+        // Every row's schedule read the first time: one that does not now is another file.
+        let schedule = row_schedule(settings, options, &row).map_err(Exit::usage)?;
+        merger.add(
+            KeyedRow {
+                line: row.line,
+                schedule,
+            },
+            ids,
+        );
+    }
+    Ok(merger.finish())
 }
 
 /// A row's schedule, when it is one the schedule update takes (and of the `--week` given); else
@@ -93,22 +140,49 @@ fn row_schedule(
 /// week; a shift whose rows disagree on its length is a finding. A file that holds any full day
 /// off holds every one of its agents' weeks: their days off are replaced by the file's (none
 /// for an agent without any); a file without any leaves every agent's days off as they are.
+#[cfg(test)]
 pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Finding>) {
     let with_time_off = rows
         .iter()
         .any(|r| !r.schedule.full_day_time_off_markers.is_empty());
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    let mut wanted = Wanted {
-        desired: Vec::new(),
-        lines: Vec::new(),
-    };
-    let mut findings = Vec::new();
+    let mut merger = Merger::new(with_time_off);
     for row in rows {
+        merger.add(row, ids);
+    }
+    merger.finish()
+}
+
+/// Rows merged one at a time into wanted schedules.
+struct Merger {
+    with_time_off: bool,
+    /// Lowercase user id and week to the entry of `wanted`.
+    index: HashMap<(String, String), usize>,
+    wanted: Wanted,
+    findings: Vec<Finding>,
+}
+
+impl Merger {
+    fn new(with_time_off: bool) -> Merger {
+        Merger {
+            with_time_off,
+            index: HashMap::new(),
+            wanted: Wanted {
+                desired: Vec::new(),
+                lines: Vec::new(),
+            },
+            findings: Vec::new(),
+        }
+    }
+
+    /// Adds one row to its agent's week.
+    fn add(&mut self, row: KeyedRow, ids: &HashMap<u64, String>) {
         let Some(user_id) = ids.get(&row.line) else {
-            continue;
+            return;
         };
+        let wanted = &mut self.wanted;
+        let with_time_off = self.with_time_off;
         let key = (user_id.to_ascii_lowercase(), row.schedule.week_date.clone());
-        let at = *index.entry(key).or_insert_with(|| {
+        let at = *self.index.entry(key).or_insert_with(|| {
             wanted.desired.push(Desired {
                 line: row.line,
                 user_id: user_id.clone(),
@@ -139,11 +213,14 @@ pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Fi
         let shifts = &mut wanted.desired[at].shifts;
         for shift in row.schedule.shifts {
             if let Some(finding) = add_shift(shifts, row.line, shift) {
-                findings.push(finding);
+                self.findings.push(finding);
             }
         }
     }
-    (wanted, findings)
+
+    fn finish(self) -> (Wanted, Vec<Finding>) {
+        (self.wanted, self.findings)
+    }
 }
 
 /// Adds a row's shift: to the shift of the same start when there is one (its activities
@@ -166,14 +243,20 @@ fn add_shift(shifts: &mut Vec<DesiredShift>, line: u64, shift: Shift) -> Option<
         }),
         Some(same) => {
             same.activities.extend(activities);
+            same.activities.shrink_to_fit();
             None
         }
         None => {
+            // Held for the whole run, a hundred thousand agents' worth: no spare capacity (a
+            // vector grown from one element keeps room for four).
+            let mut activities: Vec<DesiredActivity> = activities.collect();
+            activities.shrink_to_fit();
+            shifts.reserve_exact(1);
             shifts.push(DesiredShift {
                 line,
                 start: shift.start_date,
                 length_minutes: shift.length_minutes,
-                activities: activities.collect(),
+                activities,
             });
             None
         }
@@ -188,7 +271,6 @@ mod tests {
     fn row(line: u64, start: &str, length: u32, activity: (&str, u32, &str)) -> KeyedRow {
         KeyedRow {
             line,
-            key: AgentKey::user_id("u"),
             schedule: Schedule {
                 week_date: "2026-12-07".into(),
                 shifts: vec![Shift {
