@@ -17,6 +17,10 @@ use pacer_emulator::{AppState, Config, Overrides, Probability, Profile};
 #[derive(Default)]
 struct Memory {
     steps: Vec<String>,
+    /// The agents whose images were journaled, in order.
+    imaged: Vec<String>,
+    /// How many agents' images were journaled when each update was about to leave.
+    imaged_at_send: Vec<usize>,
     last: Option<Pending>,
     pending: Option<Pending>,
 }
@@ -45,12 +49,18 @@ impl BulkJournal for Memory {
                     operation_id: None,
                     base_version,
                 });
+                self.imaged_at_send.push(self.imaged.len());
                 format!("sending {agents}")
             }
             Step::UpdateAccepted { .. } => "accepted".into(),
             Step::UpdateEnded { status, .. } => format!("ended {status}"),
             // The images and the versions read back are undo's, not the update's steps.
-            Step::Images { .. } | Step::Verified { .. } => return Ok(()),
+            Step::Images { images, .. } => {
+                self.imaged
+                    .extend(images.iter().map(|i| i.user_id.to_ascii_lowercase()));
+                return Ok(());
+            }
+            Step::Verified { .. } => return Ok(()),
             Step::Refused { agents, .. } => format!("refused {}", agents.len()),
         });
         Ok(())
@@ -188,6 +198,65 @@ async fn a_published_week_is_written_in_updates_of_at_most_1000_agents_and_a_rer
     let again = apply(&emu, &settings(), &wanted, &mut Memory::default()).await;
     assert_eq!(states(&again), ["unchanged"]);
     assert_eq!(emu.state.stats().updates_started, 2);
+}
+
+#[tokio::test]
+async fn a_unit_read_one_management_unit_at_a_time_uploads_exactly_its_changed_agents_once() {
+    // Three management units (1,500, 1,500 and 1,000 agents): the plan is made a management unit
+    // at a time, and the upload must be the one a whole plan made: every changed agent, in the
+    // input's order, in one part, its images journaled before the update leaves.
+    let emu = emulator(4000, |_| {}).await;
+    let settings = BulkSettings {
+        max_agents_per_update: 10_000,
+        ..settings()
+    };
+    apply(
+        &emu,
+        &settings,
+        &desired(&emu, 3000, 9),
+        &mut Memory::default(),
+    )
+    .await;
+    let mut wanted = desired(&emu, 4000, 9);
+    for (i, w) in wanted.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            w.shifts[0].start = "2026-12-08T10:00:00Z".into();
+        }
+    }
+    let changed: Vec<String> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 0 || *i >= 3000)
+        .map(|(_, w)| w.user_id.to_ascii_lowercase())
+        .collect();
+    let mut journal = Memory::default();
+    let outcome = apply(&emu, &settings, &wanted, &mut journal).await;
+    let week = &outcome.weeks[0];
+    assert_eq!(
+        (week.changed, week.unchanged, week.added),
+        (changed.len(), 4000 - changed.len(), 0)
+    );
+    assert_eq!(journal.steps[0], format!("sending {}", changed.len()));
+    assert_eq!(week.parts.len(), 1);
+    assert_eq!(journal.imaged, changed);
+    assert_eq!(journal.imaged_at_send, [changed.len()]);
+    let written = outcome
+        .agents
+        .iter()
+        .filter(|a| a.state == "written")
+        .count();
+    let unchanged = outcome
+        .agents
+        .iter()
+        .filter(|a| a.state == "unchanged")
+        .count();
+    assert_eq!((written, unchanged), (changed.len(), 4000 - changed.len()));
+    // The outcome keeps the input's order.
+    let order: Vec<u64> = outcome.agents.iter().map(|a| a.line).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]));
+    let stats = emu.state.stats();
+    assert_eq!(stats.max_writes_per_user, 2);
+    assert_eq!(stats.updates_started, 2);
 }
 
 #[tokio::test]
