@@ -60,6 +60,28 @@ pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchem
     }
 }
 
+/// [`image_of`] taking what it needs: what the agent held and its entry, moved in rather than
+/// copied (the bulk path makes an image per agent it writes, as it reads it).
+pub fn image_from(held: Option<Current>, entry: BuUpdateAgentScheduleUploadSchema) -> Image {
+    let post_days = match (entry.full_day_time_off_markers, &held) {
+        (Some(days), _) => days,
+        (None, Some(h)) => h.time_off.clone(),
+        (None, None) => Vec::new(),
+    };
+    Image {
+        user_id: entry.user_id,
+        pre_version: held.as_ref().map(|h| h.version),
+        pre: held.map(|h| ScheduleImage {
+            shifts: h.shifts,
+            full_day_time_off_markers: h.time_off,
+        }),
+        post: ScheduleImage {
+            shifts: entry.shifts.unwrap_or_default(),
+            full_day_time_off_markers: post_days,
+        },
+    }
+}
+
 /// One agent of an earlier run to put back as it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restore {
@@ -137,4 +159,47 @@ fn desired_days(line: u64, days: &[BuFullDayTimeOffMarker]) -> Vec<DesiredTimeOf
             description: d.description.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacer_genesys::wfm::VersionedMetadata;
+
+    fn day(date: &str) -> BuFullDayTimeOffMarker {
+        serde_json::from_value(serde_json::json!({
+            "businessUnitDate": date, "lengthMinutes": 480, "activityCodeId": "off"
+        }))
+        .unwrap()
+    }
+
+    fn shift(start: &str) -> BuAgentScheduleShift {
+        serde_json::from_value(serde_json::json!({
+            "startDate": start, "lengthMinutes": 480, "activities": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_image_taken_by_move_is_the_image_copied() {
+        let held = Current {
+            version: 4,
+            shifts: vec![shift("2026-12-08T09:00:00Z")],
+            time_off: vec![day("2026-12-09")],
+        };
+        let entry = |days: Option<Vec<BuFullDayTimeOffMarker>>| BuUpdateAgentScheduleUploadSchema {
+            user_id: "U1".into(),
+            shifts: Some(vec![shift("2026-12-08T10:00:00Z")]),
+            full_day_time_off_markers: days,
+            metadata: Some(VersionedMetadata::version(4)),
+            delete: None,
+        };
+        for days in [None, Some(vec![day("2026-12-10")]), Some(Vec::new())] {
+            let entry = entry(days);
+            for held in [Some(held.clone()), None] {
+                let copied = image_of(held.as_ref(), &entry);
+                assert_eq!(image_from(held, entry.clone()), copied);
+            }
+        }
+    }
 }

@@ -237,7 +237,7 @@ impl Planner<'_> {
         if let Some(entry) = planned.entry {
             self.writer.push(&entry);
             if let Some(images) = self.images.as_mut() {
-                images.push(images::image_of(held.as_ref(), &entry));
+                images.push(images::image_from(held, entry));
             }
             state.sent[at] = true;
         }
