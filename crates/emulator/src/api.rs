@@ -17,7 +17,7 @@ use pacer_genesys::errors::codes;
 use pacer_genesys::{ApiError, LimitRef, SeedRateLimitBody};
 
 use crate::agents::parse_uuid;
-use crate::conn::ConnKill;
+use crate::conn::Conn;
 use crate::faults::Injected;
 use crate::hash::mix;
 use crate::http::{Ctx, bearer};
@@ -182,8 +182,8 @@ async fn inject(inner: &Inner, parts: &Parts, cid: &CorrelationId) -> Option<Res
             response
         }
         Injected::Reset => {
-            if let Some(ConnectInfo(kill)) = parts.extensions.get::<ConnectInfo<ConnKill>>() {
-                kill.trip();
+            if let Some(ConnectInfo(conn)) = parts.extensions.get::<ConnectInfo<Conn>>() {
+                conn.kill.trip();
             }
             let mut response = empty(500, cid);
             response.extensions_mut().insert(ResetMarker);

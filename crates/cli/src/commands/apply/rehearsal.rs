@@ -129,6 +129,7 @@ fn local_settings(
         endpoints,
         credentials: Credentials::new(client.id.clone(), Secret::new(client.secret.clone())),
         allow_insecure_http: false,
+        ca_file: None,
         journal: folder.join("rehearsal.pacer.sqlite"),
         restart: true,
         rejects: folder.join("rejects.csv"),
