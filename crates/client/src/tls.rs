@@ -118,7 +118,9 @@ fn describe(why: &rustls::CertificateError) -> String {
         E::Expired | E::ExpiredContext { .. } => "it has expired".into(),
         E::NotValidYet | E::NotValidYetContext { .. } => "it is not valid yet".into(),
         E::Revoked => "it is revoked".into(),
-        E::BadSignature => "its signature is bad".into(),
+        E::BadSignature => {
+            "its signature does not match the trusted CA of its issuer's name".into()
+        }
         other => format!("{other:?}"),
     }
 }

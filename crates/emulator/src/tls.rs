@@ -53,13 +53,19 @@ impl TlsIdentity {
     /// rcgen over ring), new at each start.
     pub fn generate() -> Result<TlsIdentity, EmulatorError> {
         let made = |e: rcgen::Error| EmulatorError::Tls(format!("cannot make a certificate: {e}"));
+        let ca_key = KeyPair::generate().map_err(made)?;
         let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(made)?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        // Each start's CA has a name of its own (from its key), so that a client trusting another
+        // start's CA finds an unknown issuer rather than a bad signature.
+        let tag: String = ca_key.public_key_raw()[1..9]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         ca.distinguished_name
-            .push(DnType::CommonName, "pacer emulator CA");
+            .push(DnType::CommonName, format!("pacer emulator CA {tag}"));
         ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca =
-            CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(made)?).map_err(made)?;
+        let ca = CertifiedIssuer::self_signed(ca, ca_key).map_err(made)?;
         let names: Vec<String> = LOOPBACK_NAMES.iter().map(|n| n.to_string()).collect();
         let mut leaf = CertificateParams::new(names).map_err(made)?;
         leaf.distinguished_name
