@@ -233,3 +233,30 @@ fn pacer_emulate_tls_writes_its_ca_and_says_https_and_apply_trusts_it() {
         "notification"
     );
 }
+
+#[test]
+fn emulate_refuses_a_certificate_file_it_cannot_read_and_tls_files_without_tls() {
+    let dir = Dir::new("tls-bad-files");
+    let missing = dir.path("missing.pem");
+    let key = dir.write("key.pem", "not a key\n");
+    let emulate = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pacer"));
+        command
+            .arg("emulate")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args);
+        run(command, &dir.0)
+    };
+    let (code, _, stderr) = emulate(&[
+        "--tls",
+        "--tls-cert",
+        missing.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("[DIR]/missing.pem"), "{stderr}");
+    let (code, _, stderr) = emulate(&["--tls-ca-out", "ca.pem"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--tls"), "{stderr}");
+}
