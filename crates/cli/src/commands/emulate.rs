@@ -108,6 +108,11 @@ pub struct EmulateArgs {
     /// everything else stays the profile's.
     #[arg(long, value_name = "FILE")]
     pub mirror: Option<PathBuf>,
+    /// Runs every rate limit K times faster (1 to 100): each window K times shorter for the same
+    /// count, so that Retry-After and reset headers shrink with it (in whole seconds, at least
+    /// one); the limits API answers K times each count, per its nominal minute.
+    #[arg(long, value_name = "K")]
+    pub speed: Option<f64>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -142,6 +147,7 @@ impl EmulateArgs {
             heartbeat: self.heartbeat,
             today: self.today,
             mirror: self.mirror,
+            speed: self.speed,
         }
     }
 }
