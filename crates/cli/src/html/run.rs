@@ -408,13 +408,41 @@ fn bulk_done(bulk: &serde_json::Value, rows_done: u64) -> Vec<(f64, f64)> {
     } else {
         1.0
     };
+    // A step: nothing lands while an update runs, its rows all at once when it ends.
     let mut total = 0.0;
     let mut points = Vec::new();
     for (end, upload) in waits.iter().zip(uploads) {
+        points.push((*end, total));
         if upload["status"] == "Complete" {
             total += upload["agents"].as_f64().unwrap_or(0.0) * rows_per_agent;
         }
         points.push((*end, total));
     }
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bulk_paths_rows_land_as_a_step_when_each_update_ends() {
+        let bulk = serde_json::json!({
+            "agents_written": 3,
+            "phases": [
+                {"phase": "upload", "start_s": 0.1, "end_s": 0.2},
+                {"phase": "wait", "start_s": 0.3, "end_s": 3.0},
+                {"phase": "wait", "start_s": 3.1, "end_s": 6.0},
+            ],
+            "weeks": [{"uploads": [
+                {"operation_id": "a", "status": "Complete", "agents": 2},
+                {"operation_id": "b", "status": "Complete", "agents": 1},
+            ]}],
+        });
+        assert_eq!(
+            bulk_done(&bulk, 6),
+            vec![(3.0, 0.0), (3.0, 4.0), (6.0, 4.0), (6.0, 6.0)],
+            "two rows per agent, nothing before each update ends"
+        );
+    }
 }
