@@ -161,7 +161,7 @@ fn html_page(results: &[RunResult]) -> anyhow::Result<String> {
                 throttled: result.throttled,
                 written: result.completed,
                 lost: result.lost,
-                written_over_time: Vec::new(),
+                written_over_time: result.written_over_time.clone(),
             });
         }
     }

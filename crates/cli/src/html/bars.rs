@@ -87,6 +87,7 @@ pub(super) fn time_bars(
             .y_labels(rows)
             .y_label_formatter(&|v| name_at(names, v))
             .x_desc("seconds")
+            .x_label_formatter(&|x| super::seconds(*x, top))
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         chart

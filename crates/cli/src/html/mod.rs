@@ -82,6 +82,16 @@ pub(super) fn svg(
     svg_sized(SIZE, draw)
 }
 
+/// A tick on an axis of seconds that runs to `end`: whole seconds once the axis is long enough
+/// for them, tenths below.
+pub(super) fn seconds(value: f64, end: f64) -> String {
+    if end >= 20.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// An SVG of `size` pixels, drawn by `draw`, without the namespace's address.
 pub(super) fn svg_sized(
     size: (u32, u32),

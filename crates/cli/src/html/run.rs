@@ -311,6 +311,7 @@ pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Re
         chart
             .configure_mesh()
             .x_desc("seconds from the start")
+            .x_label_formatter(&|x| super::seconds(*x, end))
             .y_desc("items done")
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;

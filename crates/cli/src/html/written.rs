@@ -38,6 +38,7 @@ pub(super) fn written_over_time(section: &Section, colours: &[RGBColor]) -> anyh
         chart
             .configure_mesh()
             .x_desc("seconds from the start")
+            .x_label_formatter(&|x| super::seconds(*x, end))
             .y_desc("agents written")
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -242,7 +242,12 @@ fn simulate_draws_every_scenario_with_its_strategies_on_the_same_axes() {
     let (code, _, stderr) = run(simulate, &dir.0);
     assert_eq!(code, 0, "{stderr}");
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 8, "four charts per scenario");
+    assert_eq!(
+        page.matches("<svg").count(),
+        10,
+        "the headline and four bar charts per scenario"
+    );
+    assert_eq!(page.matches("Agents written over time").count(), 2);
     assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"summary-1\">"));
     assert!(!page.contains("http://") && !page.contains("https://"));
 }
