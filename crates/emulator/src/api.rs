@@ -415,10 +415,11 @@ fn throttled(inner: &Inner, refusal: Refusal, cid: &CorrelationId) -> Response {
     let secs = ceil_secs(refusal.retry_after);
     let mut response = match responses.rate_limit_body {
         BodyStyle::Genesys => {
+            // The count per nominal window, as the limits API says it (K times it at `--speed K`).
             let limit = responses.limit_object.then(|| LimitRef {
                 key: config.key.clone(),
                 namespace: config.namespace.clone(),
-                value: u64::from(config.spec.limit),
+                value: (f64::from(config.spec.limit) * inner.config.speed).round() as u64,
             });
             json_value(
                 429,

@@ -128,6 +128,11 @@ pub struct EmulateArgs {
     /// The private key of `--tls-cert` (PEM).
     #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
     pub tls_key: Option<PathBuf>,
+    /// Runs every rate limit K times faster (1 to 100): each window K times shorter for the same
+    /// count, so that Retry-After and reset headers shrink with it (in whole seconds, at least
+    /// one); the limits API answers K times each count, per its nominal minute.
+    #[arg(long, value_name = "K")]
+    pub speed: Option<f64>,
 }
 
 /// What `--tls` and its files ask for, apart from the emulator's configuration.
@@ -199,6 +204,7 @@ impl EmulateArgs {
             heartbeat: self.heartbeat,
             today: self.today,
             mirror: self.mirror,
+            speed: self.speed,
         }
     }
 }
