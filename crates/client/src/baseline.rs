@@ -19,6 +19,10 @@ use crate::token::TokenManager;
 use crate::{Job, Result};
 use pacer_core::rng::Rng;
 
+/// The emulator's exact wait beside Retry-After, in milliseconds (`pacer_emulator`'s
+/// `EXACT_WAIT_HEADER`; the client does not depend on the emulator).
+const EXACT_WAIT_HEADER: &str = "x-emulator-retry-after-ms";
+
 /// How the baseline runs.
 #[derive(Debug, Clone)]
 pub struct BaselineConfig {
@@ -32,8 +36,9 @@ pub struct BaselineConfig {
     pub seed: u64,
     /// How a worker waits after a 429.
     pub wait: Wait,
-    /// Every wait is divided by this: a comparison run against limits K times faster waits K
-    /// times less, so that the ratios stay those of real time.
+    /// The script's own waits (its pauses, backoff, jitter and default Retry-After) are divided
+    /// by this: against a server K times faster, whose Retry-After is already scaled, the script
+    /// waits K times less, so that the ratios stay those of real time.
     pub time_scale: f64,
 }
 
@@ -70,6 +75,8 @@ pub struct BaselineSummary {
     pub succeeded: u64,
     /// Items given up after `max_tries`, or failed on another error: never written.
     pub lost: u64,
+    /// When each item was written, in seconds from the start, in order.
+    pub written_at: Vec<f64>,
 }
 
 /// Runs the baseline over `jobs` with token 0 of `tokens`, sending `method` to
@@ -100,15 +107,18 @@ pub async fn thread_approach(
             config: config.clone(),
             tally: tally.clone(),
         };
-        workers.spawn(worker.run(queue.clone()));
+        workers.spawn(worker.run(queue.clone(), started));
     }
     while workers.join_next().await.is_some() {}
+    let mut written_at = std::mem::take(&mut *tally.written_at.lock().await);
+    written_at.sort_by(f64::total_cmp);
     Ok(BaselineSummary {
         elapsed: started.elapsed(),
         requests: tally.requests.load(Ordering::Relaxed),
         throttled: tally.throttled.load(Ordering::Relaxed),
         succeeded: tally.succeeded.load(Ordering::Relaxed),
         lost: tally.lost.load(Ordering::Relaxed),
+        written_at,
     })
 }
 
@@ -119,6 +129,7 @@ struct Tally {
     throttled: AtomicU64,
     succeeded: AtomicU64,
     lost: AtomicU64,
+    written_at: Mutex<Vec<f64>>,
 }
 
 /// One JMeter thread: takes the next job until there is none, and tries each a few times.
@@ -134,17 +145,18 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self, queue: Arc<Mutex<std::vec::IntoIter<Job>>>) {
+    async fn run(mut self, queue: Arc<Mutex<std::vec::IntoIter<Job>>>, started: Instant) {
         loop {
             let Some(job) = queue.lock().await.next() else {
                 break;
             };
-            let counter = if self.write(&job).await {
-                &self.tally.succeeded
+            if self.write(&job).await {
+                self.tally.succeeded.fetch_add(1, Ordering::Relaxed);
+                let at = started.elapsed().as_secs_f64();
+                self.tally.written_at.lock().await.push(at);
             } else {
-                &self.tally.lost
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
+                self.tally.lost.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -173,8 +185,7 @@ impl Worker {
                         return false;
                     }
                     let wait = self.wait_after_429(&response, attempt);
-                    let scaled = wait / self.config.time_scale.max(1e-6);
-                    tokio::time::sleep(Duration::from_secs_f64(scaled)).await;
+                    tokio::time::sleep(Duration::from_secs_f64(wait)).await;
                 }
                 Ok(response) if (200..300).contains(&response.status) => return true,
                 // The snippets return any other answer to the caller, which moves on.
@@ -184,18 +195,33 @@ impl Worker {
         false
     }
 
-    /// The wait after a 429, in seconds of real time.
+    /// The wait after a 429, in seconds: the server's Retry-After as it says it (a faster
+    /// server already scales it), the script's own part divided by `time_scale`.
     fn wait_after_429(&mut self, response: &Response, attempt: u32) -> f64 {
+        let scale = self.config.time_scale.max(1e-6);
         match self.config.wait {
             Wait::RetryAfterJitter => {
-                let retry_after = response
+                let said = response
                     .header("retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .unwrap_or(self.config.default_retry_after);
-                retry_after as f64 + self.rng.next_f64()
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let exact_ms = response
+                    .header(EXACT_WAIT_HEADER)
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let retry_after = match (said, exact_ms) {
+                    // Against the emulator at K times real time: the whole seconds real time's
+                    // Retry-After would have said, K times shorter.
+                    (Some(_), Some(ms)) if scale > 1.0 => {
+                        (ms as f64 / 1000.0 * scale).ceil().max(1.0) / scale
+                    }
+                    (Some(secs), _) => secs as f64,
+                    (None, _) => self.config.default_retry_after as f64 / scale,
+                };
+                retry_after + self.rng.next_f64() / scale
             }
-            Wait::Exponential { base } => base.as_secs_f64() * f64::from(1u32 << attempt.min(16)),
-            Wait::Fixed(pause) => pause.as_secs_f64(),
+            Wait::Exponential { base } => {
+                base.as_secs_f64() * f64::from(1u32 << attempt.min(16)) / scale
+            }
+            Wait::Fixed(pause) => pause.as_secs_f64() / scale,
         }
     }
 }

@@ -120,6 +120,21 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// The server's certificate was refused in the TLS handshake: no request reached it.
+    #[error(
+        "the TLS certificate of {host} is not trusted: {reason}; if your company or its proxy \
+         issues it, give its CA (PEM) with --ca-file FILE or SSL_CERT_FILE=FILE"
+    )]
+    UntrustedCertificate { host: String, reason: String },
+
+    /// A CA file that cannot be read or holds no usable certificate.
+    #[error("cannot use the CA file {file} (from {from}): {reason}")]
+    CaFile {
+        file: String,
+        from: &'static str,
+        reason: String,
+    },
+
     /// The HTTP client could not be built (TLS setup).
     #[error("cannot build the HTTP client: {0}")]
     Build(String),

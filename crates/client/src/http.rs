@@ -27,6 +27,7 @@ use crate::bearer::BearerToken;
 use crate::credentials::Credentials;
 use crate::endpoints::{check_scheme, is_loopback_host};
 use crate::error::{Error, Result, TransportKind};
+use crate::tls::TrustConfig;
 
 /// The header that carries Genesys Cloud's correlation id on every response.
 pub const CORRELATION_HEADER: &str = "inin-correlation-id";
@@ -46,6 +47,9 @@ pub struct HttpConfig {
     /// Which requests go through a proxy; `None` reads `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`
     /// (and their lowercase forms) from the environment.
     pub proxies: Option<Arc<Matcher>>,
+    /// The certificates trusted: by default the web's roots, the system's store and
+    /// `SSL_CERT_FILE`.
+    pub trust: TrustConfig,
 }
 
 impl Default for HttpConfig {
@@ -57,6 +61,7 @@ impl Default for HttpConfig {
             allow_insecure_http: false,
             user_agent: format!("pacer/{}", env!("CARGO_PKG_VERSION")),
             proxies: None,
+            trust: TrustConfig::with_system(None),
         }
     }
 }
@@ -65,6 +70,7 @@ impl Default for HttpConfig {
 #[derive(Clone)]
 pub struct HttpClient {
     client: Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>,
+    tls: Arc<rustls::ClientConfig>,
     allow_insecure_http: bool,
     user_agent: HeaderValue,
     request_timeout: Duration,
@@ -140,10 +146,10 @@ fn is_sensitive(name: &str) -> bool {
 }
 
 impl HttpClient {
-    /// Builds the client: rustls with the web's root certificates, HTTP/1.1 connection pooling,
+    /// Builds the client: rustls trusting what `config.trust` names, HTTP/1.1 connection pooling,
     /// the timeouts of `config`, and a proxy (a CONNECT tunnel) for the hosts it covers.
     pub fn new(config: &HttpConfig) -> Result<HttpClient> {
-        let tls = tls_config()?;
+        let tls = crate::tls::client_config(&config.trust)?;
         let mut direct = HttpConnector::new();
         direct.enforce_http(false);
         direct.set_nodelay(true);
@@ -153,7 +159,7 @@ impl HttpClient {
             .clone()
             .unwrap_or_else(|| Arc::new(Matcher::from_env()));
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config((*tls).clone())
             .https_or_http()
             .enable_http1()
             .wrap_connector(ProxyConnector { direct, proxies });
@@ -166,6 +172,7 @@ impl HttpClient {
             .map_err(|_| Error::Build(format!("bad user agent `{}`", config.user_agent)))?;
         Ok(HttpClient {
             client,
+            tls,
             allow_insecure_http: config.allow_insecure_http,
             user_agent,
             request_timeout: config.request_timeout,
@@ -223,6 +230,11 @@ impl HttpClient {
     /// Whether plain http may go to hosts other than loopback.
     pub fn allows_insecure_http(&self) -> bool {
         self.allow_insecure_http
+    }
+
+    /// The TLS settings of the client's connections, for the notification socket's WSS.
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.clone()
     }
 
     /// `POST url` with HTTP Basic credentials and a form body, for the token endpoint.
@@ -295,24 +307,37 @@ impl HttpClient {
         *request.headers_mut() = headers;
         let start = Instant::now();
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| (classify_client(&e), BoxError::from(e)))?;
+            let response = match self.client.request(request).await {
+                Ok(response) => response,
+                Err(err) => {
+                    if let Some(reason) = crate::tls::refused_certificate(&err) {
+                        return Err(Refused::Certificate(reason));
+                    }
+                    return Err(Refused::Transport(
+                        classify_client(&err),
+                        BoxError::from(err),
+                    ));
+                }
+            };
             let latency = start.elapsed();
             let (parts, incoming) = response.into_parts();
             let body = incoming
                 .collect()
                 .await
-                .map_err(|e| (classify(&e), BoxError::from(e)))?
+                .map_err(|e| Refused::Transport(classify(&e), BoxError::from(e)))?
                 .to_bytes();
-            Ok::<_, (TransportKind, BoxError)>((parts, body, latency))
+            Ok::<_, Refused>((parts, body, latency))
         };
         let (parts, body, latency) =
             match tokio::time::timeout(self.request_timeout, exchange).await {
                 Ok(Ok(done)) => done,
-                Ok(Err((kind, source))) => return Err(transport(kind, source)),
+                Ok(Err(Refused::Transport(kind, source))) => return Err(transport(kind, source)),
+                Ok(Err(Refused::Certificate(reason))) => {
+                    return Err(Error::UntrustedCertificate {
+                        host: url.host_str().unwrap_or_default().to_string(),
+                        reason,
+                    });
+                }
                 Err(elapsed) => return Err(transport(TransportKind::Timeout, elapsed.into())),
             };
         let elapsed = start.elapsed();
@@ -333,6 +358,12 @@ impl HttpClient {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why an exchange got no response: the server's certificate refused, or another failure.
+enum Refused {
+    Certificate(String),
+    Transport(TransportKind, BoxError),
+}
 
 /// The connection under TLS: straight to the host, or through the proxy that covers it with a
 /// CONNECT tunnel. Loopback hosts never go through a proxy.
@@ -458,19 +489,6 @@ pub(crate) fn classify(err: &(dyn std::error::Error + 'static)) -> TransportKind
         return TransportKind::Timeout;
     }
     TransportKind::Other
-}
-
-/// The TLS settings of every connection: rustls with ring and the web's root certificates.
-pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Build(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod endpoints;
 mod error;
 pub mod executor;
 mod http;
+pub mod tls;
 mod token;
 
 pub use ::http::Method;
@@ -32,4 +33,5 @@ pub use executor::{
     Observer, Progress, RequestRecord, SharedBudget, SharedFuture, Summary, Target, Wake,
 };
 pub use http::{CORRELATION_HEADER, HttpClient, HttpConfig, Response};
+pub use tls::{ENV_SSL_CERT_FILE, TrustConfig};
 pub use token::{Clock, TokenConfig, TokenManager, TokioClock, renewal_delay};

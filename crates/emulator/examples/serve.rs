@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         print!(
             "{}",
-            pacer_emulator::banner(&config, listener.local_addr()?)
+            pacer_emulator::banner(&config, listener.local_addr()?, false)
         );
         use std::io::Write as _;
         std::io::stdout().flush()?;

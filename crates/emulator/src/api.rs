@@ -17,7 +17,7 @@ use pacer_genesys::errors::codes;
 use pacer_genesys::{ApiError, LimitRef, SeedRateLimitBody};
 
 use crate::agents::parse_uuid;
-use crate::conn::ConnKill;
+use crate::conn::Conn;
 use crate::faults::Injected;
 use crate::hash::mix;
 use crate::http::{Ctx, bearer};
@@ -182,8 +182,8 @@ async fn inject(inner: &Inner, parts: &Parts, cid: &CorrelationId) -> Option<Res
             response
         }
         Injected::Reset => {
-            if let Some(ConnectInfo(kill)) = parts.extensions.get::<ConnectInfo<ConnKill>>() {
-                kill.trip();
+            if let Some(ConnectInfo(conn)) = parts.extensions.get::<ConnectInfo<Conn>>() {
+                conn.kill.trip();
             }
             let mut response = empty(500, cid);
             response.extensions_mut().insert(ResetMarker);
@@ -415,10 +415,11 @@ fn throttled(inner: &Inner, refusal: Refusal, cid: &CorrelationId) -> Response {
     let secs = ceil_secs(refusal.retry_after);
     let mut response = match responses.rate_limit_body {
         BodyStyle::Genesys => {
+            // The count per nominal window, as the limits API says it (K times it at `--speed K`).
             let limit = responses.limit_object.then(|| LimitRef {
                 key: config.key.clone(),
                 namespace: config.namespace.clone(),
-                value: u64::from(config.spec.limit),
+                value: (f64::from(config.spec.limit) * inner.config.speed).round() as u64,
             });
             json_value(
                 429,

@@ -1,5 +1,6 @@
 //! Connections that a handler can reset: the listener wraps each stream with a kill switch that
-//! the handler trips; the next write then fails and the socket closes with an RST.
+//! the handler trips; the next write then fails and the socket closes with an RST. Each request
+//! also learns whether its connection is TLS, so that the URLs it is handed say https and wss.
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,6 +29,14 @@ pub struct ResettableStream {
 /// The kill switch of the connection a request arrived on (a request extension via ConnectInfo).
 #[derive(Debug, Clone)]
 pub struct ConnKill(Arc<AtomicBool>);
+
+/// What a request knows of its connection (a request extension via ConnectInfo).
+#[derive(Debug, Clone)]
+pub struct Conn {
+    pub kill: ConnKill,
+    /// The connection is TLS: the URLs handed out say https and wss.
+    pub secure: bool,
+}
 
 impl ConnKill {
     /// Resets the connection instead of answering.
@@ -64,13 +73,21 @@ impl Listener for ResettableListener {
     }
 }
 
-impl Connected<IncomingStream<'_, ResettableListener>> for ConnKill {
+impl Connected<IncomingStream<'_, ResettableListener>> for Conn {
     fn connect_info(stream: IncomingStream<'_, ResettableListener>) -> Self {
-        ConnKill(stream.io().kill.clone())
+        Conn {
+            kill: stream.io().kill_switch(),
+            secure: false,
+        }
     }
 }
 
 impl ResettableStream {
+    /// The switch that resets this connection.
+    pub fn kill_switch(&self) -> ConnKill {
+        ConnKill(self.kill.clone())
+    }
+
     fn killed(&self) -> bool {
         self.kill.load(Ordering::Acquire)
     }

@@ -36,6 +36,12 @@ pub enum EmulatorError {
         #[source]
         source: pacer_core::Error,
     },
+    /// A certificate or key file (`--tls-cert`, `--tls-key`) that cannot be used.
+    #[error("{file}: {message}")]
+    TlsFile { file: String, message: String },
+    /// TLS could not be set up with the certificate made or given.
+    #[error("cannot serve TLS: {0}")]
+    Tls(String),
     /// The listener failed.
     #[error("the emulator's listener failed")]
     Serve(#[source] std::io::Error),
@@ -54,6 +60,7 @@ impl EmulatorError {
                 | EmulatorError::Mirror { .. }
                 | EmulatorError::InvalidSetting { .. }
                 | EmulatorError::InvalidLimit { .. }
+                | EmulatorError::TlsFile { .. }
         )
     }
 

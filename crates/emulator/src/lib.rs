@@ -34,6 +34,7 @@ pub mod route;
 mod state;
 mod stats;
 mod style;
+pub mod tls;
 pub mod units;
 mod wfm;
 
@@ -48,6 +49,7 @@ pub use config::{
 pub use error::EmulatorError;
 pub use state::{AppState, ManualClock};
 pub use stats::StatsReport;
+pub use tls::TlsIdentity;
 pub use units::{Latency, Probability, Rate};
 
 /// The emulator's reader of schedule uploads, public so that the fuzz targets can reach it.
@@ -76,20 +78,41 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), EmulatorError> {
-    let service = app(state).into_make_service_with_connect_info::<conn::ConnKill>();
+    let service = app(state).into_make_service_with_connect_info::<conn::Conn>();
     axum::serve(conn::ResettableListener(listener), service)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(EmulatorError::Serve)
 }
 
-/// The lines printed at start: the base URL, the demo client's credentials, the limits and the
-/// organization (a mirror's, when one is served).
-pub fn banner(config: &Config, addr: std::net::SocketAddr) -> String {
+/// Like [`serve`], over TLS with `identity`: HTTPS and WSS on the one port, and the URLs the
+/// emulator hands out (a channel's `connectUri`, upload and download URLs) say https and wss.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    identity: &TlsIdentity,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
+    let listener = tls::TlsListener::new(
+        conn::ResettableListener(listener),
+        identity.server_config()?,
+    )
+    .map_err(EmulatorError::Serve)?;
+    let service = app(state).into_make_service_with_connect_info::<conn::Conn>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(EmulatorError::Serve)
+}
+
+/// The lines printed at start: the base URL (https with `tls`), the demo client's credentials,
+/// the limits and the organization (a mirror's, when one is served).
+pub fn banner(config: &Config, addr: std::net::SocketAddr, tls: bool) -> String {
     let client = &config.oauth.clients[0];
+    let scheme = if tls { "https" } else { "http" };
     let mut text = format!(
-        "pacer emulator ({} profile) listening on http://{addr}\n\
-         OAuth token URL: http://{addr}/oauth/token\n\
+        "pacer emulator ({} profile) listening on {scheme}://{addr}\n\
+         OAuth token URL: {scheme}://{addr}/oauth/token\n\
          client id: {}\nclient secret: {}\nagents: {}\n",
         config.profile, client.id, client.secret, config.agents
     );

@@ -141,11 +141,18 @@ fn reset_secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// Sets `Retry-After` to the whole seconds, rounded up, of `wait`.
+/// The emulator's own header beside `Retry-After`: the exact wait in milliseconds, which whole
+/// seconds cannot say. `pacer compare`'s scripts read it under `--speed`, to wait what real
+/// time's Retry-After would have said, scaled; the real API sends no such header.
+pub const EXACT_WAIT_HEADER: &str = "x-emulator-retry-after-ms";
+
+/// Sets `Retry-After` to the whole seconds, rounded up, of `wait`, and the emulator's exact
+/// wait beside it.
 pub fn set_retry_after(response: &mut Response, wait: Duration) {
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(ceil_secs(wait)));
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(ceil_secs(wait)));
+    let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    headers.insert(EXACT_WAIT_HEADER, HeaderValue::from(ms));
 }
 
 /// One advertised limiter's state, for rate-limit headers.

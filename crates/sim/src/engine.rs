@@ -44,7 +44,13 @@ pub struct Counters {
     pub max_attempts: u32,
     /// When the last item was finished (written or given up).
     pub elapsed: Duration,
+    /// Items written over time, cumulative: a point every [`PROGRESS_POINTS`]th of the items,
+    /// and the last one written.
+    pub progress: Vec<(Duration, u64)>,
 }
+
+/// About how many points a run's progress keeps, whatever its number of items.
+pub const PROGRESS_POINTS: u64 = 300;
 
 /// The world a client strategy acts in.
 pub struct World {
@@ -61,6 +67,8 @@ pub struct World {
     attempts: Vec<u32>,
     finished: Vec<bool>,
     counters: Counters,
+    /// When the latest item was written, and how many were by then.
+    last_done: (Duration, u64),
 }
 
 /// A client strategy, driven by the world's events.
@@ -90,6 +98,7 @@ impl World {
             attempts: vec![0; n],
             finished: vec![false; n],
             counters: Counters::default(),
+            last_done: (Duration::ZERO, 0),
         }
     }
 
@@ -152,6 +161,15 @@ impl World {
         if !std::mem::replace(&mut self.finished[item as usize], true) {
             self.counters.completed += 1;
             self.counters.elapsed = self.now;
+            let stride = (self.items / PROGRESS_POINTS).max(1);
+            if self.counters.completed.is_multiple_of(stride)
+                || self.counters.completed == self.items
+            {
+                self.counters
+                    .progress
+                    .push((self.now, self.counters.completed));
+            }
+            self.last_done = (self.now, self.counters.completed);
         }
     }
 
@@ -195,6 +213,10 @@ impl World {
                 }
                 Event::Wake(tag) => client.on_wake(&mut self, tag),
             }
+        }
+        // The progress ends with the last item written, wherever its stride fell.
+        if self.last_done.1 > 0 && self.counters.progress.last() != Some(&self.last_done) {
+            self.counters.progress.push(self.last_done);
         }
         // Items nobody finished (the client stalled or time ran out) are lost.
         let unfinished = self.items - self.counters.completed - self.counters.lost;

@@ -34,6 +34,10 @@ pub struct RunResult {
     pub throttled: u64,
     /// The most attempts one item took.
     pub max_attempts: u32,
+    /// Items written over time, cumulative, in virtual seconds (for the HTML page's headline
+    /// chart; not in the JSON, whose fields are part of the interface).
+    #[serde(skip)]
+    pub written_over_time: Vec<(f64, u64)>,
 }
 
 impl RunResult {
@@ -65,6 +69,11 @@ impl RunResult {
             requests: counters.requests,
             throttled: counters.throttled,
             max_attempts: counters.max_attempts,
+            written_over_time: counters
+                .progress
+                .iter()
+                .map(|(at, n)| (at.as_secs_f64(), *n))
+                .collect(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `pacer compare`: the usual ways to push schedules and pacer's, in real time, each against its
 //! own emulator (seed profile) so that none slows another, in one table and one HTML page.
-//! `--speed K` multiplies the emulator's limits (and divides the scripts' waits and the schedule
-//! update's processing) so that a comparison runs K times faster with the same ratios.
+//! `--speed K` runs the emulator's limits K times faster (its windows, Retry-After and reset
+//! headers K times shorter), divides the scripts' own waits and the schedule update's
+//! processing by K, so that a comparison runs K times faster with real time's ratios, but for
+//! Retry-After's whole seconds (the page's footnote says so).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +12,6 @@ use anyhow::Context as _;
 use clap::Args;
 use pacer_client::baseline::{BaselineConfig, BaselineSummary, Wait};
 use pacer_core::limiter::LimitSpec;
-use pacer_emulator::units::Rate;
 use pacer_emulator::{Config, Overrides, Profile};
 
 use super::apply::{self, ApplySettings};
@@ -19,7 +20,7 @@ use super::rehearse::{
     today, write_seed_csv, write_week_csv,
 };
 use crate::exit::{self, Exit};
-use crate::html::{Section, StrategyRow, render_strategies};
+use crate::html::{Section, StrategyRow, curve_of_counts, curve_of_times, render_strategies};
 use crate::report::Judged;
 use crate::thresholds::Threshold;
 
@@ -52,7 +53,9 @@ pub struct CompareArgs {
     pub dir: Option<PathBuf>,
 }
 
-fn row(strategy: &str, summary: &BaselineSummary) -> StrategyRow {
+/// One strategy's row; its line of agents written over time is given apart, as each kind of
+/// run keeps it its own way.
+fn row(strategy: &str, summary: &BaselineSummary, written: Vec<(f64, u64)>) -> StrategyRow {
     StrategyRow {
         strategy: strategy.to_string(),
         elapsed_s: summary.elapsed.as_secs_f64(),
@@ -60,6 +63,7 @@ fn row(strategy: &str, summary: &BaselineSummary) -> StrategyRow {
         throttled: summary.throttled,
         written: summary.succeeded,
         lost: summary.lost,
+        written_over_time: written,
     }
 }
 
@@ -72,16 +76,14 @@ pub fn run(args: CompareArgs) -> anyhow::Result<u8> {
     runtime.block_on(compare(&args, &thresholds, &dir))
 }
 
-/// The seed profile with its token limit `K` times faster, and the schedule update's processing
-/// `K` times shorter.
+/// The seed profile with its limits `K` times faster (windows `K` times shorter, so that the
+/// server's Retry-After and reset headers shrink too), and the schedule update's processing `K`
+/// times shorter.
 fn config(agents: u32, speed: f64) -> anyhow::Result<Config> {
     let mut config = Config::profile(Profile::Seed);
     Overrides {
         agents: Some(agents),
-        token_rate: Some(Rate {
-            limit: (300.0 * speed).round() as u32,
-            window: Duration::from_secs(60),
-        }),
+        speed: Some(speed),
         bulk_processing: Some(Duration::from_secs_f64(3.0 / speed)),
         today: Some(pacer_genesys::datetime::format_days(today())),
         ..Overrides::default()
@@ -105,8 +107,10 @@ async fn compare(
     let spec = emulators[0].state.config().limiters[0].spec;
     let ideal = f64::from(n.saturating_sub(spec.burst)) / spec.rate_per_sec();
     eprintln!(
-        "pacer compare: {n} agents per strategy, seed profile at {k}x ({} per minute per token, burst {}); ideal {ideal:.1} s",
-        spec.limit, spec.burst
+        "pacer compare: {n} agents per strategy, seed profile at {k}x ({} per {:.1} s per token, burst {}); ideal {ideal:.1} s",
+        spec.limit,
+        spec.window.as_secs_f64(),
+        spec.burst
     );
     let client = emulators[0].state.config().oauth.clients[0].clone();
     let per_agent_input = write_seed_csv(&dir.join("per-agent.csv"), &emulators[4].state, 0..n)?;
@@ -138,10 +142,19 @@ async fn compare(
     let (pacer, update) = (pacer?, update?);
     let mut rows = Vec::new();
     for ((name, _), result) in scripts.iter().zip([a, b, c, d]) {
-        rows.push(row(name, &result?));
+        let summary = result?;
+        rows.push(row(name, &summary, curve_of_times(&summary.written_at)));
     }
-    rows.push(row("pacer, per agent", &row_of(&pacer)));
-    rows.push(row("pacer, business unit's update", &row_of(&update)));
+    for (name, outcome) in [
+        ("pacer, per agent", &pacer),
+        ("pacer, business unit's update", &update),
+    ] {
+        rows.push(row(
+            name,
+            &row_of(outcome),
+            curve_of_counts(&outcome.progress),
+        ));
+    }
     print_table(&rows, ideal);
     let judged = &pacer.report.thresholds;
     write_report(args, &rows, ideal, judged)?;
@@ -194,6 +207,7 @@ fn print_table(rows: &[StrategyRow], ideal: f64) {
             throttled: row.throttled,
             succeeded: row.written,
             lost: row.lost,
+            written_at: Vec::new(),
         };
         print_row(&row.strategy, &summary);
     }
@@ -216,6 +230,20 @@ fn write_report(
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// How a run at `--speed K` differs from real time, for the page's footnote.
+fn footnote(k: f64) -> String {
+    format!(
+        "Run at x{k}: every limit's window is {k} times shorter for the same count (the limits \
+         API says {k} times each count per minute), the scripts' own waits (pauses, backoff, \
+         jitter) and the schedule update's processing are {k} times shorter, so times here are \
+         1/{k} of real time's. Retry-After holds whole seconds, at least one, so it cannot \
+         shrink below 1 s: the scripts read the emulator's exact wait beside it and wait what \
+         real time's Retry-After would have said, {k} times shorter; pacer reads only what the \
+         real API sends, so a 429 costs it a whole second. What is not scaled: the network's \
+         latency, the OAuth token and the first reads of each run (a few tenths of a second)."
+    )
+}
+
 /// The HTML page (`--html`).
 fn write_html(
     args: &CompareArgs,
@@ -229,10 +257,13 @@ fn write_html(
     };
     let (n, k) = (args.agents, args.speed);
     let title = format!("pacer compare: {n} agents each, seed profile at {k}x");
+    // The limit as real time states it: `--speed` shortens its window, not its count.
+    let per_minute = (f64::from(spec.limit) * k).round();
     let sections = [Section {
-        title: format!("{} per minute per token, burst {}", spec.limit, spec.burst),
+        title: format!("{per_minute} per minute per token, burst {}", spec.burst),
         rows: rows.to_vec(),
         ideal_s: ideal,
+        footnote: (k > 1.0).then(|| footnote(k)),
     }];
     let page = render_strategies(&title, &sections, judged)?;
     std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))

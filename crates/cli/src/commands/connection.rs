@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use pacer_client::{
     Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, EndpointOptions, Endpoints,
-    HttpClient, HttpConfig, Secret, TokenConfig, TokenManager,
+    HttpClient, HttpConfig, Secret, TokenConfig, TokenManager, TrustConfig,
 };
 
 use crate::exit::Exit;
@@ -44,6 +44,12 @@ pub struct ConnectionArgs {
     /// Allow plain http to hosts that are not loopback.
     #[arg(long)]
     pub allow_insecure_http: bool,
+
+    /// Trust the CAs of this PEM file (several certificates may follow one another) beside the
+    /// system's store and the web's roots: a company's CA, or a TLS-inspecting proxy's. The file
+    /// SSL_CERT_FILE names is trusted too.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// What minting a token takes, resolved.
@@ -53,6 +59,8 @@ pub struct Connect<'a> {
     pub timeout: Duration,
     pub tokens: u32,
     pub allow_insecure_http: bool,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The API's and the login's URLs, from the flags or the region (flag, then environment).
@@ -107,8 +115,10 @@ pub async fn authenticate(
     let http = HttpClient::new(&HttpConfig {
         request_timeout: settings.timeout,
         allow_insecure_http: settings.allow_insecure_http,
+        trust: TrustConfig::with_system(settings.ca_file.clone()),
         ..HttpConfig::default()
-    })?;
+    })
+    .map_err(Exit::usage)?;
     let tokens = TokenManager::new(
         http.clone(),
         settings.endpoints.token_url.clone(),
@@ -126,7 +136,8 @@ pub async fn authenticate(
     }
     if let Err(err) = tokens.warm_up().await {
         return Err(match err {
-            pacer_client::Error::InvalidClient { .. } => {
+            pacer_client::Error::InvalidClient { .. }
+            | pacer_client::Error::UntrustedCertificate { .. } => {
                 Exit::usage(format!("{err}; nothing was sent"))
             }
             other => anyhow::Error::new(other).context(format!(

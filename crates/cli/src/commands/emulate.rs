@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use clap::Args;
 use pacer_core::limiter::Algorithm;
 use pacer_emulator::{
-    Config, EmulatorError, ErrorFault, Latency, Maintenance, Overrides, Probability, Profile, Rate,
+    AppState, Config, EmulatorError, ErrorFault, Latency, Maintenance, Overrides, Probability,
+    Profile, Rate, TlsIdentity,
 };
 
 use crate::exit::{self, Exit};
@@ -108,6 +109,56 @@ pub struct EmulateArgs {
     /// everything else stays the profile's.
     #[arg(long, value_name = "FILE")]
     pub mirror: Option<PathBuf>,
+    /// Serves HTTPS and WSS on the port (the base URL and every URL handed out say https and
+    /// wss), with a certificate for 127.0.0.1, localhost and ::1 made at start by a CA of its own.
+    #[arg(long)]
+    pub tls: bool,
+    /// Writes the CA of the certificate made at start here (PEM), for `--ca-file` or
+    /// `SSL_CERT_FILE`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_ca_out: Option<PathBuf>,
+    /// Serves this certificate chain (PEM, the server's first) instead of one made at start.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
+    pub tls_key: Option<PathBuf>,
+    /// Runs every rate limit K times faster (1 to 100): each window K times shorter for the same
+    /// count, so that Retry-After and reset headers shrink with it (in whole seconds, at least
+    /// one); the limits API answers K times each count, per its nominal minute.
+    #[arg(long, value_name = "K")]
+    pub speed: Option<f64>,
+}
+
+/// What `--tls` and its files ask for, apart from the emulator's configuration.
+struct TlsArgs {
+    tls: bool,
+    ca_out: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The identity to serve with, the CA written where asked; `None` for plain HTTP.
+    fn identity(&self) -> anyhow::Result<Option<TlsIdentity>> {
+        if !self.tls {
+            return Ok(None);
+        }
+        let identity = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => TlsIdentity::from_pem_files(cert, key).map_err(classify)?,
+            _ => TlsIdentity::generate().map_err(classify)?,
+        };
+        if let (Some(out), Some(pem)) = (&self.ca_out, identity.ca_pem()) {
+            std::fs::write(out, pem)
+                .with_context(|| format!("cannot write the CA to {}", out.display()))?;
+        }
+        Ok(Some(identity))
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -115,6 +166,17 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl EmulateArgs {
+    /// The TLS flags, taken out, and the emulator's configuration.
+    fn split(mut self) -> (TlsArgs, Overrides) {
+        let tls = TlsArgs {
+            tls: self.tls,
+            ca_out: self.tls_ca_out.take(),
+            cert: self.tls_cert.take(),
+            key: self.tls_key.take(),
+        };
+        (tls, self.overrides())
+    }
+
     fn overrides(self) -> Overrides {
         Overrides {
             profile: self.profile,
@@ -142,6 +204,7 @@ impl EmulateArgs {
             heartbeat: self.heartbeat,
             today: self.today,
             mirror: self.mirror,
+            speed: self.speed,
         }
     }
 }
@@ -162,7 +225,9 @@ fn classify(err: EmulatorError) -> anyhow::Error {
 }
 
 pub fn run(args: EmulateArgs) -> anyhow::Result<u8> {
-    let config = Config::resolve(&args.overrides()).map_err(classify)?;
+    let (tls, overrides) = args.split();
+    let config = Config::resolve(&overrides).map_err(classify)?;
+    let identity = tls.identity()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -175,11 +240,20 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<u8> {
             .local_addr()
             .context("cannot read the listening address")?;
         let mut stdout = std::io::stdout();
-        let _ = stdout.write_all(pacer_emulator::banner(&config, addr).as_bytes());
+        let banner = pacer_emulator::banner(&config, addr, identity.is_some());
+        let _ = stdout.write_all(banner.as_bytes());
+        if let Some(out) = &tls.ca_out {
+            let _ = writeln!(stdout, "TLS CA (PEM): {}", out.display());
+        }
         let _ = stdout.flush();
-        pacer_emulator::run(listener, config, stop_signal())
-            .await
-            .map_err(classify)?;
+        let state = AppState::new(config).map_err(classify)?;
+        match &identity {
+            Some(identity) => {
+                pacer_emulator::serve_tls(listener, state, identity, stop_signal()).await
+            }
+            None => pacer_emulator::serve(listener, state, stop_signal()).await,
+        }
+        .map_err(classify)?;
         eprintln!("pacer emulator stopped");
         Ok(exit::OK)
     })

@@ -79,6 +79,7 @@ async fn execute(args: MirrorArgs) -> anyhow::Result<u8> {
         timeout: duration("--timeout", &args.timeout)?,
         tokens: 1,
         allow_insecure_http: args.connection.allow_insecure_http,
+        ca_file: args.connection.ca_file.clone(),
     };
     let (http, tokens) = authenticate(&connect, &|text| eprintln!("{text}")).await?;
     let mut config = ExecutorConfig::new(Method::GET, "/api/v2/workforcemanagement");

@@ -119,6 +119,7 @@ pub fn row_of(outcome: &Outcome) -> BaselineSummary {
         throttled: report.throttled,
         succeeded: report.items_succeeded,
         lost: report.items_total - report.items_succeeded - report.items_skipped,
+        written_at: Vec::new(),
     }
 }
 

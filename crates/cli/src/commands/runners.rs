@@ -135,6 +135,7 @@ fn row(stats: &StatsReport, elapsed: Duration) -> BaselineSummary {
         throttled: stats.responses_by_status.get("429").copied().unwrap_or(0),
         succeeded: stats.users_written,
         lost: stats.agents.saturating_sub(stats.users_written),
+        written_at: Vec::new(),
     }
 }
 

@@ -150,6 +150,7 @@ fn html_page(results: &[RunResult]) -> anyhow::Result<String> {
                 title: result.scenario.clone(),
                 rows: Vec::new(),
                 ideal_s: result.ideal_s,
+                footnote: None,
             });
         }
         if let Some(section) = sections.last_mut() {
@@ -160,6 +161,7 @@ fn html_page(results: &[RunResult]) -> anyhow::Result<String> {
                 throttled: result.throttled,
                 written: result.completed,
                 lost: result.lost,
+                written_over_time: result.written_over_time.clone(),
             });
         }
     }

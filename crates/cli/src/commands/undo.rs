@@ -207,6 +207,7 @@ fn settings(args: &UndoArgs, undoable: &Undoable) -> anyhow::Result<ApplySetting
         ApplySettings::with_defaults(endpoints, credentials, args.journal.clone(), undo_journal);
     Ok(ApplySettings {
         allow_insecure_http: args.connection.allow_insecure_http,
+        ca_file: args.connection.ca_file.clone(),
         timeout: duration("--timeout", &args.timeout)?,
         max_wait: duration("--max-wait", &args.max_wait)?,
         report: args.report.clone(),

@@ -10,11 +10,14 @@ use plotters::prelude::*;
 use crate::report::Report;
 use crate::timeline::Timeline;
 
+mod bars;
 mod run;
 mod strategies;
+mod written;
 
+pub use run::progress;
 use run::*;
-pub use strategies::{Section, StrategyRow, render_strategies};
+pub use strategies::{Section, StrategyRow, curve_of_counts, curve_of_times, render_strategies};
 
 /// The most points a chart draws: a long run's seconds are merged into this many buckets.
 const MAX_BUCKETS: usize = 400;
@@ -69,14 +72,34 @@ pub fn render(title: &str, report: &Report, timeline: &Timeline) -> anyhow::Resu
 
 pub(super) const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}\
-.pass{color:#176b1f}.fail{color:#b00020;font-weight:bold}section.chart svg{max-width:100%;height:auto}";
+.pass{color:#176b1f}.fail{color:#b00020;font-weight:bold}section.chart svg{max-width:100%;height:auto}\
+#verdict,.verdict{font-size:1.15em;max-width:60em}.footnote{font-size:.9em;color:#555;max-width:60em}\
+.swatch{display:inline-block;width:.9em;height:.9em;margin-right:.4em;vertical-align:middle}";
 
 pub(super) fn svg(
     draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
+    svg_sized(SIZE, draw)
+}
+
+/// A tick on an axis of seconds that runs to `end`: whole seconds once the axis is long enough
+/// for them, tenths below.
+pub(super) fn seconds(value: f64, end: f64) -> String {
+    if end >= 20.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// An SVG of `size` pixels, drawn by `draw`, without the namespace's address.
+pub(super) fn svg_sized(
+    size: (u32, u32),
+    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
         draw(root.clone())?;
         root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -111,6 +134,14 @@ pub(super) fn over_time(
             .configure_mesh()
             .x_desc("seconds from the first request")
             .y_desc(y_label)
+            // Counts read as whole numbers once the axis is tall enough to hold them.
+            .y_label_formatter(&|y| {
+                if top >= 10.0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y}")
+                }
+            })
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for (name, color, values) in series {

@@ -181,25 +181,10 @@ pub(super) fn latency(report: &Report) -> anyhow::Result<Option<String>> {
 
 /// The bulk path's phases as bars on the run's time line.
 pub(super) fn phases(report: &Report) -> anyhow::Result<Option<String>> {
-    let Some(phases) = report
-        .bulk
-        .as_ref()
-        .and_then(|b| b["phases"].as_array())
-        .filter(|p| !p.is_empty())
-    else {
+    let spans = phase_spans(report);
+    if spans.is_empty() {
         return Ok(None);
-    };
-    let spans: Vec<(String, f64, f64)> = phases
-        .iter()
-        .map(|p| {
-            let name = p["phase"].as_str().unwrap_or("").to_string();
-            (
-                name,
-                p["start_s"].as_f64().unwrap_or(0.0),
-                p["end_s"].as_f64().unwrap_or(0.0),
-            )
-        })
-        .collect();
+    }
     let end = spans.iter().map(|s| s.2).fold(0.1_f64, f64::max) * 1.05;
     let names: Vec<String> = {
         let mut names: Vec<String> = Vec::new();
@@ -278,13 +263,15 @@ pub(super) fn verdict(report: &Report) -> String {
     text
 }
 
-/// Items done over the run's time, cumulative, against the ideal line the server's bound
-/// draws; on the bulk path the agents written land as each update ends.
-pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Result<String> {
-    let done: Vec<(f64, f64)> = match &report.bulk {
+/// Items done over the run's time, cumulative: per second on the per-agent path; on the bulk
+/// path the agents' rows land as each update ends.
+pub fn progress(report: &Report, timeline: &Timeline) -> Vec<(f64, f64)> {
+    match &report.bulk {
         Some(bulk) => bulk_done(bulk, report.items_succeeded),
         None => {
+            // A bucket's items are counted at its end, but never after the run's.
             let step = timeline.bucket_s.max(1e-9);
+            let last = report.elapsed_s.max(step.min(report.elapsed_s));
             let mut total = 0.0;
             timeline
                 .buckets
@@ -292,34 +279,58 @@ pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Re
                 .enumerate()
                 .map(|(i, b)| {
                     total += b.ok as f64;
-                    ((i + 1) as f64 * step, total)
+                    (((i + 1) as f64 * step).min(last), total)
                 })
                 .collect()
         }
-    };
+    }
+}
+
+/// Items done over the run's time, cumulative, against the ideal line the server's bound
+/// draws; on the bulk path the schedule update's phases shade the time they took.
+pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Result<String> {
+    let done = progress(report, timeline);
+    let spans = phase_spans(report);
     let ideal = report.ideal_s.filter(|i| *i > 0.0);
     let end = done
         .last()
         .map_or(0.0, |p| p.0)
         .max(ideal.unwrap_or(0.0))
         .max(report.elapsed_s)
+        .max(spans.iter().map(|s| s.2).fold(0.0, f64::max))
         .max(1.0);
-    let top = (report.items_total.max(1) as f64) * 1.05;
+    let total = report.items_total.max(1);
+    let top = total + total.div_ceil(20);
     svg(|root| {
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(60)
-            .build_cartesian_2d(0.0..end, 0.0..top)
+            .build_cartesian_2d(0.0..end, 0u64..top)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         chart
             .configure_mesh()
             .x_desc("seconds from the start")
+            .x_label_formatter(&|x| super::seconds(*x, end))
             .y_desc("items done")
-            .y_label_formatter(&|y| format!("{}", y.round() as i64))
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let points = std::iter::once((0.0, 0.0)).chain(done.iter().copied());
+        // The bulk path's phases shade the time they took, one colour per phase.
+        let mut named: Vec<&str> = Vec::new();
+        for (name, start, stop) in &spans {
+            let first = !named.contains(&name.as_str());
+            let colour = Palette99::pick(phase_index(&mut named, name) + 3).mix(0.18);
+            let stop = stop.max(start + end * 0.003);
+            let band = chart
+                .draw_series([Rectangle::new([(*start, 0), (stop, top)], colour.filled())])
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if first {
+                band.label(format!("phase: {name}")).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled())
+                });
+            }
+        }
+        let points = std::iter::once((0.0, 0)).chain(done.iter().map(|(t, n)| (*t, *n as u64)));
         chart
             .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
             .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -328,7 +339,7 @@ pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Re
         if let Some(ideal) = ideal {
             chart
                 .draw_series(LineSeries::new(
-                    [(0.0, 0.0), (ideal, report.items_total as f64)],
+                    [(0.0, 0), (ideal, report.items_total)],
                     RED.stroke_width(1),
                 ))
                 .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -344,6 +355,35 @@ pub(super) fn done_over_time(report: &Report, timeline: &Timeline) -> anyhow::Re
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     })
+}
+
+/// The index of a phase's name among those seen, adding it when new.
+fn phase_index<'a>(named: &mut Vec<&'a str>, name: &'a str) -> usize {
+    match named.iter().position(|n| *n == name) {
+        Some(index) => index,
+        None => {
+            named.push(name);
+            named.len() - 1
+        }
+    }
+}
+
+/// The bulk path's phases as (name, start, end) in seconds from the start; none per agent.
+fn phase_spans(report: &Report) -> Vec<(String, f64, f64)> {
+    report
+        .bulk
+        .as_ref()
+        .and_then(|b| b["phases"].as_array())
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap_or("").to_string(),
+                p["start_s"].as_f64().unwrap_or(0.0),
+                p["end_s"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect()
 }
 
 /// The bulk path's rows done over time: each completed update's agents' rows at the end of its
@@ -369,13 +409,41 @@ fn bulk_done(bulk: &serde_json::Value, rows_done: u64) -> Vec<(f64, f64)> {
     } else {
         1.0
     };
+    // A step: nothing lands while an update runs, its rows all at once when it ends.
     let mut total = 0.0;
     let mut points = Vec::new();
     for (end, upload) in waits.iter().zip(uploads) {
+        points.push((*end, total));
         if upload["status"] == "Complete" {
             total += upload["agents"].as_f64().unwrap_or(0.0) * rows_per_agent;
         }
         points.push((*end, total));
     }
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bulk_paths_rows_land_as_a_step_when_each_update_ends() {
+        let bulk = serde_json::json!({
+            "agents_written": 3,
+            "phases": [
+                {"phase": "upload", "start_s": 0.1, "end_s": 0.2},
+                {"phase": "wait", "start_s": 0.3, "end_s": 3.0},
+                {"phase": "wait", "start_s": 3.1, "end_s": 6.0},
+            ],
+            "weeks": [{"uploads": [
+                {"operation_id": "a", "status": "Complete", "agents": 2},
+                {"operation_id": "b", "status": "Complete", "agents": 1},
+            ]}],
+        });
+        assert_eq!(
+            bulk_done(&bulk, 6),
+            vec![(3.0, 0.0), (3.0, 4.0), (6.0, 4.0), (6.0, 6.0)],
+            "two rows per agent, nothing before each update ends"
+        );
+    }
 }

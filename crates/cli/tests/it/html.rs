@@ -116,7 +116,7 @@ fn compare_puts_every_strategy_in_one_table_and_one_page() {
     compare.args([
         "compare",
         "--agents",
-        "60",
+        "200",
         "--speed",
         "20",
         "--dir",
@@ -139,13 +139,88 @@ fn compare_puts_every_strategy_in_one_table_and_one_page() {
     assert_eq!(pacer["strategy"], "pacer, per agent");
     assert_eq!(
         (pacer["written"].as_u64(), pacer["lost"].as_u64()),
-        (Some(60), Some(0))
+        (Some(200), Some(0))
     );
     assert!(pacer["throttled"].as_u64().unwrap() <= 2);
-    assert_eq!(strategies[5]["written"], 60);
+    assert_eq!(strategies[5]["written"], 200);
+    for strategy in strategies {
+        let line = strategy["written_over_time"].as_array().unwrap();
+        assert_eq!(
+            line.last().unwrap()[1],
+            strategy["written"],
+            "each line ends at what its strategy wrote: {strategy}"
+        );
+    }
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 4);
     assert!(!page.contains("http://") && !page.contains("https://"));
+    assert!(
+        page.contains("Run at x20"),
+        "the footnote says how x20 differs"
+    );
+
+    let dom = dump_dom(&dir, &html);
+    // The verdict is the page's first paragraph.
+    let first = dom.find("<p").expect(&dom);
+    assert!(
+        dom[first..]
+            .starts_with("<p id=\"verdict\">pacer, per agent: 200 of 200 agents written in "),
+        "{dom}"
+    );
+    // The headline chart: agents written over time, one line per strategy in its own colour.
+    let start = dom.find("Agents written over time").expect(&dom);
+    let headline = &dom[start..start + dom[start..].find("</section>").unwrap()];
+    let mut colours: Vec<&str> = headline
+        .split("<polyline")
+        .skip(1)
+        .filter(|element| {
+            element.contains("stroke-width=\"2\"") || element.contains("stroke-width=\"4\"")
+        })
+        .filter_map(|element| element.split("stroke=\"").nth(1)?.split('"').next())
+        .filter(|colour| *colour != "#D62728")
+        .collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert_eq!(colours.len(), 6, "one colour per strategy: {colours:?}");
+    // Every strategy's full name is in the charts, and no count reads like 700.0.
+    let texts = svg_texts(&dom);
+    for strategy in strategies {
+        let name = strategy["strategy"].as_str().unwrap();
+        assert!(
+            texts.iter().filter(|t| t.as_str() == name).count() >= 5,
+            "{name} named whole in the headline and the four bar charts: {texts:?}"
+        );
+    }
+    let counts_start = dom.find("<h3>Requests sent</h3>").unwrap();
+    for text in svg_texts(&dom[counts_start..]) {
+        assert!(
+            !(text.ends_with(".0") && text[..text.len() - 2].chars().all(|c| c.is_ascii_digit())),
+            "a count reads {text}"
+        );
+    }
+}
+
+/// The page as headless Chromium sees it, its scripts run.
+fn dump_dom(dir: &Dir, html: &std::path::Path) -> String {
+    let profile = dir.path("chromium-profile");
+    let dom = chromium()
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium runs (scripts/test.sh installs Debian's chromium)");
+    String::from_utf8_lossy(&dom.stdout).into_owned()
+}
+
+/// The texts of every SVG `<text>` element, trimmed, with `'` unescaped.
+fn svg_texts(dom: &str) -> Vec<String> {
+    dom.split("<text")
+        .skip(1)
+        .filter_map(|element| {
+            let body = element.split_once('>')?.1;
+            let text = body.split("</text>").next()?;
+            Some(text.trim().replace("&apos;", "'").replace("&amp;", "&"))
+        })
+        .collect()
 }
 
 #[test]
@@ -167,7 +242,12 @@ fn simulate_draws_every_scenario_with_its_strategies_on_the_same_axes() {
     let (code, _, stderr) = run(simulate, &dir.0);
     assert_eq!(code, 0, "{stderr}");
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 8, "four charts per scenario");
+    assert_eq!(
+        page.matches("<svg").count(),
+        10,
+        "the headline and four bar charts per scenario"
+    );
+    assert_eq!(page.matches("Agents written over time").count(), 2);
     assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"summary-1\">"));
     assert!(!page.contains("http://") && !page.contains("https://"));
 }

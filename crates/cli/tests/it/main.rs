@@ -12,6 +12,7 @@ mod kill_matrix;
 mod mirror;
 mod narrow;
 mod support;
+mod tls;
 mod undo;
 mod units;
 mod zones;

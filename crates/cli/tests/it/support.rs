@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pacer_emulator::{AppState, Config, Profile, StatsReport};
+use pacer_emulator::{AppState, Config, Profile, StatsReport, TlsIdentity};
 
 pub const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
 
@@ -23,7 +23,19 @@ impl Emu {
     }
 
     pub fn with_config(config: Config) -> Emu {
+        Emu::serving(config, None)
+    }
+
+    /// Serves HTTPS and WSS with a certificate made at start, whose CA is written to `ca_out`.
+    pub fn with_tls(config: Config, ca_out: &Path) -> Emu {
+        let identity = TlsIdentity::generate().unwrap();
+        std::fs::write(ca_out, identity.ca_pem().unwrap()).unwrap();
+        Emu::serving(config, Some(identity))
+    }
+
+    fn serving(config: Config, tls: Option<TlsIdentity>) -> Emu {
         let state = AppState::new(config).expect("a valid config");
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, addr) = std::sync::mpsc::channel();
         let served = state.clone();
@@ -35,16 +47,21 @@ impl Emu {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 ready.send(listener.local_addr().unwrap()).unwrap();
-                pacer_emulator::serve(listener, served, async move {
+                let stopped = async move {
                     let _ = stopped.await;
-                })
-                .await
+                };
+                match &tls {
+                    Some(identity) => {
+                        pacer_emulator::serve_tls(listener, served, identity, stopped).await
+                    }
+                    None => pacer_emulator::serve(listener, served, stopped).await,
+                }
                 .unwrap();
             });
         });
         let addr = addr.recv().unwrap();
         Emu {
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             state,
             stop: Some(stop),
             thread: Some(thread),

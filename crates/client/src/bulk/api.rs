@@ -105,6 +105,14 @@ impl Exec<'_> {
         }
     }
 
+    /// The TLS settings of the executor's HTTP client, which the notification socket shares.
+    pub async fn tls(&self) -> std::sync::Arc<rustls::ClientConfig> {
+        match self {
+            Exec::Alone(exec) | Exec::ReadOnly(exec) => exec.http().tls(),
+            Exec::Shared(shared) => shared.lock().await.http().tls(),
+        }
+    }
+
     /// Sends `call` through the executor (waiting for a shared one's turn).
     pub async fn call(&mut self, call: &Call) -> Result<crate::executor::Called> {
         match self {

@@ -43,17 +43,18 @@ impl Drop for Notifications {
     }
 }
 
-/// Connects to `uri` and keeps reading `topic` until dropped. The first connection must
-/// succeed; later failures are reported as [`SocketEvent::Down`] and retried.
+/// Connects to `uri` (wss with `tls`, the HTTP client's settings) and keeps reading `topic`
+/// until dropped. The first connection must succeed; later failures are reported as
+/// [`SocketEvent::Down`] and retried.
 pub async fn open(
     uri: &str,
     topic: String,
     heartbeat_timeout: Duration,
     allow_insecure: bool,
+    tls: Arc<rustls::ClientConfig>,
 ) -> Result<Notifications> {
     let url =
         Url::parse(uri).map_err(|e| Error::Socket(format!("bad connect URI `{uri}`: {e}")))?;
-    let tls = Arc::new(crate::http::tls_config()?);
     let first = connect(&url, &tls, allow_insecure).await?;
     let (sender, events) = mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
@@ -130,7 +131,13 @@ async fn connect(
         let tls = tokio_rustls::TlsConnector::from(tls.clone())
             .connect(name, tcp)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| match crate::tls::refused_certificate(&e) {
+                Some(reason) => Error::UntrustedCertificate {
+                    host: host.clone(),
+                    reason,
+                },
+                None => fail(e.to_string()),
+            })?;
         Box::new(tls)
     } else {
         Box::new(tcp)

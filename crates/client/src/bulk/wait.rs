@@ -27,11 +27,13 @@ impl Run<'_> {
         self.api()
             .subscribe(&channel.id, std::slice::from_ref(&topic))
             .await?;
+        let tls = self.exec.tls().await;
         let notifications = socket::open(
             &channel.connect_uri,
             topic,
             self.settings.heartbeat_timeout,
             self.settings.allow_insecure,
+            tls,
         )
         .await?;
         self.socket = Some(notifications);

@@ -130,6 +130,11 @@ impl Executor {
         self
     }
 
+    /// The HTTP client the requests go through.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
     /// The pacer, for planning before the run.
     pub fn pacer(&self) -> &Pacer {
         &self.pacer

@@ -6,6 +6,7 @@
 mod bulk;
 mod executor;
 mod http;
+mod tls;
 mod tokens;
 
 use std::collections::HashSet;

@@ -53,6 +53,8 @@ pub struct Overrides {
     pub today: Option<String>,
     /// A mirror of an organization (`pacer mirror`) to serve: its users, units and limits.
     pub mirror: Option<PathBuf>,
+    /// Runs every limit K times faster (see [`Config::speed`]), after every other limit setting.
+    pub speed: Option<f64>,
 }
 
 impl Config {
@@ -91,6 +93,26 @@ impl Overrides {
         if let Some(mirror) = mirror {
             mirror.apply_shape(config);
         }
+        self.apply_speed(config)
+    }
+
+    /// `--speed K`: every limit's window (the minting limit's too) K times shorter, the same
+    /// count; refused outside 1..=100.
+    fn apply_speed(&self, config: &mut Config) -> Result<(), EmulatorError> {
+        let Some(speed) = self.speed else {
+            return Ok(());
+        };
+        if !(1.0..=100.0).contains(&speed) {
+            return Err(EmulatorError::setting("--speed", "K must be 1..=100"));
+        }
+        for limiter in config
+            .limiters
+            .iter_mut()
+            .chain(config.oauth.mint_limit.as_mut())
+        {
+            limiter.spec.window = limiter.spec.window.div_f64(speed / config.speed);
+        }
+        config.speed = speed;
         Ok(())
     }
 

@@ -95,6 +95,7 @@ impl Config {
                 ..WfmConfig::default()
             },
             mirror: None,
+            speed: 1.0,
         }
     }
 }

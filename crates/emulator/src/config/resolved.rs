@@ -79,6 +79,11 @@ pub struct Config {
     pub wfm: WfmConfig,
     /// The organization served instead of the seeded one (`--mirror`).
     pub mirror: Option<Arc<MirrorSource>>,
+    /// How many times faster than real time the limits run (`--speed K`, 1 by default): every
+    /// limit's window is K times shorter for the same count, so that waits, Retry-After and
+    /// reset headers shrink with it; the limits API answers a limit's count per its nominal
+    /// window (K times its count).
+    pub speed: f64,
 }
 
 /// The most agents the emulator will hold.

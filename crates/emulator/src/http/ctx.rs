@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use pacer_genesys::errors::codes;
 
 use super::problem::Problem;
 use super::query::query_value;
+use crate::conn::Conn;
 use crate::respond::CorrelationId;
 use crate::state::Inner;
 
@@ -27,15 +29,22 @@ impl Ctx<'_> {
         query_value(self.parts.uri.query(), name)
     }
 
-    /// The base URL clients reached the emulator on, for URLs it hands out.
+    /// The base URL clients reached the emulator on, for URLs it hands out: `scheme` (`http` or
+    /// `ws`) becomes `https` or `wss` on a TLS connection.
     pub fn origin(&self, scheme: &str) -> String {
+        let secure = self
+            .parts
+            .extensions
+            .get::<ConnectInfo<Conn>>()
+            .is_some_and(|ConnectInfo(conn)| conn.secure);
+        let s = if secure { "s" } else { "" };
         let host = self
             .parts
             .headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
             .map_or_else(|| self.inner.config.listen.to_string(), str::to_string);
-        format!("{scheme}://{host}")
+        format!("{scheme}{s}://{host}")
     }
 
     /// The OAuth client's id, which stands for the token's user.

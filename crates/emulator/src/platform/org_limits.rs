@@ -46,8 +46,9 @@ fn mirrored(config: &Config, namespace: &str) -> Vec<LimitEntity> {
         .collect()
 }
 
-/// The limits of `namespace` the emulator enforces: its limiters' (each key once) and, in the
-/// platform's, `request.bytes.max`.
+/// The limits of `namespace` the emulator enforces: its limiters' (each key once, as the count
+/// per nominal window: K times the count under `--speed K`, whose windows are K times shorter)
+/// and, in the platform's, `request.bytes.max`.
 fn enforced(config: &Config, namespace: &str) -> Vec<LimitEntity> {
     let mut entities: Vec<LimitEntity> = Vec::new();
     for limiter in config
@@ -59,7 +60,7 @@ fn enforced(config: &Config, namespace: &str) -> Vec<LimitEntity> {
             entities.push(LimitEntity {
                 key: limiter.key.clone(),
                 namespace: limiter.namespace.clone(),
-                value: u64::from(limiter.spec.limit),
+                value: (f64::from(limiter.spec.limit) * config.speed).round() as u64,
             });
         }
     }

@@ -375,3 +375,52 @@ async fn the_org_limit_takes_a_shape_a_token_bucket_refilling_as_it_goes() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn speed_shortens_every_window_so_retry_after_shrinks_and_the_limits_api_keeps_the_rate() {
+    let mut config = Config::profile(Profile::Genesys);
+    pacer_emulator::Overrides {
+        no_limits: true,
+        org_rate: Some("3/min".parse().unwrap()),
+        speed: Some(10.0),
+        ..pacer_emulator::Overrides::default()
+    }
+    .apply(&mut config)
+    .unwrap();
+    let emu = start_manual(config).await;
+    let token = emu.token().await;
+    assert_eq!(
+        burst(&emu, &token, 3).await,
+        [200, 200, 200],
+        "the same count"
+    );
+    assert_eq!(
+        retry_after(&emu, &token).await,
+        Some(6),
+        "a window of 6 s, not 60 s"
+    );
+    emu.set_time(secs(6));
+    let listed = emu
+        .get(
+            Some(&token),
+            "/api/v2/organizations/limits/namespaces/platform.api",
+        )
+        .await;
+    assert_eq!(listed.status, 200, "the window has passed");
+    assert_eq!(
+        listed.body["entities"][0]["value"], 30,
+        "3 per 6 s is 30 per nominal minute"
+    );
+
+    let too_fast = pacer_emulator::Overrides {
+        speed: Some(1000.0),
+        ..pacer_emulator::Overrides::default()
+    };
+    let err = too_fast
+        .apply(&mut Config::profile(Profile::Genesys))
+        .unwrap_err();
+    assert!(
+        err.is_usage() && err.to_string().contains("--speed"),
+        "{err}"
+    );
+}

@@ -11,5 +11,6 @@ mod responses;
 mod sdk;
 mod seed;
 mod support;
+mod tls;
 mod users;
 mod wfm;

@@ -488,7 +488,7 @@ fn a_bad_mirror_is_refused_naming_the_file_and_the_place() {
 fn the_mirror_fixes_the_agents_and_the_banner_says_it_serves_one() {
     let config = mirror_config("banner");
     assert_eq!((config.agents, config.wfm.business_units), (7, 3));
-    let banner = pacer_emulator::banner(&config, "127.0.0.1:8080".parse().unwrap());
+    let banner = pacer_emulator::banner(&config, "127.0.0.1:8080".parse().unwrap(), false);
     assert!(
         banner.contains("(taken 2026-12-05T12:00:00Z from api.mypurecloud.com): 3 business unit(s), 7 agents, with names"),
         "{banner}"

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use pacer_emulator::{AppState, Config, ManualClock, StatsReport};
+use pacer_emulator::{AppState, Config, ManualClock, StatsReport, TlsIdentity};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -62,20 +62,47 @@ pub async fn start_manual(config: Config) -> Emu {
     launch(state, Some(clock)).await
 }
 
+/// Starts an emulator serving HTTPS and WSS with a certificate made at start; the test's client
+/// trusts its CA, which is returned as PEM.
+pub async fn start_tls(config: Config) -> (Emu, String) {
+    let state = AppState::new(config).expect("valid config");
+    let identity = TlsIdentity::generate().unwrap();
+    let ca = identity.ca_pem().unwrap();
+    (launch_with(state, None, Some(identity)).await, ca)
+}
+
 async fn launch(state: AppState, clock: Option<ManualClock>) -> Emu {
+    launch_with(state, clock, None).await
+}
+
+async fn launch_with(state: AppState, clock: Option<ManualClock>, tls: Option<TlsIdentity>) -> Emu {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(pacer_emulator::serve(listener, state.clone(), async move {
-        let _ = rx.await;
-    }));
-    let http = reqwest::Client::builder()
+    let mut http = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+        .timeout(Duration::from_secs(20));
+    let stopped = async move {
+        let _ = rx.await;
+    };
+    let served = state.clone();
+    let (scheme, task) = match tls {
+        Some(identity) => {
+            let ca = reqwest::Certificate::from_pem(identity.ca_pem().unwrap().as_bytes()).unwrap();
+            http = http.tls_built_in_root_certs(false).add_root_certificate(ca);
+            let task = tokio::spawn(async move {
+                pacer_emulator::serve_tls(listener, served, &identity, stopped).await
+            });
+            ("https", task)
+        }
+        None => (
+            "http",
+            tokio::spawn(pacer_emulator::serve(listener, served, stopped)),
+        ),
+    };
+    let http = http.build().unwrap();
     Emu {
-        base: format!("http://{addr}"),
+        base: format!("{scheme}://{addr}"),
         state,
         clock,
         http,

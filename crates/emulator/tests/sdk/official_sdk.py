@@ -2,20 +2,25 @@
 (purecloudplatformclientv2).
 
 The SDK's models check enum values and types while they deserialize, so every answer read here
-is one the official SDK accepts. Usage: official_sdk.py BASE_URL CLIENT_ID CLIENT_SECRET WEEK.
+is one the official SDK accepts. Usage: official_sdk.py BASE_URL CLIENT_ID CLIENT_SECRET WEEK
+[CA_FILE]; with an https BASE_URL, CA_FILE (PEM) is the SDK's `ssl_ca_cert` and the upload's CA.
 Prints one line per step and `ok` at the end; any failure raises.
 """
 
 import gzip
 import json
+import ssl
 import sys
 import urllib.request
 
 import PureCloudPlatformClientV2 as sdk
 
 
-def main(base, client_id, secret, week):
+def main(base, client_id, secret, week, ca_file=None):
     sdk.configuration.host = base
+    if ca_file:
+        sdk.configuration.ssl_ca_cert = ca_file
+    tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
     client = sdk.api_client.ApiClient()
     client.host = base
     client.get_client_credentials_token(client_id, secret)
@@ -104,8 +109,9 @@ def main(base, client_id, secret, week):
     target = wfm.post_workforcemanagement_businessunit_week_schedule_update_uploadurl(
         unit.id, week, schedule.id, body
     )
+    print("upload URL scheme:", target.url.split(":")[0])
     request = urllib.request.Request(target.url, data=data, method="PUT", headers=target.headers)
-    with urllib.request.urlopen(request) as answer:
+    with urllib.request.urlopen(request, context=tls) as answer:
         assert answer.status == 200
     process = sdk.ProcessScheduleUpdateUploadRequest()
     process.upload_key = target.upload_key
@@ -156,4 +162,4 @@ def search_users(client):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

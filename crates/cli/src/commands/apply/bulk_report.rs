@@ -255,7 +255,12 @@ pub(super) fn finish(
     }
     let code = run_exit(false, false, failed > 0, report.met_deadline);
     let exit_code = judge_exit(settings, &report, code);
-    Outcome { report, exit_code }
+    let progress = crate::html::progress(&report, &timeline);
+    Outcome {
+        report,
+        exit_code,
+        progress,
+    }
 }
 
 fn summarize(settings: &ApplySettings, outcome: &BulkOutcome, elapsed: std::time::Duration) {

@@ -47,6 +47,8 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
 pub struct Outcome {
     pub report: Report,
     pub exit_code: u8,
+    /// Items done over the run's time, cumulative (`html::progress`), for `compare`'s chart.
+    pub progress: Vec<(f64, f64)>,
 }
 
 /// Reads the whole input and checks every row; refuses it (exit 2) unless it is clean or
@@ -183,6 +185,7 @@ async fn rehearsed(
         return Ok(Outcome {
             report,
             exit_code: crate::exit::OK,
+            progress: Vec::new(),
         });
     }
     let real = ApplySettings {

@@ -390,7 +390,12 @@ fn report_and_exit(
     tell_the_end(settings, &report, summary, &counts);
     let code = end_code(summary, &counts, &report, run);
     let exit_code = judge_exit(settings, &report, code);
-    Ok(Outcome { report, exit_code })
+    let progress = crate::html::progress(&report, &sent.timeline);
+    Ok(Outcome {
+        report,
+        exit_code,
+        progress,
+    })
 }
 
 /// The journal's counts, and how many items this runner wrote; for a coordinated runner the

@@ -68,7 +68,9 @@ pub async fn rehearse(settings: &ApplySettings, rehearse: &Rehearse) -> anyhow::
         + stats.updates_started as f64
             * (REAL_PROCESSING.as_secs_f64() - REHEARSAL_PROCESSING.as_secs_f64());
     let (exit_code, error, report) = match result {
-        Ok(Outcome { report, exit_code }) => (exit_code, None, Some(report)),
+        Ok(Outcome {
+            report, exit_code, ..
+        }) => (exit_code, None, Some(report)),
         Err(err) => (exit::code_for(&err), Some(format!("{err:#}")), None),
     };
     let _ = std::fs::remove_dir_all(&folder);
@@ -129,6 +131,7 @@ fn local_settings(
         endpoints,
         credentials: Credentials::new(client.id.clone(), Secret::new(client.secret.clone())),
         allow_insecure_http: false,
+        ca_file: None,
         journal: folder.join("rehearsal.pacer.sqlite"),
         restart: true,
         rejects: folder.join("rejects.csv"),

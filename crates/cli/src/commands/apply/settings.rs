@@ -64,6 +64,8 @@ pub struct ApplySettings {
     pub credentials: Credentials,
     pub tokens: u32,
     pub allow_insecure_http: bool,
+    /// `--ca-file`: a CA trusted beside the system's store and the web's roots.
+    pub ca_file: Option<PathBuf>,
     pub method: Method,
     pub path_template: String,
     pub declared: Option<LimitSpec>,
@@ -130,6 +132,7 @@ impl ApplySettings {
             credentials,
             tokens: args.tokens,
             allow_insecure_http: args.connection.allow_insecure_http,
+            ca_file: args.connection.ca_file.clone(),
             method,
             path_template: args.path,
             declared,
@@ -200,6 +203,7 @@ impl ApplySettings {
             credentials,
             tokens: 1,
             allow_insecure_http: false,
+            ca_file: None,
             method: Method::PUT,
             path_template: "/api/v2/wfm/usersettings/{userId}/schedule".into(),
             declared: None,
@@ -262,6 +266,7 @@ impl ApplySettings {
             timeout: self.timeout,
             tokens: self.tokens,
             allow_insecure_http: self.allow_insecure_http,
+            ca_file: self.ca_file.clone(),
         }
     }
 

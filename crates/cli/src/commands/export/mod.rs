@@ -27,6 +27,7 @@ pub struct ExportRun {
     pub endpoints: Endpoints,
     pub credentials: Credentials,
     pub allow_insecure_http: bool,
+    pub ca_file: Option<PathBuf>,
     pub timeout: Duration,
     pub max_wait: Duration,
     pub read: ExportSettings,
@@ -51,6 +52,7 @@ impl ExportRun {
             endpoints,
             credentials,
             allow_insecure_http: args.connection.allow_insecure_http,
+            ca_file: args.connection.ca_file.clone(),
             timeout: duration("--timeout", &args.timeout)?,
             max_wait: duration("--max-wait", &args.max_wait)?,
             read: ExportSettings {
@@ -93,6 +95,7 @@ pub async fn execute(settings: &ExportRun) -> anyhow::Result<u8> {
         timeout: settings.timeout,
         tokens: 1,
         allow_insecure_http: settings.allow_insecure_http,
+        ca_file: settings.ca_file.clone(),
     };
     let (http, tokens) = authenticate(&connect, &say).await?;
     let mut config = ExecutorConfig::new(Method::GET, "/api/v2/workforcemanagement");
