@@ -419,7 +419,7 @@ fn throttled(inner: &Inner, refusal: Refusal, cid: &CorrelationId) -> Response {
             let limit = responses.limit_object.then(|| LimitRef {
                 key: config.key.clone(),
                 namespace: config.namespace.clone(),
-                value: (f64::from(config.spec.limit) * inner.config.speed).round() as u64,
+                value: inner.config.nominal_count(config.spec.limit),
             });
             json_value(
                 429,

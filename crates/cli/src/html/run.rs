@@ -271,7 +271,7 @@ pub fn progress(report: &Report, timeline: &Timeline) -> Vec<(f64, f64)> {
         None => {
             // A bucket's items are counted at its end, but never after the run's.
             let step = timeline.bucket_s.max(1e-9);
-            let last = report.elapsed_s.max(step.min(report.elapsed_s));
+            let last = report.elapsed_s;
             let mut total = 0.0;
             timeline
                 .buckets

@@ -6,21 +6,16 @@ use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile};
+use pacer_emulator::{Overrides, Profile};
 
-use crate::support::{Dir, Emu, pacer, run};
+use crate::support::{Dir, Emu, genesys_config, pacer, run};
 
 fn genesys(agents: u32, processing: Duration) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
+    Emu::with_config(genesys_config(Overrides {
         agents: Some(agents),
-        today: Some("2026-12-09".into()),
         bulk_processing: Some(processing),
         ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
+    }))
 }
 
 /// Two shifts a row each for the first `count` agents, in the week of 2026-12-07.

@@ -3,24 +3,8 @@
 //! a file keyed by e-mail writes every agent, and an unknown e-mail is refused with its line.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile};
-
-use crate::support::{Dir, Emu, pacer, run};
-
-fn genesys(agents: u32) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
-        agents: Some(agents),
-        today: Some("2026-12-09".into()),
-        bulk_processing: Some(Duration::from_millis(200)),
-        ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
-}
+use crate::support::{Dir, Emu, genesys, pacer, run};
 
 fn export(emu: &Emu, dir: &Dir, name: &str) -> String {
     let out = dir.path(name);
@@ -52,7 +36,7 @@ fn hour_later(text: &str) -> String {
 
 #[test]
 fn an_exported_week_applies_back_unchanged_and_a_moved_agent_alone_is_written() {
-    let emu = genesys(1500);
+    let emu = Emu::with_config(genesys(1500));
     let dir = Dir::new("export-round-trip");
     let text = export(&emu, &dir, "week.csv");
     let requests = emu.stats().requests_total;
@@ -101,7 +85,7 @@ fn an_exported_week_applies_back_unchanged_and_a_moved_agent_alone_is_written() 
 
 #[test]
 fn a_file_keyed_by_email_writes_every_agent_and_a_rerun_resolves_nothing_again() {
-    let emu = genesys(1500);
+    let emu = Emu::with_config(genesys(1500));
     let dir = Dir::new("export-by-email");
     let mut text = String::from("email,weekDate,startDate,lengthMinutes,activityCodeId\n");
     for i in 0..1500 {
@@ -134,7 +118,7 @@ fn a_file_keyed_by_email_writes_every_agent_and_a_rerun_resolves_nothing_again()
 
 #[test]
 fn an_unknown_email_is_refused_with_its_line_and_nothing_is_sent() {
-    let emu = genesys(50);
+    let emu = Emu::with_config(genesys(50));
     let dir = Dir::new("export-unknown-email");
     let text = "email,weekDate,startDate,lengthMinutes\n\
                 agent00001@pacer-emulator.example,2026-12-07,2026-12-08T09:00,480\n\
@@ -155,7 +139,7 @@ fn an_unknown_email_is_refused_with_its_line_and_nothing_is_sent() {
 
 #[test]
 fn a_name_several_users_bear_and_keys_of_two_people_are_refused_with_their_lines() {
-    let emu = genesys(600);
+    let emu = Emu::with_config(genesys(600));
     let dir = Dir::new("export-ambiguous-name");
     // Every 500th agent bears the name of the agent before it: `Agent 00499` is two people.
     let text = format!(
@@ -195,7 +179,7 @@ fn a_name_several_users_bear_and_keys_of_two_people_are_refused_with_their_lines
 
 #[test]
 fn a_full_day_off_is_written_exported_and_applied_back_unchanged() {
-    let emu = genesys(10);
+    let emu = Emu::with_config(genesys(10));
     let dir = Dir::new("export-time-off");
     let agent = emu.agent(3);
     let text = format!(
@@ -229,7 +213,7 @@ fn a_full_day_off_is_written_exported_and_applied_back_unchanged() {
 
 #[test]
 fn an_exported_week_in_json_lines_applies_back_unchanged() {
-    let emu = genesys(40);
+    let emu = Emu::with_config(genesys(40));
     let dir = Dir::new("export-jsonl");
     let text = export(&emu, &dir, "week.jsonl");
     assert_eq!(text.lines().count(), 40);

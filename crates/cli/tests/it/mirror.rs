@@ -2,22 +2,17 @@
 //! versioned file with its units (zones, start days), management units, members, activity codes,
 //! published schedules and limits, and no personal data unless asked for.
 
-use pacer_emulator::{Config, Overrides, Profile};
+use pacer_emulator::Overrides;
 
-use crate::support::{Dir, Emu, pacer, run};
+use crate::support::{Dir, Emu, genesys_config, pacer, run};
 
 fn org() -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
+    Emu::with_config(genesys_config(Overrides {
         agents: Some(2000),
         business_units: Some(3),
         org_rate: Some("600/min".parse().unwrap()),
-        today: Some("2026-12-09".into()),
         ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
+    }))
 }
 
 #[test]
@@ -92,15 +87,10 @@ fn mirror_of(emu: &Emu, dir: &Dir, name: &str, extra: &[&str]) -> serde_json::Va
 
 /// The emulator serving the mirror `file`.
 fn mirrored(file: &std::path::Path) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
+    Emu::with_config(genesys_config(Overrides {
         mirror: Some(file.to_path_buf()),
-        today: Some("2026-12-09".into()),
         ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
+    }))
 }
 
 #[test]

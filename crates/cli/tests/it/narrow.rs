@@ -5,21 +5,17 @@
 
 use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile};
+use pacer_emulator::Overrides;
 
-use crate::support::{Dir, Emu, pacer, run};
+use crate::support::{Dir, Emu, genesys_config, pacer, run};
 
 fn genesys(agents: u32) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
+    let mut config = genesys_config(Overrides {
         agents: Some(agents),
-        today: Some("2026-12-09".into()),
         bulk_processing: Some(Duration::from_millis(20)),
         no_limits: true,
         ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
+    });
     config.wfm.per_agent_processing = Duration::ZERO;
     Emu::with_config(config)
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pacer_emulator::{AppState, Config, Profile, StatsReport, TlsIdentity};
+use pacer_emulator::{AppState, Config, Overrides, Profile, StatsReport, TlsIdentity};
 
 pub const SCHEDULE: &str = r#"{"weekDate":"2026-12-07","shifts":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activities":[{"startDate":"2026-12-07T08:00:00Z","lengthMinutes":480,"activityCodeId":"0","description":"Work"}]}]}"#;
 
@@ -114,6 +114,27 @@ impl Drop for Dir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The genesys profile on 2026-12-09 (unless `overrides` name another day), with `overrides`.
+pub fn genesys_config(overrides: Overrides) -> Config {
+    let mut config = Config::profile(Profile::Genesys);
+    Overrides {
+        today: overrides.today.or_else(|| Some("2026-12-09".into())),
+        ..overrides
+    }
+    .apply(&mut config)
+    .unwrap();
+    config
+}
+
+/// The genesys profile with `agents`, on 2026-12-09, its updates done in 200 ms.
+pub fn genesys(agents: u32) -> Config {
+    genesys_config(Overrides {
+        agents: Some(agents),
+        bulk_processing: Some(std::time::Duration::from_millis(200)),
+        ..Overrides::default()
+    })
 }
 
 /// A CSV input with one JSON schedule per agent.

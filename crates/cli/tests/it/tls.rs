@@ -5,25 +5,10 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile, TlsIdentity};
+use pacer_emulator::{Config, Profile, TlsIdentity};
 
-use crate::support::{Dir, Emu, csv_for, pacer, run};
-
-/// The genesys profile with `agents`, on 2026-12-09, its updates done in 200 ms.
-fn genesys(agents: u32) -> Config {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
-        agents: Some(agents),
-        today: Some("2026-12-09".into()),
-        bulk_processing: Some(Duration::from_millis(200)),
-        ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    config
-}
+use crate::support::{Dir, Emu, csv_for, genesys, pacer, run};
 
 /// One shift for each of `agents`, in the week of 2026-12-07.
 fn shifts_csv(agents: &[String]) -> String {

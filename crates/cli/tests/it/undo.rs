@@ -1,24 +1,7 @@
 //! `pacer undo` end to end on the genesys profile: a run that wrote 1,500 agents is put back as
 //! it read before, but for the agent another editor touched since, which is left and named.
 
-use std::time::Duration;
-
-use pacer_emulator::{Config, Overrides, Profile};
-
-use crate::support::{Dir, Emu, pacer, run};
-
-fn genesys(agents: u32) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
-        agents: Some(agents),
-        today: Some("2026-12-09".into()),
-        bulk_processing: Some(Duration::from_millis(200)),
-        ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
-}
+use crate::support::{Dir, Emu, genesys, pacer, run};
 
 /// A bodiless POST to one of the emulator's test routes; the answer's status line.
 fn post(base: &str, path: &str) -> String {
@@ -52,7 +35,7 @@ fn export(emu: &Emu, dir: &Dir, name: &str) -> String {
 
 #[test]
 fn undo_restores_every_agent_but_the_one_another_editor_changed_since() {
-    let emu = genesys(1500);
+    let emu = Emu::with_config(genesys(1500));
     let dir = Dir::new("undo-1500");
     let before = export(&emu, &dir, "before.csv");
     let mut text = String::from("userId,weekDate,startDate,lengthMinutes,activityCodeId\n");
@@ -154,7 +137,7 @@ fn an_undo_killed_at_any_phase_is_finished_by_the_rerun_without_a_second_update(
         "bulk.wait",
         "bulk.verify",
     ] {
-        let emu = genesys(300);
+        let emu = Emu::with_config(genesys(300));
         let dir = Dir::new(&format!("undo-kill-{}", point.replace('.', "-")));
         let before = export(&emu, &dir, "before.csv");
         let mut text = String::from("userId,weekDate,startDate,lengthMinutes\n");

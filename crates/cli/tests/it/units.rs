@@ -3,22 +3,17 @@
 
 use std::time::Duration;
 
-use pacer_emulator::{Config, Overrides, Profile};
+use pacer_emulator::Overrides;
 
-use crate::support::{Dir, Emu, pacer, run};
+use crate::support::{Dir, Emu, genesys_config, pacer, run};
 
 fn three_units(processing: Duration) -> Emu {
-    let mut config = Config::profile(Profile::Genesys);
-    Overrides {
+    Emu::with_config(genesys_config(Overrides {
         agents: Some(1500),
         business_units: Some(3),
-        today: Some("2026-12-09".into()),
         bulk_processing: Some(processing),
         ..Overrides::default()
-    }
-    .apply(&mut config)
-    .unwrap();
-    Emu::with_config(config)
+    }))
 }
 
 /// One shift for each of the 1,500 agents in its unit's week: North (New York) and East (Sydney)

@@ -90,6 +90,12 @@ pub struct Config {
 pub const MAX_AGENTS: u32 = 10_000_000;
 
 impl Config {
+    /// A limit's count as the limits API and 429 bodies state it: per its nominal window, `speed`
+    /// times the count its window (`speed` times shorter) admits.
+    pub fn nominal_count(&self, limit: u32) -> u64 {
+        (f64::from(limit) * self.speed).round() as u64
+    }
+
     /// Checks the whole configuration: every limit must be enforceable.
     pub fn validate(&self) -> Result<(), EmulatorError> {
         for limiter in self.limiters.iter().chain(self.oauth.mint_limit.as_ref()) {

@@ -60,7 +60,7 @@ fn enforced(config: &Config, namespace: &str) -> Vec<LimitEntity> {
             entities.push(LimitEntity {
                 key: limiter.key.clone(),
                 namespace: limiter.namespace.clone(),
-                value: (f64::from(limiter.spec.limit) * config.speed).round() as u64,
+                value: config.nominal_count(limiter.spec.limit),
             });
         }
     }
