@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::bearer::BearerToken;
+use crate::body_sink::{BodySink, Chunk};
 use crate::credentials::Credentials;
 use crate::endpoints::{check_scheme, is_loopback_host};
 use crate::error::{Error, Result, TransportKind};
@@ -210,21 +211,23 @@ impl HttpClient {
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        self.execute(method, url, headers, body.unwrap_or_default())
+        self.execute(method, url, headers, body.unwrap_or_default(), None)
             .await
     }
 
     /// Sends a request with exactly `headers` (and the user agent), no bearer token: for a
-    /// signed storage URL, which takes its own headers and no token.
+    /// signed storage URL, which takes its own headers and no token. With `sink`, a successful
+    /// (2xx) body goes to it a chunk at a time and the response's own body stays empty.
     pub async fn send_with_headers(
         &self,
         method: Method,
         url: &str,
         headers: HeaderMap,
         body: Bytes,
+        sink: Option<&BodySink>,
     ) -> Result<Response> {
         let parsed = self.parse(url)?;
-        self.execute(method, parsed, headers, body).await
+        self.execute(method, parsed, headers, body, sink).await
     }
 
     /// Whether plain http may go to hosts other than loopback.
@@ -268,6 +271,7 @@ impl HttpClient {
             parsed,
             headers,
             Bytes::from_static(form.as_bytes()),
+            None,
         )
         .await
     }
@@ -287,6 +291,7 @@ impl HttpClient {
         url: Url,
         mut headers: HeaderMap,
         body: Bytes,
+        sink: Option<&BodySink>,
     ) -> Result<Response> {
         let transport = |kind: TransportKind, source: BoxError| Error::Transport {
             kind,
@@ -321,17 +326,26 @@ impl HttpClient {
             };
             let latency = start.elapsed();
             let (parts, incoming) = response.into_parts();
-            let body = incoming
-                .collect()
-                .await
-                .map_err(|e| Refused::Transport(classify(&e), BoxError::from(e)))?
-                .to_bytes();
+            let body = match sink.filter(|_| parts.status.is_success()) {
+                Some(sink) => stream_body(incoming, sink).await?,
+                None => incoming
+                    .collect()
+                    .await
+                    .map_err(|e| Refused::Transport(classify(&e), BoxError::from(e)))?
+                    .to_bytes(),
+            };
             Ok::<_, Refused>((parts, body, latency))
         };
         let (parts, body, latency) =
             match tokio::time::timeout(self.request_timeout, exchange).await {
                 Ok(Ok(done)) => done,
                 Ok(Err(Refused::Transport(kind, source))) => return Err(transport(kind, source)),
+                Ok(Err(Refused::ReaderGone)) => {
+                    return Err(Error::Unexpected {
+                        endpoint: "GET download",
+                        reason: "its reader stopped before the body ended".into(),
+                    });
+                }
                 Ok(Err(Refused::Certificate(reason))) => {
                     return Err(Error::UntrustedCertificate {
                         host: url.host_str().unwrap_or_default().to_string(),
@@ -359,10 +373,30 @@ impl HttpClient {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Why an exchange got no response: the server's certificate refused, or another failure.
+/// Why an exchange got no response: the server's certificate refused, a streamed body's reader
+/// gone, or another failure.
 enum Refused {
     Certificate(String),
+    ReaderGone,
     Transport(TransportKind, BoxError),
+}
+
+/// Hands a body to `sink` a frame at a time (after a [`Chunk::Start`], ending with
+/// [`Chunk::End`]); what is left for the response is empty.
+async fn stream_body(
+    mut incoming: hyper::body::Incoming,
+    sink: &BodySink,
+) -> Result<Bytes, Refused> {
+    let gone = |_| Refused::ReaderGone;
+    sink.send(Chunk::Start).await.map_err(gone)?;
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| Refused::Transport(classify(&e), BoxError::from(e)))?;
+        if let Ok(data) = frame.into_data() {
+            sink.send(Chunk::Data(data)).await.map_err(gone)?;
+        }
+    }
+    sink.send(Chunk::End).await.map_err(gone)?;
+    Ok(Bytes::new())
 }
 
 /// The connection under TLS: straight to the host, or through the proxy that covers it with a

@@ -13,6 +13,7 @@
 
 pub mod baseline;
 mod bearer;
+pub mod body_sink;
 pub mod bulk;
 mod credentials;
 mod endpoints;

@@ -1,111 +1,251 @@
-//! A query's answer read one agent at a time: `{"agentSchedules": [...], ...}` walked with
-//! serde's visitors, each agent handed over as soon as it is parsed and then dropped, so that a
-//! management unit's schedules are never held whole.
+//! A download's agents read as its bytes arrive: a scanner follows the answer's structure chunk
+//! by chunk, finds each element of its `agentSchedules` array, and hands that element alone to be
+//! parsed; nothing but the element being read is ever held, whatever the answer's size.
 
-use std::fmt;
+/// The array of an answer whose elements are the agents.
+const AGENTS_KEY: &[u8] = b"agentSchedules";
+/// Keys longer than this cannot be `agentSchedules`: only their first bytes are kept.
+const KEY_HELD: usize = 32;
 
-use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-/// Reads the agents of a `BuAgentSchedulesQueryResponse` from `body`, handing each to `each`.
-pub fn for_each(
-    body: &[u8],
-    each: &mut dyn FnMut(BuAgentScheduleQueryResponse),
-) -> serde_json::Result<()> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    Response { each }.deserialize(&mut deserializer)?;
-    deserializer.end()
+/// Finds the elements of the top-level object's `agentSchedules` array in a body fed a chunk at a
+/// time. Its checks are of structure (one object, balanced, nothing after it, every agent an
+/// object); each element's own JSON is checked by the parse it is handed to.
+#[derive(Debug, Default)]
+pub(super) struct Splitter {
+    /// Objects and arrays open.
+    depth: u32,
+    in_string: bool,
+    /// The byte after a backslash in a string.
+    escaped: bool,
+    /// In the top-level object, the next string is a key.
+    want_key: bool,
+    /// The top-level key being read.
+    reading_key: bool,
+    /// The last top-level key read (its first `KEY_HELD` bytes).
+    key: Vec<u8>,
+    /// In the agents array.
+    in_agents: bool,
+    /// In an agent: the bytes of it that earlier chunks held.
+    in_agent: bool,
+    held: Vec<u8>,
+    started: bool,
+    ended: bool,
 }
 
-/// The answer's object: `agentSchedules` walked, every other field skipped.
-struct Response<'f> {
-    each: &'f mut dyn FnMut(BuAgentScheduleQueryResponse),
-}
+/// A body that is not an answer with agents.
+pub(super) type Malformed = String;
 
-impl<'de> DeserializeSeed<'de> for Response<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+impl Splitter {
+    /// Scans `chunk`, handing each agent completed in it to `each` (its bytes, one JSON object).
+    pub(super) fn feed(
+        &mut self,
+        chunk: &[u8],
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Malformed>,
+    ) -> Result<(), Malformed> {
+        // Where in `chunk` the agent being read starts (0 when an earlier chunk started it).
+        let mut agent_from = 0;
+        let mut at = 0;
+        while at < chunk.len() {
+            let byte = chunk[at];
+            if self.in_string {
+                at = self.in_string_until(chunk, at);
+                continue;
+            }
+            match byte {
+                b' ' | b'\n' | b'\r' | b'\t' => {}
+                _ if self.ended => return Err("text after the answer's end".into()),
+                b'{' | b'[' => {
+                    if !self.started {
+                        if byte == b'[' {
+                            return Err("the answer is not an object".into());
+                        }
+                        self.started = true;
+                        self.want_key = true;
+                    } else if self.in_agents && self.depth == 2 {
+                        if byte == b'[' {
+                            return Err("an agent schedule is not an object".into());
+                        }
+                        self.in_agent = true;
+                        agent_from = at;
+                    } else if self.depth == 1 && byte == b'[' && self.key == AGENTS_KEY {
+                        self.in_agents = true;
+                    }
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    if self.depth == 0 {
+                        return Err("a closing bracket with nothing open".into());
+                    }
+                    self.depth -= 1;
+                    if self.in_agent && self.depth == 2 {
+                        self.in_agent = false;
+                        self.agent_done(&chunk[agent_from..=at], each)?;
+                    } else if self.in_agents && self.depth == 1 {
+                        self.in_agents = false;
+                    } else if self.depth == 0 {
+                        self.ended = true;
+                    }
+                }
+                b'"' => {
+                    self.in_string = true;
+                    if self.depth == 1 && self.want_key {
+                        self.reading_key = true;
+                        self.key.clear();
+                    }
+                }
+                b',' if self.depth == 1 => self.want_key = true,
+                b':' if self.depth == 1 => self.want_key = false,
+                _ if !self.started => return Err("the answer is not an object".into()),
+                _ if self.in_agents && self.depth == 2 && byte != b',' => {
+                    return Err("an agent schedule is not an object".into());
+                }
+                _ => {}
+            }
+            at += 1;
+        }
+        if self.in_agent {
+            self.held.extend_from_slice(&chunk[agent_from..]);
+        }
+        Ok(())
     }
-}
 
-impl<'de> Visitor<'de> for Response<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object with agentSchedules")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "agentSchedules" {
-                map.next_value_seed(Agents {
-                    each: &mut *self.each,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+    /// Reads a string's bytes from `at` to its closing quote (or the chunk's end); the place after
+    /// what was read.
+    fn in_string_until(&mut self, chunk: &[u8], mut at: usize) -> usize {
+        let from = at;
+        while at < chunk.len() {
+            let byte = chunk[at];
+            at += 1;
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+                if self.reading_key {
+                    self.keep_key(&chunk[from..at - 1]);
+                    self.reading_key = false;
+                }
+                return at;
             }
         }
-        Ok(())
-    }
-}
-
-/// The `agentSchedules` array, an agent at a time.
-struct Agents<'f> {
-    each: &'f mut dyn FnMut(BuAgentScheduleQueryResponse),
-}
-
-impl<'de> DeserializeSeed<'de> for Agents<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Agents<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of agent schedules")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(agent) = seq.next_element::<BuAgentScheduleQueryResponse>()? {
-            (self.each)(agent);
+        if self.reading_key {
+            self.keep_key(&chunk[from..at]);
         }
-        Ok(())
+        at
     }
+
+    fn keep_key(&mut self, bytes: &[u8]) {
+        let room = KEY_HELD.saturating_sub(self.key.len());
+        self.key.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    /// An agent's last bytes: the agent whole (with what earlier chunks held) to `each`.
+    fn agent_done(
+        &mut self,
+        tail: &[u8],
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Malformed>,
+    ) -> Result<(), Malformed> {
+        if self.held.is_empty() {
+            return each(tail);
+        }
+        self.held.extend_from_slice(tail);
+        let agent = std::mem::take(&mut self.held);
+        let done = each(&agent);
+        self.held = agent;
+        self.held.clear();
+        done
+    }
+
+    /// The body ended: it must have been one whole object.
+    pub(super) fn finish(&self) -> Result<(), Malformed> {
+        if self.ended {
+            Ok(())
+        } else {
+            Err("the answer ended before its last bracket".into())
+        }
+    }
+}
+
+/// Reads the agents of a whole answer already in memory, each parsed and handed to `each`.
+#[cfg(test)]
+pub(super) fn for_each<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    each: &mut dyn FnMut(T),
+) -> Result<(), Malformed> {
+    let mut splitter = Splitter::default();
+    splitter.feed(body, &mut |agent| {
+        each(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+        Ok(())
+    })?;
+    splitter.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pacer_genesys::wfm::BuAgentSchedulesQueryResponse;
+    use pacer_genesys::wfm::{BuAgentScheduleQueryResponse, BuAgentSchedulesQueryResponse};
 
     const BODY: &str = r#"{"businessUnitTimeZone":"Europe/Paris","agentSchedules":[
         {"user":{"id":"a"},"shifts":[{"startDate":"2026-11-30T09:00:00Z","lengthMinutes":480,
           "activities":[{"startDate":"2026-11-30T09:00:00Z","lengthMinutes":480,
-          "activityCodeId":"0","description":"Work"}]}],"metadata":{"version":3}},
+          "activityCodeId":"0","description":"Work \"}] {\\"}]}],"metadata":{"version":3}},
         {"user":{"id":"b"},"fullDayTimeOffMarkers":[],"metadata":{"version":1},"extra":[1,{"x":2}]}
-    ],"more":{"nested":[true]}}"#;
+    ],"more":{"agentSchedules":[{"user":{"id":"nested"}}]},"x":"agentSchedules"}"#;
+
+    fn whole() -> Vec<BuAgentScheduleQueryResponse> {
+        let whole: BuAgentSchedulesQueryResponse = serde_json::from_str(BODY).unwrap();
+        whole.agent_schedules
+    }
 
     #[test]
     fn a_streamed_download_reads_as_the_whole_answer_does() {
-        let whole: BuAgentSchedulesQueryResponse = serde_json::from_str(BODY).unwrap();
-        let mut streamed = Vec::new();
+        let mut streamed: Vec<BuAgentScheduleQueryResponse> = Vec::new();
         for_each(BODY.as_bytes(), &mut |agent| streamed.push(agent)).unwrap();
-        assert_eq!(streamed, whole.agent_schedules);
+        assert_eq!(streamed, whole());
         assert_eq!(streamed.len(), 2);
+    }
+
+    #[test]
+    fn a_download_cut_into_chunks_anywhere_reads_the_same() {
+        for size in [1, 2, 3, 7, 64] {
+            let mut splitter = Splitter::default();
+            let mut streamed: Vec<BuAgentScheduleQueryResponse> = Vec::new();
+            for chunk in BODY.as_bytes().chunks(size) {
+                splitter
+                    .feed(chunk, &mut |agent| {
+                        streamed.push(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            splitter.finish().unwrap();
+            assert_eq!(streamed, whole(), "chunks of {size} bytes");
+        }
     }
 
     #[test]
     fn a_broken_download_is_an_error() {
         let mut seen = 0;
+        let mut count = |_: BuAgentScheduleQueryResponse| seen += 1;
         let cut = &BODY.as_bytes()[..BODY.len() / 2];
-        assert!(for_each(cut, &mut |_| seen += 1).is_err());
-        assert!(for_each(b"[]", &mut |_| seen += 1).is_err());
-        assert!(for_each(br#"{"agentSchedules":[]} x"#, &mut |_| seen += 1).is_err());
+        assert!(for_each(cut, &mut count).is_err());
+        assert!(for_each(b"[]", &mut count).is_err());
+        assert!(for_each(br#"{"agentSchedules":[]} x"#, &mut count).is_err());
+        assert!(for_each(br#"{"agentSchedules":[1]}"#, &mut count).is_err());
+        assert!(for_each(br#"{"agentSchedules":[{"user":3}]}"#, &mut count).is_err());
+        assert!(for_each(br#"{"agentSchedules":[]}}"#, &mut count).is_err());
+        assert_eq!(seen, 0);
+    }
+
+    #[test]
+    fn an_answer_without_agents_has_none() {
+        let mut seen = 0;
+        for_each(
+            br#"{"status":"Complete"}"#,
+            &mut |_: BuAgentScheduleQueryResponse| seen += 1,
+        )
+        .unwrap();
+        assert_eq!(seen, 0);
     }
 }

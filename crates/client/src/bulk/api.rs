@@ -7,16 +7,18 @@ use pacer_genesys::ApiError;
 use pacer_genesys::datetime::weekday_index;
 use pacer_genesys::notifications::{Channel, ChannelTopic};
 use pacer_genesys::wfm::{
-    ActivityCode, BuAgentScheduleQueryResponse, BuAgentSchedulesSearchResponse,
-    BuAsyncAgentSchedulesQueryResponse, BuAsyncAgentSchedulesSearchResponse,
-    BuAsyncScheduleResponse, BuCreateBlankScheduleRequest, BuQueryAgentSchedulesRequest,
-    BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit, BusinessUnitListItem,
-    Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
+    ActivityCode, BuAgentScheduleQueryResponse, BuAgentScheduleSearchResponse,
+    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesSearchResponse, BuAsyncScheduleResponse, BuCreateBlankScheduleRequest,
+    BuQueryAgentSchedulesRequest, BuScheduleMetadata, BuSearchAgentSchedulesRequest, BusinessUnit,
+    BusinessUnitListItem, Entities, ManagementUnit, NamedRef, ProcessScheduleUpdateUploadRequest,
     UpdateScheduleUploadResponse, UploadUrlRequestBody, WFM_PREFIX,
 };
 use pacer_genesys::zone::Zone;
 use serde::de::DeserializeOwned;
 
+use super::agents::{Malformed, Splitter};
+use crate::body_sink::{Chunk, body_sink};
 use crate::error::{Error, Result};
 use crate::executor::{Call, Executor, Target};
 use crate::http::Response;
@@ -350,16 +352,7 @@ impl Api<'_> {
             .await?;
         match (answer.result, answer.download_url) {
             (Some(result), _) => result.agent_schedules.into_iter().for_each(each),
-            (None, Some(url)) => {
-                let response = self.exec.call(&download_call(&url)).await?.response;
-                if !(200..300).contains(&response.status) {
-                    return Err(api_error("GET download", &response));
-                }
-                super::agents::for_each(&response.body, each).map_err(|err| Error::Unexpected {
-                    endpoint: "GET download",
-                    reason: err.to_string(),
-                })?;
-            }
+            (None, Some(url)) => self.download_each(&url, each).await?,
             (None, None) => {
                 return Err(Error::Unexpected {
                     endpoint: "POST agentschedules/query",
@@ -382,32 +375,110 @@ impl Api<'_> {
         to: &str,
         user_ids: Option<Vec<String>>,
     ) -> Result<BuAgentSchedulesSearchResponse> {
+        let answer = self.search(unit, from, to, user_ids).await?;
+        let result: BuAgentSchedulesSearchResponse = match (answer.result, answer.download_url) {
+            (Some(result), _) => result,
+            (None, Some(url)) => self.download(&url).await?,
+            (None, None) => return Err(no_search_result()),
+        };
+        Ok(result)
+    }
+
+    /// The unit's published agent schedules starting in `[from, to)`, each agent handed to
+    /// `each` as it is parsed: a download is read as it arrives, never held as a whole.
+    pub async fn search_each(
+        &mut self,
+        unit: &Unit,
+        from: &str,
+        to: &str,
+        each: &mut dyn FnMut(BuAgentScheduleSearchResponse),
+    ) -> Result<()> {
+        let answer = self.search(unit, from, to, None).await?;
+        match (answer.result, answer.download_url) {
+            (Some(result), _) => result.agent_schedules.into_iter().for_each(each),
+            (None, Some(url)) => self.download_each(&url, each).await?,
+            (None, None) => return Err(no_search_result()),
+        }
+        Ok(())
+    }
+
+    /// The search request: its answer holds the result, or says where to download it.
+    async fn search(
+        &mut self,
+        unit: &Unit,
+        from: &str,
+        to: &str,
+        user_ids: Option<Vec<String>>,
+    ) -> Result<BuAsyncAgentSchedulesSearchResponse> {
         let body = BuSearchAgentSchedulesRequest {
             start_date: from.to_string(),
             end_date: to.to_string(),
             user_ids,
         };
-        let answer: BuAsyncAgentSchedulesSearchResponse = self
-            .json(Call::post(
-                format!(
-                    "{WFM_PREFIX}/businessunits/{}/agentschedules/search",
-                    unit.id
-                ),
-                to_json(&body),
-                "POST agentschedules/search",
-            ))
-            .await?;
-        let result: BuAgentSchedulesSearchResponse = match (answer.result, answer.download_url) {
-            (Some(result), _) => result,
-            (None, Some(url)) => self.download(&url).await?,
-            (None, None) => {
-                return Err(Error::Unexpected {
-                    endpoint: "POST agentschedules/search",
-                    reason: "neither a result nor a download URL".into(),
-                });
-            }
+        self.json(Call::post(
+            format!(
+                "{WFM_PREFIX}/businessunits/{}/agentschedules/search",
+                unit.id
+            ),
+            to_json(&body),
+            "POST agentschedules/search",
+        ))
+        .await
+    }
+
+    /// Reads a download's agents as its body arrives: the body streams through a bounded
+    /// channel while each agent is parsed and handed to `each`, so the server's sending and the
+    /// parsing overlap and only the agent being read is held.
+    async fn download_each<T: DeserializeOwned>(
+        &mut self,
+        url: &str,
+        each: &mut dyn FnMut(T),
+    ) -> Result<()> {
+        let (sink, mut chunks) = body_sink();
+        let mut call = download_call(url);
+        call.sink = Some(sink);
+        let mut exec = self.exec.reborrow();
+        let send = async move {
+            let called = exec.call(&call).await;
+            // The sink goes with the call: the reader sees the channel close once it is done.
+            drop(call);
+            called
         };
-        Ok(result)
+        let read = async move {
+            let mut splitter = Splitter::default();
+            let mut parse = |agent: &[u8]| -> std::result::Result<(), Malformed> {
+                each(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+                Ok(())
+            };
+            let mut ended = false;
+            while let Some(chunk) = chunks.recv().await {
+                match chunk {
+                    Chunk::Start => (splitter, ended) = (Splitter::default(), false),
+                    Chunk::Data(bytes) => splitter.feed(&bytes, &mut parse)?,
+                    Chunk::End => {
+                        splitter.finish()?;
+                        ended = true;
+                    }
+                }
+            }
+            Ok::<bool, Malformed>(ended)
+        };
+        let (called, read) = tokio::join!(send, read);
+        let response = called?.response;
+        if !(200..300).contains(&response.status) {
+            return Err(api_error("GET download", &response));
+        }
+        match read {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::Unexpected {
+                endpoint: "GET download",
+                reason: "the body did not end".into(),
+            }),
+            Err(reason) => Err(Error::Unexpected {
+                endpoint: "GET download",
+                reason,
+            }),
+        }
     }
 
     /// The members of a management unit.
@@ -466,6 +537,7 @@ impl Api<'_> {
             },
             body: Some(data),
             endpoint: "PUT upload",
+            sink: None,
         };
         let response = self.exec.call(&call).await?.response;
         if (200..300).contains(&response.status) {
@@ -533,9 +605,18 @@ impl Api<'_> {
             )),
             body: Some(to_json(&body)),
             endpoint: "PUT channels/{id}/subscriptions",
+            sink: None,
         };
         let _: Entities<ChannelTopic> = self.json(call).await?;
         Ok(())
+    }
+}
+
+/// A search answered with neither a result nor a download URL.
+fn no_search_result() -> Error {
+    Error::Unexpected {
+        endpoint: "POST agentschedules/search",
+        reason: "neither a result nor a download URL".into(),
     }
 }
 
@@ -549,6 +630,7 @@ fn download_call(url: &str) -> Call {
         },
         body: None,
         endpoint: "GET download",
+        sink: None,
     }
 }
 

@@ -29,6 +29,10 @@ pub struct Image {
     pub pre_version: Option<u64>,
     pub pre: Option<ScheduleImage>,
     pub post: ScheduleImage,
+    /// The version the run's write gives it: each write of an agent's schedule moves its version
+    /// up by one from the version the upload names. Undo's guard: a higher version means another
+    /// editor wrote after the run. `None` when it had no schedule.
+    pub post_version: Option<u64>,
 }
 
 /// The images of a part's agents from what was read (`current`, by lowercase user id).
@@ -46,6 +50,7 @@ pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchem
     Image {
         user_id: entry.user_id.clone(),
         pre_version: held.map(|h| h.version),
+        post_version: held.map(|h| h.version + 1),
         pre: held.map(|h| ScheduleImage {
             shifts: h.shifts.clone(),
             full_day_time_off_markers: h.time_off.clone(),
@@ -71,6 +76,7 @@ pub fn image_from(held: Option<Current>, entry: BuUpdateAgentScheduleUploadSchem
     Image {
         user_id: entry.user_id,
         pre_version: held.as_ref().map(|h| h.version),
+        post_version: held.as_ref().map(|h| h.version + 1),
         pre: held.map(|h| ScheduleImage {
             shifts: h.shifts,
             full_day_time_off_markers: h.time_off,

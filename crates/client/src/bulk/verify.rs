@@ -1,8 +1,11 @@
-//! Reading the written agents back, one management unit at a time, and comparing each with the
-//! input as it is parsed: its verdict kept, its schedule forgotten, the versions journaled per
-//! management unit for undo's guard.
+//! Reading the written agents back and comparing each with the input as it is parsed: its
+//! verdict kept, its schedule forgotten. A published week is read back in one search of the
+//! unit's published schedules, streamed; any other schedule by its own query, one management unit
+//! at a time, whose versions are journaled for undo's guard (a search shows none: undo then
+//! guards by content, what the run sent).
 
-use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
+use pacer_genesys::datetime::{format_seconds, parse_days};
+use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
 use pacer_genesys::zone::Ambiguous;
 
 use super::api::{Api, Unit};
@@ -65,9 +68,10 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The week's written agents as the server holds them now, compared as each is parsed: the
-    /// schedule's own query per management unit. The versions of the written agents are
-    /// journaled for undo's guard, a management unit at a time.
+    /// The week's written agents as the server holds them now, compared as each is parsed: one
+    /// search when the schedule is published and spans the week alone, else the schedule's own
+    /// query per management unit, whose versions of the written agents are journaled for undo's
+    /// guard a management unit at a time.
     async fn read_back(
         &mut self,
         unit: &Unit,
@@ -84,6 +88,22 @@ impl Run<'_> {
             state,
             ambiguous: self.settings.ambiguous,
         };
+        let week = parse_days(&state.week).ok();
+        if let Some(day) = week.filter(|_| schedule.published && schedule.week_count <= 1) {
+            let (from, to) = plan::week_bounds(unit, day);
+            let (from, to) = (format_seconds(from), format_seconds(to));
+            let mut versions = Vec::new();
+            return self
+                .api()
+                .search_each(unit, &from, &to, &mut |agent| {
+                    let read = (
+                        agent.shifts.as_slice(),
+                        agent.full_day_time_off_markers.as_slice(),
+                    );
+                    compare.take(&agent.user.id, None, read, verdicts, &mut versions);
+                })
+                .await;
+        }
         for mu in &unit.management_units {
             let mut versions = Vec::new();
             let mut api = Api {
@@ -96,7 +116,12 @@ impl Run<'_> {
                 &mu.id,
                 None,
                 &mut |agent| {
-                    compare.take(agent, verdicts, &mut versions);
+                    let read = (
+                        agent.shifts.as_slice(),
+                        agent.full_day_time_off_markers.as_slice(),
+                    );
+                    let version = Some(agent.metadata.version);
+                    compare.take(&agent.user.id, version, read, verdicts, &mut versions);
                 },
             )
             .await?;
@@ -120,27 +145,28 @@ struct Compare<'c> {
 }
 
 impl Compare<'_> {
-    /// One agent read back: its verdict and version kept when the run wrote it.
+    /// One agent read back (`user_id` with its version when the read shows one): its verdict
+    /// and version kept when the run wrote it.
     fn take(
         &self,
-        agent: BuAgentScheduleQueryResponse,
+        user_id: &str,
+        version: Option<u64>,
+        read: (&[BuAgentScheduleShift], &[BuFullDayTimeOffMarker]),
         verdicts: &mut [Option<Verdict>],
         versions: &mut Vec<(String, u64)>,
     ) {
-        let id = agent.user.id.to_ascii_lowercase();
+        let id = user_id.to_ascii_lowercase();
         let Some(&at) = self.state.index.get(&id) else {
             return;
         };
         if !self.state.sent[at] {
             return;
         }
-        versions.push((id, agent.metadata.version));
+        if let Some(version) = version {
+            versions.push((id, version));
+        }
         let wanted = &self.desired[self.state.wanted[at]];
         let placed = plan::place(self.unit, wanted, self.ambiguous).0;
-        let read = (
-            agent.shifts.as_slice(),
-            agent.full_day_time_off_markers.as_slice(),
-        );
         verdicts[at] = Some(plan::verify(self.unit, &placed, Some(read)));
     }
 }

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::Executor;
 use super::events::RequestRecord;
 use super::request::{signals_of, unix_ms};
+use crate::body_sink::BodySink;
 use crate::error::Result;
 use crate::http::Response;
 
@@ -26,6 +27,9 @@ pub struct Call {
     pub body: Option<Bytes>,
     /// The endpoint's name for its budget and for reports, e.g. `POST .../update`.
     pub endpoint: &'static str,
+    /// Where a storage URL's successful body goes a chunk at a time, instead of into the
+    /// response (see [`crate::body_sink`]).
+    pub sink: Option<BodySink>,
 }
 
 /// Where a call goes.
@@ -45,6 +49,7 @@ impl Call {
             target: Target::Api(path.into()),
             body: None,
             endpoint,
+            sink: None,
         }
     }
 
@@ -55,6 +60,7 @@ impl Call {
             target: Target::Api(path.into()),
             body: Some(body),
             endpoint,
+            sink: None,
         }
     }
 }
@@ -180,7 +186,13 @@ impl Executor {
                 let body = call.body.clone().unwrap_or_default();
                 let result = self
                     .http
-                    .send_with_headers(call.method.clone(), url, headers.clone(), body)
+                    .send_with_headers(
+                        call.method.clone(),
+                        url,
+                        headers.clone(),
+                        body,
+                        call.sink.as_ref(),
+                    )
                     .await;
                 (result, None)
             }

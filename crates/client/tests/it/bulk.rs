@@ -260,6 +260,45 @@ async fn a_unit_read_one_management_unit_at_a_time_uploads_exactly_its_changed_a
 }
 
 #[tokio::test]
+async fn a_published_week_is_read_back_in_one_streamed_search_not_a_query_per_management_unit() {
+    // Three management units, each answer past the inline size: the reads take a query (and a
+    // streamed download) per management unit, the read-back one search of the published week.
+    let emu = emulator(4000, |_| {}).await;
+    let settings = BulkSettings {
+        max_agents_per_update: 10_000,
+        ..settings()
+    };
+    let mut exec = executor(&emu);
+    let wanted = desired(&emu, 4000, 11);
+    let outcome = bulk::run(
+        &mut exec,
+        &settings,
+        &wanted,
+        &mut Memory::default(),
+        &mut Quiet,
+    )
+    .await
+    .unwrap();
+    assert_eq!(states(&outcome), ["written"]);
+    let records = exec.take_call_records();
+    let count = |label: &str| {
+        records
+            .iter()
+            .filter(|r| r.label == Some(label) && r.status == Some(200))
+            .count()
+    };
+    assert_eq!(count("POST agentschedules/query"), 3);
+    assert_eq!(count("POST agentschedules/search"), 1);
+    assert_eq!(count("GET download"), 4);
+    // A second run with other hours plans every agent from the streamed reads again: each is
+    // written once more, once.
+    let again = desired(&emu, 4000, 12);
+    let outcome = apply(&emu, &settings, &again, &mut Memory::default()).await;
+    assert_eq!(states(&outcome), ["written"]);
+    assert_eq!(emu.state.stats().max_writes_per_user, 2);
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_whole_with_lines_and_fields() {
     let emu = emulator(20, |_| {}).await;
     let mut wanted = desired(&emu, 3, 9);
@@ -508,6 +547,7 @@ async fn upload_only(exec: &mut Executor, schedule: &str, body: &serde_json::Val
         },
         body: Some(data.into()),
         endpoint: "test",
+        sink: None,
     };
     assert_eq!(exec.call(&put).await.unwrap().response.status, 200);
     target["uploadKey"].as_str().unwrap().to_string()

@@ -21,7 +21,8 @@ pub struct AgentImage {
     pub pre: Option<String>,
     /// What the run sent for it, as JSON of the same shape.
     pub post: String,
-    /// The agent's version once the run's update landed, as read back; `None` until then.
+    /// The agent's version once the run's update landed: as the write makes it (recorded with
+    /// the images), then as read back where the read shows versions; `None` when unknown.
     pub post_version: Option<u64>,
 }
 
@@ -36,10 +37,11 @@ impl Journal {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post,
+                         post_version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (week, user_id) DO UPDATE SET post = excluded.post,
-                         post_version = NULL",
+                         post_version = excluded.post_version",
                 )
                 .map_err(|e| sqlite(&self.path, e))?;
             for image in images {
@@ -50,7 +52,8 @@ impl Journal {
                         image.schedule_id,
                         image.pre_version.map(|v| v as i64),
                         image.pre,
-                        image.post
+                        image.post,
+                        image.post_version.map(|v| v as i64)
                     ])
                     .map_err(|e| sqlite(&self.path, e))?;
             }

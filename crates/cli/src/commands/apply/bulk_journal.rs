@@ -77,7 +77,7 @@ fn journal_images(
             pre_version: image.pre_version,
             pre: image.pre.as_ref().map(json),
             post: json(&image.post),
-            post_version: None,
+            post_version: image.post_version,
         })
         .collect()
 }
