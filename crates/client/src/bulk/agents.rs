@@ -109,25 +109,32 @@ impl Splitter {
         Ok(())
     }
 
-    /// Reads a string's bytes from `at` to its closing quote (or the chunk's end); the place after
+    /// Reads a string's bytes from `at` to its closing quote (or the chunk's end), jumping from
+    /// quote or backslash to the next (most of an answer's bytes are in strings); the place after
     /// what was read.
     fn in_string_until(&mut self, chunk: &[u8], mut at: usize) -> usize {
         let from = at;
         while at < chunk.len() {
-            let byte = chunk[at];
-            at += 1;
             if self.escaped {
                 self.escaped = false;
-            } else if byte == b'\\' {
-                self.escaped = true;
-            } else if byte == b'"' {
-                self.in_string = false;
-                if self.reading_key {
-                    self.keep_key(&chunk[from..at - 1]);
-                    self.reading_key = false;
-                }
-                return at;
+                at += 1;
+                continue;
             }
+            let Some(next) = memchr::memchr2(b'"', b'\\', &chunk[at..]) else {
+                at = chunk.len();
+                break;
+            };
+            at += next + 1;
+            if chunk[at - 1] == b'\\' {
+                self.escaped = true;
+                continue;
+            }
+            self.in_string = false;
+            if self.reading_key {
+                self.keep_key(&chunk[from..at - 1]);
+                self.reading_key = false;
+            }
+            return at;
         }
         if self.reading_key {
             self.keep_key(&chunk[from..at]);

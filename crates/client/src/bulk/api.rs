@@ -320,15 +320,21 @@ impl Api<'_> {
         user_ids: Option<Vec<String>>,
     ) -> Result<Vec<BuAgentScheduleQueryResponse>> {
         let mut agents = Vec::new();
-        self.query_each(unit, week, schedule, management_unit, user_ids, &mut |a| {
-            agents.push(a)
-        })
+        self.query_each(
+            unit,
+            week,
+            schedule,
+            management_unit,
+            user_ids,
+            &mut |a, _| agents.push(a),
+        )
         .await?;
         Ok(agents)
     }
 
     /// The agent schedules of a management unit in a schedule, each handed to `each` as it is
-    /// parsed: a download is read an agent at a time, never held as a whole.
+    /// parsed (with its bytes, when it came in a download): a download is read an agent at a
+    /// time, never held as a whole.
     pub async fn query_each(
         &mut self,
         unit: &Unit,
@@ -336,7 +342,7 @@ impl Api<'_> {
         schedule: &str,
         management_unit: &str,
         user_ids: Option<Vec<String>>,
-        each: &mut dyn FnMut(BuAgentScheduleQueryResponse),
+        each: &mut dyn FnMut(BuAgentScheduleQueryResponse, Option<&[u8]>),
     ) -> Result<()> {
         let body = BuQueryAgentSchedulesRequest {
             management_unit_id: management_unit.to_string(),
@@ -351,7 +357,11 @@ impl Api<'_> {
             ))
             .await?;
         match (answer.result, answer.download_url) {
-            (Some(result), _) => result.agent_schedules.into_iter().for_each(each),
+            (Some(result), _) => {
+                for agent in result.agent_schedules {
+                    each(agent, None);
+                }
+            }
             (None, Some(url)) => self.download_each(&url, each).await?,
             (None, None) => {
                 return Err(Error::Unexpected {
@@ -396,7 +406,7 @@ impl Api<'_> {
         let answer = self.search(unit, from, to, None).await?;
         match (answer.result, answer.download_url) {
             (Some(result), _) => result.agent_schedules.into_iter().for_each(each),
-            (None, Some(url)) => self.download_each(&url, each).await?,
+            (None, Some(url)) => self.download_each(&url, &mut |a, _| each(a)).await?,
             (None, None) => return Err(no_search_result()),
         }
         Ok(())
@@ -427,12 +437,12 @@ impl Api<'_> {
     }
 
     /// Reads a download's agents as its body arrives: the body streams through a bounded
-    /// channel while each agent is parsed and handed to `each`, so the server's sending and the
-    /// parsing overlap and only the agent being read is held.
+    /// channel while each agent is parsed and handed to `each` with its bytes, so the server's
+    /// sending and the parsing overlap and only the agent being read is held.
     async fn download_each<T: DeserializeOwned>(
         &mut self,
         url: &str,
-        each: &mut dyn FnMut(T),
+        each: &mut dyn FnMut(T, Option<&[u8]>),
     ) -> Result<()> {
         let (sink, mut chunks) = body_sink();
         let mut call = download_call(url);
@@ -447,7 +457,10 @@ impl Api<'_> {
         let read = async move {
             let mut splitter = Splitter::default();
             let mut parse = |agent: &[u8]| -> std::result::Result<(), Malformed> {
-                each(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+                each(
+                    serde_json::from_slice(agent).map_err(|e| e.to_string())?,
+                    Some(agent),
+                );
                 Ok(())
             };
             let mut ended = false;

@@ -21,18 +21,27 @@ pub struct ScheduleImage {
     pub full_day_time_off_markers: Vec<BuFullDayTimeOffMarker>,
 }
 
-/// One agent of a part about to be sent: before and after.
+/// One agent of a part about to be sent: before and after, each as the journal keeps it, JSON
+/// with the schedule's `shifts` and `fullDayTimeOffMarkers` (read as a [`ScheduleImage`], which
+/// ignores the other fields of an agent kept as the server or the upload wrote it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     pub user_id: String,
     /// Its version before the run; `None` when it had no schedule.
     pub pre_version: Option<u64>,
-    pub pre: Option<ScheduleImage>,
-    pub post: ScheduleImage,
+    /// What it held before the run; `None` when it had no schedule.
+    pub pre: Option<String>,
+    /// What the run sent for it.
+    pub post: String,
     /// The version the run's write gives it: each write of an agent's schedule moves its version
     /// up by one from the version the upload names. Undo's guard: a higher version means another
     /// editor wrote after the run. `None` when it had no schedule.
     pub post_version: Option<u64>,
+}
+
+/// An image's JSON (the wire types serialize infallibly).
+fn json(image: &ScheduleImage) -> String {
+    serde_json::to_string(image).unwrap_or_default()
 }
 
 /// The images of a part's agents from what was read (`current`, by lowercase user id).
@@ -51,40 +60,60 @@ pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchem
         user_id: entry.user_id.clone(),
         pre_version: held.map(|h| h.version),
         post_version: held.map(|h| h.version + 1),
-        pre: held.map(|h| ScheduleImage {
-            shifts: h.shifts.clone(),
-            full_day_time_off_markers: h.time_off.clone(),
+        pre: held.map(|h| {
+            json(&ScheduleImage {
+                shifts: h.shifts.clone(),
+                full_day_time_off_markers: h.time_off.clone(),
+            })
         }),
-        post: ScheduleImage {
+        post: json(&ScheduleImage {
             shifts: entry.shifts.clone().unwrap_or_default(),
             full_day_time_off_markers: entry
                 .full_day_time_off_markers
                 .clone()
                 .unwrap_or_else(|| held.map(|h| h.time_off.clone()).unwrap_or_default()),
-        },
+        }),
     }
 }
 
-/// [`image_of`] taking what it needs: what the agent held and its entry, moved in rather than
-/// copied (the bulk path makes an image per agent it writes, as it reads it).
-pub fn image_from(held: Option<Current>, entry: BuUpdateAgentScheduleUploadSchema) -> Image {
-    let post_days = match (entry.full_day_time_off_markers, &held) {
-        (Some(days), _) => days,
-        (None, Some(h)) => h.time_off.clone(),
-        (None, None) => Vec::new(),
-    };
-    Image {
-        user_id: entry.user_id,
-        pre_version: held.as_ref().map(|h| h.version),
-        post_version: held.as_ref().map(|h| h.version + 1),
-        pre: held.map(|h| ScheduleImage {
-            shifts: h.shifts,
-            full_day_time_off_markers: h.time_off,
-        }),
-        post: ScheduleImage {
-            shifts: entry.shifts.unwrap_or_default(),
-            full_day_time_off_markers: post_days,
+/// The bytes an agent came in, kept as its images rather than written again: the agent as the
+/// server sent it (a download's element), and its entry as the upload holds it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written<'w> {
+    pub read: Option<&'w [u8]>,
+    pub entry: &'w [u8],
+}
+
+/// [`image_of`] for an agent as it is read and planned: the server's bytes of it as its
+/// pre-image, and its entry's bytes as its post-image when they say all of it (an entry without
+/// days off keeps the ones it held: its post-image then says them).
+pub fn image_from(
+    held: Option<&Current>,
+    entry: &BuUpdateAgentScheduleUploadSchema,
+    written: Written<'_>,
+) -> Image {
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok();
+    let keeps_days =
+        entry.full_day_time_off_markers.is_none() && held.is_some_and(|h| !h.time_off.is_empty());
+    let post = (!keeps_days).then(|| text(written.entry)).flatten();
+    let pre = held
+        .is_some()
+        .then(|| written.read.and_then(text))
+        .flatten();
+    match (pre, post) {
+        (Some(pre), Some(post)) => Image {
+            user_id: entry.user_id.clone(),
+            pre_version: held.map(|h| h.version),
+            post_version: held.map(|h| h.version + 1),
+            pre: Some(pre),
+            post,
         },
+        (pre, post) => {
+            let mut image = image_of(held, entry);
+            image.pre = pre.or(image.pre);
+            image.post = post.unwrap_or(image.post);
+            image
+        }
     }
 }
 
@@ -187,11 +216,20 @@ mod tests {
     }
 
     #[test]
-    fn an_image_taken_by_move_is_the_image_copied() {
+    fn an_image_kept_as_the_bytes_it_came_in_reads_as_the_image_written_again() {
         let held = Current {
             version: 4,
             shifts: vec![shift("2026-12-08T09:00:00Z")],
             time_off: vec![day("2026-12-09")],
+        };
+        let read = |held: &Current| {
+            serde_json::json!({
+                "user": {"id": "U1"},
+                "shifts": held.shifts,
+                "fullDayTimeOffMarkers": held.time_off,
+                "metadata": {"version": held.version},
+            })
+            .to_string()
         };
         let entry = |days: Option<Vec<BuFullDayTimeOffMarker>>| BuUpdateAgentScheduleUploadSchema {
             user_id: "U1".into(),
@@ -200,11 +238,27 @@ mod tests {
             metadata: Some(VersionedMetadata::version(4)),
             delete: None,
         };
+        let parsed = |text: &str| serde_json::from_str::<ScheduleImage>(text).unwrap();
         for days in [None, Some(vec![day("2026-12-10")]), Some(Vec::new())] {
             let entry = entry(days);
+            let entry_json = serde_json::to_vec(&entry).unwrap();
             for held in [Some(held.clone()), None] {
-                let copied = image_of(held.as_ref(), &entry);
-                assert_eq!(image_from(held, entry.clone()), copied);
+                let read = held.as_ref().map(read);
+                let written = Written {
+                    read: read.as_deref().map(str::as_bytes),
+                    entry: &entry_json,
+                };
+                let kept = image_from(held.as_ref(), &entry, written);
+                let again = image_of(held.as_ref(), &entry);
+                assert_eq!(
+                    kept.pre.as_deref().map(parsed),
+                    again.pre.as_deref().map(parsed)
+                );
+                assert_eq!(parsed(&kept.post), parsed(&again.post));
+                assert_eq!(
+                    (kept.pre_version, kept.post_version),
+                    (again.pre_version, again.post_version)
+                );
             }
         }
     }

@@ -62,7 +62,7 @@ impl<'a> Run<'a> {
         self.read_members(unit, &mut state).await?;
         for at in 0..state.wanted.len() {
             if state.in_unit[at] && state.changes[at].is_none() {
-                planner.plan_one(&mut state, at, None);
+                planner.plan_one(&mut state, at, None, None);
             }
         }
         self.journal_images(&state, &mut planner.images)?;
@@ -87,22 +87,29 @@ impl<'a> Run<'a> {
             let mut api = Api {
                 exec: self.exec.reborrow(),
             };
-            api.query_each(unit, &week, &schedule.id, &mu.id, None, &mut |agent| {
-                planner.take(state, agent);
-                let Some(images) = planner.images.as_mut().filter(|i| i.len() >= IMAGE_BATCH)
-                else {
-                    return;
-                };
-                let step = Step::Images {
-                    week: &week,
-                    schedule_id: &schedule.id,
-                    images,
-                };
-                if let Err(err) = journal.record(step) {
-                    refused.get_or_insert(err);
-                }
-                images.clear();
-            })
+            api.query_each(
+                unit,
+                &week,
+                &schedule.id,
+                &mu.id,
+                None,
+                &mut |agent, raw| {
+                    planner.take(state, agent, raw);
+                    let Some(images) = planner.images.as_mut().filter(|i| i.len() >= IMAGE_BATCH)
+                    else {
+                        return;
+                    };
+                    let step = Step::Images {
+                        week: &week,
+                        schedule_id: &schedule.id,
+                        images,
+                    };
+                    if let Err(err) = journal.record(step) {
+                        refused.get_or_insert(err);
+                    }
+                    images.clear();
+                },
+            )
             .await?;
             if let Some(err) = refused {
                 return Err(Error::Journal(err));
@@ -208,8 +215,9 @@ struct Planner<'p> {
 }
 
 impl Planner<'_> {
-    /// One agent as a query answered it: noted as the unit's, planned when wanted, forgotten.
-    fn take(&mut self, state: &mut Week, agent: BuAgentScheduleQueryResponse) {
+    /// One agent as a query answered it (`raw`, its bytes when it came in a download): noted as
+    /// the unit's, planned when wanted, forgotten.
+    fn take(&mut self, state: &mut Week, agent: BuAgentScheduleQueryResponse, raw: Option<&[u8]>) {
         let Some(&at) = state.index.get(&agent.user.id.to_ascii_lowercase()) else {
             return;
         };
@@ -222,11 +230,11 @@ impl Planner<'_> {
             shifts: agent.shifts,
             time_off: agent.full_day_time_off_markers,
         };
-        self.plan_one(state, at, Some(held));
+        self.plan_one(state, at, Some(held), raw);
     }
 
-    /// Plans wanted agent `at` against what the server holds of it.
-    fn plan_one(&mut self, state: &mut Week, at: usize, held: Option<Current>) {
+    /// Plans wanted agent `at` against what the server holds of it (`raw`, the bytes that came).
+    fn plan_one(&mut self, state: &mut Week, at: usize, held: Option<Current>, raw: Option<&[u8]>) {
         if !self.plan {
             return;
         }
@@ -237,7 +245,11 @@ impl Planner<'_> {
         if let Some(entry) = planned.entry {
             self.writer.push(&entry);
             if let Some(images) = self.images.as_mut() {
-                images.push(images::image_from(held, entry));
+                let written = images::Written {
+                    read: raw,
+                    entry: self.writer.last_entry(),
+                };
+                images.push(images::image_from(held.as_ref(), &entry, written));
             }
             state.sent[at] = true;
         }

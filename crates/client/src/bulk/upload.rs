@@ -104,7 +104,7 @@ struct Open {
 impl Open {
     fn new(version: u64) -> Open {
         let mut open = Open {
-            encoder: GzEncoder::new(Vec::new(), Compression::default()),
+            encoder: GzEncoder::new(Vec::new(), Compression::fast()),
             json_bytes: 0,
             unflushed: 0,
             agents: 0,
@@ -181,6 +181,11 @@ impl PartWriter {
         }
         open.write(&self.scratch);
         open.agents += 1;
+    }
+
+    /// The JSON of the entry pushed last, as the upload holds it.
+    pub fn last_entry(&self) -> &[u8] {
+        &self.scratch
     }
 
     /// The agents written so far.

@@ -115,7 +115,7 @@ impl Run<'_> {
                 &schedule.id,
                 &mu.id,
                 None,
-                &mut |agent| {
+                &mut |agent, _| {
                     let read = (
                         agent.shifts.as_slice(),
                         agent.full_day_time_off_markers.as_slice(),

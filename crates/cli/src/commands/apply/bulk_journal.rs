@@ -65,9 +65,6 @@ fn journal_images(
     schedule_id: &str,
     images: &[pacer_client::bulk::images::Image],
 ) -> Vec<pacer_journal::AgentImage> {
-    let json = |image: &pacer_client::bulk::images::ScheduleImage| {
-        serde_json::to_string(image).unwrap_or_default()
-    };
     images
         .iter()
         .map(|image| pacer_journal::AgentImage {
@@ -75,8 +72,8 @@ fn journal_images(
             schedule_id: schedule_id.to_string(),
             user_id: image.user_id.clone(),
             pre_version: image.pre_version,
-            pre: image.pre.as_ref().map(json),
-            post: json(&image.post),
+            pre: image.pre.clone(),
+            post: image.post.clone(),
             post_version: image.post_version,
         })
         .collect()
