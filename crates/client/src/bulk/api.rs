@@ -17,8 +17,6 @@ use pacer_genesys::wfm::{
 use pacer_genesys::zone::Zone;
 use serde::de::DeserializeOwned;
 
-use super::agents::{Malformed, Splitter};
-use crate::body_sink::{Chunk, body_sink};
 use crate::error::{Error, Result};
 use crate::executor::{Call, Executor, Target};
 use crate::http::Response;
@@ -115,6 +113,22 @@ impl Exec<'_> {
         }
     }
 
+    /// Storage GETs sent beside the executor, while it sends its own requests.
+    pub async fn beside(&self) -> crate::executor::Beside {
+        match self {
+            Exec::Alone(exec) | Exec::ReadOnly(exec) => exec.beside(),
+            Exec::Shared(shared) => shared.lock().await.beside(),
+        }
+    }
+
+    /// Keeps the record of a GET sent [`beside`](Exec::beside) with the executor's own.
+    pub async fn keep_record(&mut self, record: crate::executor::RequestRecord) {
+        match self {
+            Exec::Alone(exec) | Exec::ReadOnly(exec) => exec.keep_record(record),
+            Exec::Shared(shared) => shared.lock().await.keep_record(record),
+        }
+    }
+
     /// Sends `call` through the executor (waiting for a shared one's turn).
     pub async fn call(&mut self, call: &Call) -> Result<crate::executor::Called> {
         match self {
@@ -132,6 +146,12 @@ impl Exec<'_> {
             }
         }
     }
+}
+
+/// A query's answer: its agents, or where to download them.
+pub(super) enum Queried {
+    Inline(Vec<BuAgentScheduleQueryResponse>),
+    Download(String),
 }
 
 /// The typed requests.
@@ -344,6 +364,29 @@ impl Api<'_> {
         user_ids: Option<Vec<String>>,
         each: &mut dyn FnMut(BuAgentScheduleQueryResponse, Option<&[u8]>),
     ) -> Result<()> {
+        match self
+            .query(unit, week, schedule, management_unit, user_ids)
+            .await?
+        {
+            Queried::Inline(agents) => {
+                for agent in agents {
+                    each(agent, None);
+                }
+                Ok(())
+            }
+            Queried::Download(url) => self.download_each(&url, each).await,
+        }
+    }
+
+    /// A management unit's query: its agents inline, or the URL to download them from.
+    pub(super) async fn query(
+        &mut self,
+        unit: &Unit,
+        week: &str,
+        schedule: &str,
+        management_unit: &str,
+        user_ids: Option<Vec<String>>,
+    ) -> Result<Queried> {
         let body = BuQueryAgentSchedulesRequest {
             management_unit_id: management_unit.to_string(),
             user_ids,
@@ -357,23 +400,16 @@ impl Api<'_> {
             ))
             .await?;
         match (answer.result, answer.download_url) {
-            (Some(result), _) => {
-                for agent in result.agent_schedules {
-                    each(agent, None);
-                }
-            }
-            (None, Some(url)) => self.download_each(&url, each).await?,
-            (None, None) => {
-                return Err(Error::Unexpected {
-                    endpoint: "POST agentschedules/query",
-                    reason: format!(
-                        "status {:?} with neither a result nor a download URL",
-                        answer.status
-                    ),
-                });
-            }
+            (Some(result), _) => Ok(Queried::Inline(result.agent_schedules)),
+            (None, Some(url)) => Ok(Queried::Download(url)),
+            (None, None) => Err(Error::Unexpected {
+                endpoint: "POST agentschedules/query",
+                reason: format!(
+                    "status {:?} with neither a result nor a download URL",
+                    answer.status
+                ),
+            }),
         }
-        Ok(())
     }
 
     /// The unit's published agent schedules starting in `[from, to)`, and the published
@@ -434,64 +470,6 @@ impl Api<'_> {
             "POST agentschedules/search",
         ))
         .await
-    }
-
-    /// Reads a download's agents as its body arrives: the body streams through a bounded
-    /// channel while each agent is parsed and handed to `each` with its bytes, so the server's
-    /// sending and the parsing overlap and only the agent being read is held.
-    async fn download_each<T: DeserializeOwned>(
-        &mut self,
-        url: &str,
-        each: &mut dyn FnMut(T, Option<&[u8]>),
-    ) -> Result<()> {
-        let (sink, mut chunks) = body_sink();
-        let mut call = download_call(url);
-        call.sink = Some(sink);
-        let mut exec = self.exec.reborrow();
-        let send = async move {
-            let called = exec.call(&call).await;
-            // The sink goes with the call: the reader sees the channel close once it is done.
-            drop(call);
-            called
-        };
-        let read = async move {
-            let mut splitter = Splitter::default();
-            let mut parse = |agent: &[u8]| -> std::result::Result<(), Malformed> {
-                each(
-                    serde_json::from_slice(agent).map_err(|e| e.to_string())?,
-                    Some(agent),
-                );
-                Ok(())
-            };
-            let mut ended = false;
-            while let Some(chunk) = chunks.recv().await {
-                match chunk {
-                    Chunk::Start => (splitter, ended) = (Splitter::default(), false),
-                    Chunk::Data(bytes) => splitter.feed(&bytes, &mut parse)?,
-                    Chunk::End => {
-                        splitter.finish()?;
-                        ended = true;
-                    }
-                }
-            }
-            Ok::<bool, Malformed>(ended)
-        };
-        let (called, read) = tokio::join!(send, read);
-        let response = called?.response;
-        if !(200..300).contains(&response.status) {
-            return Err(api_error("GET download", &response));
-        }
-        match read {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Error::Unexpected {
-                endpoint: "GET download",
-                reason: "the body did not end".into(),
-            }),
-            Err(reason) => Err(Error::Unexpected {
-                endpoint: "GET download",
-                reason,
-            }),
-        }
     }
 
     /// The members of a management unit.
@@ -634,7 +612,7 @@ fn no_search_result() -> Error {
 }
 
 /// The GET of a download URL (signed: no bearer token).
-fn download_call(url: &str) -> Call {
+pub(super) fn download_call(url: &str) -> Call {
     Call {
         method: Method::GET,
         target: Target::Storage {
@@ -679,7 +657,7 @@ fn error_message(response: &Response) -> String {
     }
 }
 
-fn api_error(endpoint: &'static str, response: &Response) -> Error {
+pub(super) fn api_error(endpoint: &'static str, response: &Response) -> Error {
     Error::Api {
         endpoint,
         status: response.status,

@@ -11,6 +11,7 @@
 mod agents;
 mod api;
 pub mod directory;
+mod download;
 pub mod export;
 pub mod images;
 pub mod mirror;

@@ -8,12 +8,13 @@ use pacer_genesys::datetime::{parse_days, weekday};
 use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
 use pacer_genesys::zone::Ambiguous;
 
-use super::api::{Api, Unit};
+use super::api::{Api, Queried, Unit};
+use super::download::download_beside;
 use super::images::{self, Image};
 use super::plan::{self, Current, Desired};
 use super::upload::PartWriter;
 use super::workflow::{Run, Week};
-use super::{Phase, Step, WeekOutcome};
+use super::{BulkJournal, Phase, Step, WeekOutcome};
 use crate::error::{Error, Result};
 
 /// Images journaled together: one transaction per batch, a few hundred agents held at most.
@@ -70,7 +71,9 @@ impl<'a> Run<'a> {
         Ok(state)
     }
 
-    /// One query per management unit, each agent taken as it is parsed.
+    /// One query per management unit, each agent taken as it is parsed; each unit's query
+    /// leaves while the answer of the unit before it is read (its download fetched beside the
+    /// executor), so that the server's making of the next answer overlaps the reading.
     async fn read_units(
         &mut self,
         unit: &Unit,
@@ -81,42 +84,69 @@ impl<'a> Run<'a> {
             return Ok(());
         };
         let week = state.week.clone();
-        for mu in &unit.management_units {
-            let mut refused = None;
-            let journal = &mut *self.journal;
+        let beside = self.exec.beside().await;
+        let mut units = unit.management_units.iter();
+        // The download of the management unit queried last, still to read.
+        let mut waiting: Option<String> = None;
+        loop {
+            let next = units.next();
+            if next.is_none() && waiting.is_none() {
+                return Ok(());
+            }
+            let mut taker = Taker {
+                planner: &mut *planner,
+                state: &mut *state,
+                journal: &mut *self.journal,
+                week: &week,
+                schedule_id: &schedule.id,
+                refused: None,
+            };
             let mut api = Api {
                 exec: self.exec.reborrow(),
             };
-            api.query_each(
-                unit,
-                &week,
-                &schedule.id,
-                &mu.id,
-                None,
-                &mut |agent, raw| {
-                    planner.take(state, agent, raw);
-                    let Some(images) = planner.images.as_mut().filter(|i| i.len() >= IMAGE_BATCH)
-                    else {
-                        return;
-                    };
-                    let step = Step::Images {
-                        week: &week,
-                        schedule_id: &schedule.id,
-                        images,
-                    };
-                    if let Err(err) = journal.record(step) {
-                        refused.get_or_insert(err);
+            let query = async {
+                match next {
+                    Some(mu) => api
+                        .query(unit, &week, &schedule.id, &mu.id, None)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            };
+            let read = async {
+                match &waiting {
+                    Some(url) => {
+                        Some(download_beside(&beside, url, &mut |a, raw| taker.take(a, raw)).await)
                     }
-                    images.clear();
-                },
-            )
-            .await?;
-            if let Some(err) = refused {
-                return Err(Error::Journal(err));
+                    None => None,
+                }
+            };
+            let (queried, read) = tokio::join!(query, read);
+            if let Some((result, record)) = read {
+                self.exec.keep_record(record).await;
+                if let (Err(_), Some(url)) = (result, &waiting) {
+                    // Once more through the executor, with its retries; the agents already
+                    // taken are not taken twice.
+                    let mut api = Api {
+                        exec: self.exec.reborrow(),
+                    };
+                    api.download_each(url, &mut |a, raw| taker.take(a, raw))
+                        .await?;
+                }
             }
+            waiting = None;
+            match queried? {
+                Some(Queried::Inline(agents)) => {
+                    for agent in agents {
+                        taker.take(agent, None);
+                    }
+                }
+                Some(Queried::Download(url)) => waiting = Some(url),
+                None => {}
+            }
+            taker.done()?;
             self.journal_images(state, &mut planner.images)?;
         }
-        Ok(())
     }
 
     /// Lists the management units' members when some wanted agent has no schedule to show it.
@@ -199,6 +229,48 @@ fn blank_week(unit: &Unit, desired: &[Desired], week: String, wanted: Vec<usize>
         },
         failed: HashMap::new(),
         week,
+    }
+}
+
+/// Takes the agents of a management unit as they are parsed: each planned, its images journaled
+/// a batch at a time (the first refusal kept for after the read).
+struct Taker<'t, 'p> {
+    planner: &'t mut Planner<'p>,
+    state: &'t mut Week,
+    journal: &'t mut dyn BulkJournal,
+    week: &'t str,
+    schedule_id: &'t str,
+    refused: Option<String>,
+}
+
+impl Taker<'_, '_> {
+    fn take(&mut self, agent: BuAgentScheduleQueryResponse, raw: Option<&[u8]>) {
+        self.planner.take(self.state, agent, raw);
+        let Some(images) = self
+            .planner
+            .images
+            .as_mut()
+            .filter(|i| i.len() >= IMAGE_BATCH)
+        else {
+            return;
+        };
+        let step = Step::Images {
+            week: self.week,
+            schedule_id: self.schedule_id,
+            images,
+        };
+        if let Err(err) = self.journal.record(step) {
+            self.refused.get_or_insert(err);
+        }
+        images.clear();
+    }
+
+    /// The read is over: the journal's first refusal, if any.
+    fn done(&mut self) -> Result<()> {
+        match self.refused.take() {
+            Some(err) => Err(Error::Journal(err)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -208,38 +208,103 @@ impl Executor {
     ) {
         let url = match &call.target {
             Target::Api(path) => format!("{}{path}", self.api_base),
-            // A signed URL's query is a credential: it is never recorded.
-            Target::Storage { url, .. } => url.split('?').next().unwrap_or(url).to_string(),
+            Target::Storage { url, .. } => storage_url(url),
         };
-        let (status, error, error_kind, bytes_received, latency) = match result {
-            Ok(r) => (Some(r.status), None, None, r.body.len() as u64, r.latency),
-            Err(err) => (
-                None,
-                Some(err.to_string()),
-                err.transport_kind().map(|k| k.as_str()),
-                0,
-                begun.elapsed(),
-            ),
-        };
-        self.call_records.push(RequestRecord {
-            line: 0,
-            started_unix_ms,
-            latency,
-            elapsed: begun.elapsed(),
-            status,
-            error,
-            error_kind,
-            url,
-            bytes_received,
-            bytes_sent: call.body.as_ref().map_or(0, |b| b.len() as u64),
-            in_flight: 1,
-            token_index: 0,
-            label: Some(call.endpoint),
-        });
+        let sent = call.body.as_ref().map_or(0, |b| b.len() as u64);
+        let record = record_of(url, call.endpoint, sent, result, started_unix_ms, begun);
+        self.call_records.push(record);
+    }
+
+    /// A storage call made beside the executor's own: the download is sent while the executor
+    /// sends its next request (a signed storage URL spends no API budget and needs no token).
+    pub fn beside(&self) -> Beside {
+        Beside {
+            http: self.http.clone(),
+        }
+    }
+
+    /// Keeps the record of a call made [`beside`](Executor::beside) the executor with its own.
+    pub fn keep_record(&mut self, record: RequestRecord) {
+        self.call_records.push(record);
     }
 
     /// The records of every call attempt since the last take, oldest first.
     pub fn take_call_records(&mut self) -> Vec<RequestRecord> {
         std::mem::take(&mut self.call_records)
+    }
+}
+
+/// Sends storage GETs beside an executor, one attempt each: whoever made one retries through the
+/// executor when it fails.
+#[derive(Clone)]
+pub struct Beside {
+    http: crate::http::HttpClient,
+}
+
+impl Beside {
+    /// GETs a signed storage URL once (its body to `sink`, when given); its answer, and its record
+    /// for the executor's.
+    pub async fn get(
+        &self,
+        url: &str,
+        sink: Option<&BodySink>,
+        endpoint: &'static str,
+    ) -> (Result<Response>, RequestRecord) {
+        let started_unix_ms = unix_ms(SystemTime::now());
+        let begun = Instant::now();
+        let result = self
+            .http
+            .send_with_headers(Method::GET, url, HeaderMap::new(), Bytes::new(), sink)
+            .await;
+        let record = record_of(
+            storage_url(url),
+            endpoint,
+            0,
+            &result,
+            started_unix_ms,
+            begun,
+        );
+        (result, record)
+    }
+}
+
+/// A signed URL as it is recorded: without its query, which is a credential.
+fn storage_url(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+/// The record of one attempt to `url`.
+fn record_of(
+    url: String,
+    endpoint: &'static str,
+    bytes_sent: u64,
+    result: &Result<Response>,
+    started_unix_ms: u64,
+    begun: Instant,
+) -> RequestRecord {
+    let (status, error, error_kind, bytes_received, latency) = match result {
+        Ok(r) => (Some(r.status), None, None, r.body.len() as u64, r.latency),
+        Err(err) => (
+            None,
+            Some(err.to_string()),
+            err.transport_kind().map(|k| k.as_str()),
+            0,
+            begun.elapsed(),
+        ),
+    };
+    RequestRecord {
+        line: 0,
+        started_unix_ms,
+        latency,
+        elapsed: begun.elapsed(),
+        status,
+        error,
+        error_kind,
+        url,
+        bytes_received,
+        bytes_sent,
+        in_flight: 1,
+        token_index: 0,
+        label: Some(endpoint),
     }
 }

@@ -37,7 +37,7 @@ mod settle;
 mod shared;
 mod source;
 
-pub use call::{Call, Called, Target};
+pub use call::{Beside, Call, Called, Target};
 pub use config::ExecutorConfig;
 pub use events::{Event, Observer, Progress, RequestRecord, Summary};
 pub use job::Job;
