@@ -21,6 +21,6 @@ mod journal;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
-    AgentImage, Change, Counts, FailedItem, ItemLoader, ItemState, Journal, OpenKind,
+    AgentImage, Change, Counts, FailedItem, ItemLoader, ItemState, Journal, NewImage, OpenKind,
     PendingCursor, PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord, default_path,
 };

@@ -338,20 +338,18 @@ fn resolved_keys_survive_a_crash_and_a_resume() {
 fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
     let dir = TempDir::new("images");
     let journal = loaded(&dir, b"input", 1);
-    let image = |pre: Option<&str>, post: &str| pacer_journal::AgentImage {
-        week: "2026-12-07".into(),
-        schedule_id: "s".into(),
-        user_id: "U-1".into(),
+    let image = |pre: Option<&'static str>, post: &'static str| pacer_journal::NewImage {
+        user_id: "U-1",
         pre_version: pre.map(|_| 3),
-        pre: pre.map(str::to_string),
-        post: post.into(),
-        post_version: None,
+        pre,
+        post,
+        post_version: Some(4),
     };
     journal
-        .record_images(&[image(Some("before"), "first")])
+        .record_images("2026-12-07", "s", &[image(Some("before"), "first")])
         .unwrap();
     journal
-        .record_images(&[image(Some("between"), "second")])
+        .record_images("2026-12-07", "s", &[image(Some("between"), "second")])
         .unwrap();
     let kept = journal.images().unwrap();
     assert_eq!(kept.len(), 1);
@@ -364,10 +362,58 @@ fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
         (Some("before"), "second", "u-1")
     );
     assert_eq!(journal.image_count().unwrap(), 1);
+    assert_eq!(kept[0].post_version, Some(4));
     journal
-        .record_post_versions("2026-12-07", &[("u-1".into(), 4)])
+        .record_post_versions("2026-12-07", &[("u-1".into(), 5)])
         .unwrap();
-    assert_eq!(journal.images().unwrap()[0].post_version, Some(4));
+    assert_eq!(journal.images().unwrap()[0].post_version, Some(5));
+}
+
+#[test]
+fn a_pre_image_kept_compressed_or_as_an_earlier_journal_kept_it_reads_the_same() {
+    let dir = TempDir::new("images-compressed");
+    let journal = loaded(&dir, b"input", 1);
+    let week = r#"{"shifts":[{"startDate":"2026-12-08T09:00:00Z","lengthMinutes":480}]}"#.repeat(5);
+    let image = |user_id, pre| pacer_journal::NewImage {
+        user_id,
+        pre_version: Some(1),
+        pre: Some(pre),
+        post: "{}",
+        post_version: Some(2),
+    };
+    journal
+        .record_images("2026-12-07", "s", &[image("a", &week), image("b", "")])
+        .unwrap();
+    journal.close().unwrap();
+    // An earlier version kept the JSON as text: the journal reads both.
+    let path = dir.path().join("run.sqlite");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT length(pre) FROM images WHERE user_id = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        stored < week.len() as i64 / 3,
+        "{stored} bytes kept of {}",
+        week.len()
+    );
+    conn.execute(
+        "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post) VALUES ('2026-12-07', 'c', 's', 1, ?1, '{}')",
+        [&week],
+    )
+    .unwrap();
+    drop(conn);
+    let journal = Journal::open_existing(&path).unwrap();
+    let pres: Vec<Option<String>> = journal
+        .images()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.pre)
+        .collect();
+    assert_eq!(pres, [Some(week.clone()), Some(String::new()), Some(week)]);
 }
 
 #[test]

@@ -51,7 +51,7 @@ impl BulkJournal for Steps<'_> {
                 week,
                 schedule_id,
                 images,
-            } => journal.record_images(&journal_images(week, schedule_id, images)),
+            } => journal.record_images(week, schedule_id, &journal_images(images)),
             Step::Verified { week, versions } => journal.record_post_versions(week, versions),
             Step::Refused { week, agents } => journal.record_refused(week, agents),
         };
@@ -59,21 +59,17 @@ impl BulkJournal for Steps<'_> {
     }
 }
 
-/// A part's images as the journal keeps them: each schedule as JSON.
+/// A part's images as the journal records them, borrowed.
 fn journal_images(
-    week: &str,
-    schedule_id: &str,
     images: &[pacer_client::bulk::images::Image],
-) -> Vec<pacer_journal::AgentImage> {
+) -> Vec<pacer_journal::NewImage<'_>> {
     images
         .iter()
-        .map(|image| pacer_journal::AgentImage {
-            week: week.to_string(),
-            schedule_id: schedule_id.to_string(),
-            user_id: image.user_id.clone(),
+        .map(|image| pacer_journal::NewImage {
+            user_id: &image.user_id,
             pre_version: image.pre_version,
-            pre: image.pre.clone(),
-            post: image.post.clone(),
+            pre: image.pre.as_deref(),
+            post: &image.post,
             post_version: image.post_version,
         })
         .collect()
