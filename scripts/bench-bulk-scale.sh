@@ -80,7 +80,7 @@ PY
         if [ "$BUILD" = before ]; then BIN="$BEFORE"; else BIN="$AFTER"; fi
         start_emulator "$N"
         before="$(curl -s "$BASE/__emulator/stats" | python3 -c 'import sys,json;print(json.load(sys.stdin)["requests_total"])')"
-        rm -f "$WORK/in.csv.journal"* "$WORK/report.json"
+        rm -f "$WORK/in.csv.pacer.sqlite"* "$WORK/report.json"
         GENESYSCLOUD_OAUTHCLIENT_SECRET=pacer-demo-secret /usr/bin/time -f '%M %U %S %e' -o "$WORK/time.txt" \
             "$BIN" apply "$WORK/in.csv" --business-unit North --api-url "$BASE" --client-id pacer-demo \
             --no-progress --restart --max-agents-per-update "$N" --report "$WORK/report.json" 2>"$WORK/apply.log" || { cat "$WORK/apply.log" >&2; exit 1; }

@@ -29,8 +29,9 @@ pub struct Image {
     pub user_id: String,
     /// Its version before the run; `None` when it had no schedule.
     pub pre_version: Option<u64>,
-    /// What it held before the run; `None` when it had no schedule.
-    pub pre: Option<String>,
+    /// What it held before the run, JSON bytes (kept as they came from the server, which sent
+    /// them valid UTF-8: they are not checked again); `None` when it had no schedule.
+    pub pre: Option<Vec<u8>>,
     /// What the run sent for it.
     pub post: String,
     /// The version the run's write gives it: each write of an agent's schedule moves its version
@@ -65,6 +66,7 @@ pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchem
                 shifts: h.shifts.clone(),
                 full_day_time_off_markers: h.time_off.clone(),
             })
+            .into_bytes()
         }),
         post: json(&ScheduleImage {
             shifts: entry.shifts.clone().unwrap_or_default(),
@@ -98,7 +100,7 @@ pub fn image_from(
     let post = (!keeps_days).then(|| text(written.entry)).flatten();
     let pre = held
         .is_some()
-        .then(|| written.read.and_then(text))
+        .then(|| written.read.map(<[u8]>::to_vec))
         .flatten();
     match (pre, post) {
         (Some(pre), Some(post)) => Image {
@@ -250,10 +252,11 @@ mod tests {
                 };
                 let kept = image_from(held.as_ref(), &entry, written);
                 let again = image_of(held.as_ref(), &entry);
-                assert_eq!(
-                    kept.pre.as_deref().map(parsed),
-                    again.pre.as_deref().map(parsed)
-                );
+                let pre = |image: &Image| {
+                    let bytes = image.pre.as_deref()?;
+                    Some(serde_json::from_slice::<ScheduleImage>(bytes).unwrap())
+                };
+                assert_eq!(pre(&kept), pre(&again));
                 assert_eq!(parsed(&kept.post), parsed(&again.post));
                 assert_eq!(
                     (kept.pre_version, kept.post_version),

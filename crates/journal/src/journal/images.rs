@@ -37,8 +37,8 @@ pub struct NewImage<'a> {
     pub user_id: &'a str,
     /// The agent's version before the run; `None` when it had no schedule.
     pub pre_version: Option<u64>,
-    /// Its schedule before the run as JSON; `None` when it had none.
-    pub pre: Option<&'a str>,
+    /// Its schedule before the run as JSON bytes; `None` when it had none.
+    pub pre: Option<&'a [u8]>,
     /// What the run sent for it, as JSON.
     pub post: &'a str,
     /// The version the run's write gives it, when known.
@@ -70,9 +70,7 @@ impl Journal {
                 )
                 .map_err(|e| sqlite(&self.path, e))?;
             for image in images {
-                let pre = image
-                    .pre
-                    .map(|pre| lz4_flex::compress_prepend_size(pre.as_bytes()));
+                let pre = image.pre.map(lz4_flex::compress_prepend_size);
                 insert
                     .execute(params![
                         week,

@@ -341,7 +341,7 @@ fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
     let image = |pre: Option<&'static str>, post: &'static str| pacer_journal::NewImage {
         user_id: "U-1",
         pre_version: pre.map(|_| 3),
-        pre,
+        pre: pre.map(str::as_bytes),
         post,
         post_version: Some(4),
     };
@@ -374,13 +374,15 @@ fn a_pre_image_kept_compressed_or_as_an_earlier_journal_kept_it_reads_the_same()
     let dir = TempDir::new("images-compressed");
     let journal = loaded(&dir, b"input", 1);
     let week = r#"{"shifts":[{"startDate":"2026-12-08T09:00:00Z","lengthMinutes":480}]}"#.repeat(5);
-    let image = |user_id, pre| pacer_journal::NewImage {
-        user_id,
-        pre_version: Some(1),
-        pre: Some(pre),
-        post: "{}",
-        post_version: Some(2),
-    };
+    fn image<'a>(user_id: &'a str, pre: &'a str) -> pacer_journal::NewImage<'a> {
+        pacer_journal::NewImage {
+            user_id,
+            pre_version: Some(1),
+            pre: Some(pre.as_bytes()),
+            post: "{}",
+            post_version: Some(2),
+        }
+    }
     journal
         .record_images("2026-12-07", "s", &[image("a", &week), image("b", "")])
         .unwrap();
