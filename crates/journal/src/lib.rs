@@ -21,6 +21,7 @@ mod journal;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
-    AgentImage, Change, Counts, FailedItem, ItemLoader, ItemState, Journal, NewImage, OpenKind,
-    PendingCursor, PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord, default_path,
+    AgentImage, Change, Counts, FailedItem, ImageWriter, ItemLoader, ItemState, Journal, NewImage,
+    OpenKind, PendingCursor, PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord,
+    default_path,
 };

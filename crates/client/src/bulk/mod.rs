@@ -114,7 +114,7 @@ pub struct Pending {
 }
 
 /// A step the caller's journal records, each before the run goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Step<'a> {
     /// The update request for `key` is about to leave.
     UpdateSending {
@@ -130,11 +130,12 @@ pub enum Step<'a> {
         key: &'a str,
         operation_id: &'a str,
     },
-    /// A part's agents as read and as about to be sent, recorded before its update leaves.
+    /// A part's agents as read and as about to be sent, recorded before its update leaves. The
+    /// journal may take them (to write them beside the run); the caller clears what is left.
     Images {
         week: &'a str,
         schedule_id: &'a str,
-        images: &'a [images::Image],
+        images: &'a mut Vec<images::Image>,
     },
     /// A set of agents whose update the server refused (ended `Error`): some agent of it is at
     /// fault. Recorded before the narrowing goes on, so that a rerun resumes it.

@@ -183,7 +183,7 @@ impl<'a> Run<'a> {
             .record(Step::Images {
                 week: &state.week,
                 schedule_id: &schedule.id,
-                images,
+                images: &mut *images,
             })
             .map_err(Error::Journal)?;
         images.clear();
@@ -257,7 +257,7 @@ impl Taker<'_, '_> {
         let step = Step::Images {
             week: self.week,
             schedule_id: self.schedule_id,
-            images,
+            images: &mut *images,
         };
         if let Err(err) = self.journal.record(step) {
             self.refused.get_or_insert(err);

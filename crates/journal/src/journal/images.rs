@@ -6,9 +6,12 @@
 //! is 4 to 5 KB of JSON whose ids and dates repeat, and at 100,000 agents writing it whole was
 //! most of the journal's cost. Journals written before hold it as text; both read the same.
 
-use rusqlite::params;
-use rusqlite::types::{FromSqlError, Type, ValueRef};
+use std::path::{Path, PathBuf};
 
+use rusqlite::types::{FromSqlError, Type, ValueRef};
+use rusqlite::{Connection, params};
+
+use super::file::configure;
 use super::open::Journal;
 use super::sql::sqlite;
 use crate::error::Result;
@@ -55,36 +58,18 @@ impl Journal {
         schedule_id: &str,
         images: &[NewImage<'_>],
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| sqlite(&self.path, e))?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post,
-                         post_version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (week, user_id) DO UPDATE SET post = excluded.post,
-                         post_version = excluded.post_version",
-                )
-                .map_err(|e| sqlite(&self.path, e))?;
-            for image in images {
-                let pre = image.pre.map(lz4_flex::compress_prepend_size);
-                insert
-                    .execute(params![
-                        week,
-                        image.user_id.to_ascii_lowercase(),
-                        schedule_id,
-                        image.pre_version.map(|v| v as i64),
-                        pre,
-                        image.post,
-                        image.post_version.map(|v| v as i64)
-                    ])
-                    .map_err(|e| sqlite(&self.path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sqlite(&self.path, e))
+        insert_images(&self.conn, &self.path, week, schedule_id, images)
+    }
+
+    /// A connection of its own to this journal that records images, for a writer beside the
+    /// run (another thread): the same file, the same settings.
+    pub fn image_writer(&self) -> Result<ImageWriter> {
+        let conn = Connection::open(&self.path).map_err(|e| sqlite(&self.path, e))?;
+        configure(&conn, &self.path)?;
+        Ok(ImageWriter {
+            conn,
+            path: self.path.clone(),
+        })
     }
 
     /// Records the versions the agents of `week` read back with after the run's update.
@@ -143,6 +128,61 @@ impl Journal {
             .map(|n| n as u64)
             .map_err(|e| sqlite(&self.path, e))
     }
+}
+
+/// Records images through a connection of its own (see [`Journal::image_writer`]).
+pub struct ImageWriter {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl ImageWriter {
+    /// [`Journal::record_images`], through this connection.
+    pub fn record_images(
+        &self,
+        week: &str,
+        schedule_id: &str,
+        images: &[NewImage<'_>],
+    ) -> Result<()> {
+        insert_images(&self.conn, &self.path, week, schedule_id, images)
+    }
+}
+
+/// Inserts images in one transaction, each pre-image compressed.
+fn insert_images(
+    conn: &Connection,
+    path: &Path,
+    week: &str,
+    schedule_id: &str,
+    images: &[NewImage<'_>],
+) -> Result<()> {
+    let tx = conn.unchecked_transaction().map_err(|e| sqlite(path, e))?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post,
+                     post_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (week, user_id) DO UPDATE SET post = excluded.post,
+                     post_version = excluded.post_version",
+            )
+            .map_err(|e| sqlite(path, e))?;
+        for image in images {
+            let pre = image.pre.map(lz4_flex::compress_prepend_size);
+            insert
+                .execute(params![
+                    week,
+                    image.user_id.to_ascii_lowercase(),
+                    schedule_id,
+                    image.pre_version.map(|v| v as i64),
+                    pre,
+                    image.post,
+                    image.post_version.map(|v| v as i64)
+                ])
+                .map_err(|e| sqlite(path, e))?;
+        }
+    }
+    tx.commit().map_err(|e| sqlite(path, e))
 }
 
 /// A pre-image as stored: compressed (a blob), as text (a journal of an earlier version), or none.

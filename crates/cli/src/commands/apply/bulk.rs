@@ -128,9 +128,7 @@ pub async fn run_update(
         allow_insecure: settings.allow_insecure_http,
         ..BulkSettings::new(options.business_unit.clone())
     };
-    let mut steps = Steps {
-        journal: journal.as_ref(),
-    };
+    let mut steps = Steps::new(journal.as_ref());
     let mut progress = Lines {
         display: settings.display,
         started,
@@ -143,6 +141,8 @@ pub async fn run_update(
         &mut progress,
     )
     .await;
+    // The images' writer finishes what it was handed before the journal is read again.
+    drop(steps);
     let records = executor.take_call_records();
     write_jtl(settings, &records)?;
     let outcome = result.map_err(|err| classify(err, journal.as_ref()))?;

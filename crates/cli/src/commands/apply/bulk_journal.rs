@@ -1,16 +1,39 @@
 //! The schedule update's steps in the run's journal: each update's key, operation and end,
-//! each part's images for undo, the refused sets, and the versions read back.
+//! each part's images for undo (written from a thread of their own, see `image_thread`), the
+//! refused sets, and the versions read back.
 
 use pacer_client::bulk::{BulkJournal, Pending, Step};
 use pacer_journal::Journal;
 
+use super::image_thread::{ImageThread, new_image};
+
 /// Records the workflow's steps in the journal.
 pub(super) struct Steps<'j> {
-    pub(super) journal: Option<&'j Journal>,
+    journal: Option<&'j Journal>,
+    /// The images' writer; `None` when its connection or thread could not start (the images are
+    /// then written in turn with the other steps).
+    images: Option<ImageThread>,
+}
+
+impl<'j> Steps<'j> {
+    /// The steps of a run into `journal` (none for a dry run).
+    pub(super) fn new(journal: Option<&'j Journal>) -> Steps<'j> {
+        let images = journal
+            .and_then(|j| j.image_writer().ok())
+            .and_then(|writer| ImageThread::start(writer).ok());
+        Steps { journal, images }
+    }
+
+    /// Every image handed over is written: what the journal holds is whole before another step
+    /// reads or writes it.
+    fn flush(&self) -> Result<(), String> {
+        self.images.as_ref().map_or(Ok(()), ImageThread::flush)
+    }
 }
 
 impl BulkJournal for Steps<'_> {
     fn pending(&mut self, week: &str) -> Option<Pending> {
+        self.flush().ok()?;
         let record = self.journal?.pending_update(week).ok()??;
         Some(Pending {
             schedule_id: record.schedule_id,
@@ -21,6 +44,9 @@ impl BulkJournal for Steps<'_> {
     }
 
     fn refused(&mut self, week: &str) -> Vec<Vec<String>> {
+        if self.flush().is_err() {
+            return Vec::new();
+        }
         self.journal
             .and_then(|j| j.refused(week).ok())
             .unwrap_or_default()
@@ -30,6 +56,23 @@ impl BulkJournal for Steps<'_> {
         let Some(journal) = self.journal else {
             return Ok(());
         };
+        if let Step::Images {
+            week,
+            schedule_id,
+            images,
+        } = step
+        {
+            return match &self.images {
+                Some(thread) => thread.send(week, schedule_id, std::mem::take(images)),
+                None => {
+                    let rows: Vec<_> = images.iter().map(new_image).collect();
+                    journal
+                        .record_images(week, schedule_id, &rows)
+                        .map_err(|err| err.to_string())
+                }
+            };
+        }
+        self.flush()?;
         let result = match step {
             Step::UpdateSending {
                 week,
@@ -47,30 +90,10 @@ impl BulkJournal for Steps<'_> {
                 message,
                 ..
             } => journal.update_ended(key, status, message),
-            Step::Images {
-                week,
-                schedule_id,
-                images,
-            } => journal.record_images(week, schedule_id, &journal_images(images)),
             Step::Verified { week, versions } => journal.record_post_versions(week, versions),
             Step::Refused { week, agents } => journal.record_refused(week, agents),
+            Step::Images { .. } => Ok(()),
         };
         result.map_err(|err| err.to_string())
     }
-}
-
-/// A part's images as the journal records them, borrowed.
-fn journal_images(
-    images: &[pacer_client::bulk::images::Image],
-) -> Vec<pacer_journal::NewImage<'_>> {
-    images
-        .iter()
-        .map(|image| pacer_journal::NewImage {
-            user_id: &image.user_id,
-            pre_version: image.pre_version,
-            pre: image.pre.as_deref(),
-            post: &image.post,
-            post_version: image.post_version,
-        })
-        .collect()
 }

@@ -6,6 +6,7 @@ pub(crate) mod bulk;
 mod bulk_journal;
 mod bulk_report;
 mod coordinated;
+mod image_thread;
 
 pub use coordinated::{CoordSettings, ENV_COORDINATOR, default_journal as coordinated_journal};
 mod early_stop;

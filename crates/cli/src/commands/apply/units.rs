@@ -42,14 +42,14 @@ pub async fn run_update_units(
         .map(|unit| unit_settings(settings, options, &unit.id, &unit.name))
         .collect();
     let shared = Mutex::new(executor);
-    let mut steps = Steps {
-        journal: journal.as_ref(),
-    };
+    let mut steps = Steps::new(journal.as_ref());
     let mut progress = Lines {
         display: settings.display,
         started,
     };
     let result = run_units(&shared, &per_unit, assigned, &mut steps, &mut progress).await;
+    // The images' writer finishes what it was handed before the journal is read again.
+    drop(steps);
     let records = shared.into_inner().take_call_records();
     write_jtl(settings, &records)?;
     let outcomes: Vec<BulkOutcome> = result?;
