@@ -69,6 +69,7 @@ impl Journal {
         Ok(ImageWriter {
             conn,
             path: self.path.clone(),
+            open: None,
         })
     }
 
@@ -130,21 +131,52 @@ impl Journal {
     }
 }
 
-/// Records images through a connection of its own (see [`Journal::image_writer`]).
+/// Records images through a connection of its own (see [`Journal::image_writer`]), several
+/// batches to a transaction: each commit rewrites every index page its agents touched (their ids
+/// are random), so fewer commits write far less. Nothing is durable before [`commit`]
+/// (ImageWriter::commit), which the writer's owner calls before any update leaves.
 pub struct ImageWriter {
     conn: Connection,
     path: PathBuf,
+    /// Agents recorded in the open transaction; `None` when none is open.
+    open: Option<usize>,
 }
 
+/// Agents one transaction of an [`ImageWriter`] holds before it commits on its own.
+const AGENTS_PER_COMMIT: usize = 8192;
+
 impl ImageWriter {
-    /// [`Journal::record_images`], through this connection.
+    /// Records images, committed with the next [`commit`](ImageWriter::commit) or once the open
+    /// transaction holds `AGENTS_PER_COMMIT` agents.
     pub fn record_images(
-        &self,
+        &mut self,
         week: &str,
         schedule_id: &str,
         images: &[NewImage<'_>],
     ) -> Result<()> {
-        insert_images(&self.conn, &self.path, week, schedule_id, images)
+        if self.open.is_none() {
+            self.conn
+                .execute_batch("BEGIN")
+                .map_err(|e| sqlite(&self.path, e))?;
+            self.open = Some(0);
+        }
+        insert_rows(&self.conn, &self.path, week, schedule_id, images)?;
+        let held = self.open.unwrap_or(0) + images.len();
+        self.open = Some(held);
+        if held >= AGENTS_PER_COMMIT {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Commits what is recorded: durable from here on.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.open.take().is_some() {
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sqlite(&self.path, e))?;
+        }
+        Ok(())
     }
 }
 
@@ -157,32 +189,42 @@ fn insert_images(
     images: &[NewImage<'_>],
 ) -> Result<()> {
     let tx = conn.unchecked_transaction().map_err(|e| sqlite(path, e))?;
-    {
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post,
-                     post_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (week, user_id) DO UPDATE SET post = excluded.post,
-                     post_version = excluded.post_version",
-            )
-            .map_err(|e| sqlite(path, e))?;
-        for image in images {
-            let pre = image.pre.map(lz4_flex::compress_prepend_size);
-            insert
-                .execute(params![
-                    week,
-                    image.user_id.to_ascii_lowercase(),
-                    schedule_id,
-                    image.pre_version.map(|v| v as i64),
-                    pre,
-                    image.post,
-                    image.post_version.map(|v| v as i64)
-                ])
-                .map_err(|e| sqlite(path, e))?;
-        }
-    }
+    insert_rows(&tx, path, week, schedule_id, images)?;
     tx.commit().map_err(|e| sqlite(path, e))
+}
+
+/// Inserts images in the transaction open on `conn`, each pre-image compressed.
+fn insert_rows(
+    conn: &Connection,
+    path: &Path,
+    week: &str,
+    schedule_id: &str,
+    images: &[NewImage<'_>],
+) -> Result<()> {
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO images (week, user_id, schedule_id, pre_version, pre, post,
+                 post_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (week, user_id) DO UPDATE SET post = excluded.post,
+                 post_version = excluded.post_version",
+        )
+        .map_err(|e| sqlite(path, e))?;
+    for image in images {
+        let pre = image.pre.map(lz4_flex::compress_prepend_size);
+        insert
+            .execute(params![
+                week,
+                image.user_id.to_ascii_lowercase(),
+                schedule_id,
+                image.pre_version.map(|v| v as i64),
+                pre,
+                image.post,
+                image.post_version.map(|v| v as i64)
+            ])
+            .map_err(|e| sqlite(path, e))?;
+    }
+    Ok(())
 }
 
 /// A pre-image as stored: compressed (a blob), as text (a journal of an earlier version), or none.

@@ -432,3 +432,24 @@ fn refused_sets_read_back_by_week_in_order() {
         vec![vec!["a".to_string(), "b".into()], vec!["b".to_string()]]
     );
 }
+
+#[test]
+fn images_recorded_beside_the_run_are_read_once_committed() {
+    let dir = TempDir::new("image-writer");
+    let journal = loaded(&dir, b"input", 1);
+    let mut writer = journal.image_writer().unwrap();
+    let image = pacer_journal::NewImage {
+        user_id: "U-2",
+        pre_version: Some(1),
+        pre: Some(b"{\"shifts\":[]}"),
+        post: "{}",
+        post_version: Some(2),
+    };
+    writer.record_images("2026-12-07", "s", &[image]).unwrap();
+    assert_eq!(journal.image_count().unwrap(), 0, "not yet committed");
+    writer.commit().unwrap();
+    let kept = journal.images().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].pre.as_deref(), Some("{\"shifts\":[]}"));
+    assert_eq!(kept[0].post_version, Some(2));
+}

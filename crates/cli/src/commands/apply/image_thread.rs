@@ -37,7 +37,7 @@ impl ImageThread {
         let (answer, answers) = sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("journal-images".into())
-            .spawn(move || write_batches(&writer, &inbox, &answer))?;
+            .spawn(move || write_batches(writer, &inbox, &answer))?;
         Ok(ImageThread {
             batches: Some(batches),
             answers,
@@ -85,10 +85,11 @@ impl Drop for ImageThread {
     }
 }
 
-/// The writer's loop: each batch in one transaction, the first failure kept and told at every
-/// flush after it.
+/// The writer's loop: batches recorded as they come, committed at each flush (and whenever the
+/// writer's transaction is full, and at the end); the first failure kept and told at every flush
+/// after it.
 fn write_batches(
-    writer: &ImageWriter,
+    mut writer: ImageWriter,
     inbox: &Receiver<Batch>,
     answer: &SyncSender<Result<(), String>>,
 ) {
@@ -109,12 +110,18 @@ fn write_batches(
                 }
             }
             Batch::Flush => {
+                if let (None, Err(err)) = (&failed, writer.commit()) {
+                    failed = Some(err.to_string());
+                }
                 let told = failed.clone().map_or(Ok(()), Err);
                 if answer.send(told).is_err() {
                     return;
                 }
             }
         }
+    }
+    if failed.is_none() {
+        let _ = writer.commit();
     }
 }
 
