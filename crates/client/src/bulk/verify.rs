@@ -1,8 +1,8 @@
 //! Reading the written agents back and comparing each with the input as it is parsed: its
 //! verdict kept, its schedule forgotten. A published week is read back in one search of the
 //! unit's published schedules, streamed; any other schedule by its own query, one management unit
-//! at a time, whose versions are journaled for undo's guard (a search shows none: undo then
-//! guards by content, what the run sent).
+//! at a time, whose versions are journaled for undo's guard (a search shows none: undo's guard is
+//! then the version the images recorded, the agent's version before the write plus one).
 
 use pacer_genesys::datetime::{format_seconds, parse_days};
 use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
@@ -92,7 +92,8 @@ impl Run<'_> {
         if let Some(day) = week.filter(|_| schedule.published && schedule.week_count <= 1) {
             let (from, to) = plan::week_bounds(unit, day);
             let (from, to) = (format_seconds(from), format_seconds(to));
-            let mut versions = Vec::new();
+            // A search shows no versions: none is kept.
+            let mut none = Vec::new();
             return self
                 .api()
                 .search_each(unit, &from, &to, &mut |agent| {
@@ -100,7 +101,7 @@ impl Run<'_> {
                         agent.shifts.as_slice(),
                         agent.full_day_time_off_markers.as_slice(),
                     );
-                    compare.take(&agent.user.id, None, read, verdicts, &mut versions);
+                    compare.take(&agent.user.id, None, read, verdicts, &mut none);
                 })
                 .await;
         }
