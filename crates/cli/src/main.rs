@@ -34,7 +34,6 @@ fn return_freed_memory_at_once() {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_at_once();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {
@@ -47,6 +46,11 @@ fn main() -> ExitCode {
             });
         }
     };
+    // The emulator keeps mimalloc's short delay: a server that renders and drops large answers
+    // all day would otherwise fault its pages in again for every one.
+    if !matches!(args.command, Command::Emulate(_)) {
+        return_freed_memory_at_once();
+    }
     match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -76,8 +76,8 @@ fn make(seed: u64, n: u64) -> CorrelationId {
 }
 
 /// A JSON answer with the correlation id.
-pub fn json(status: u16, body: Vec<u8>, cid: &CorrelationId) -> Response {
-    let mut response = Response::new(Body::from(body));
+pub fn json(status: u16, body: impl Into<Body>, cid: &CorrelationId) -> Response {
+    let mut response = Response::new(body.into());
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();

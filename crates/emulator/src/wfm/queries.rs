@@ -75,7 +75,7 @@ pub(super) fn query_agent_schedules(
     let large = count > inner.config.wfm.inline_query_agents as usize;
     if force_async {
         let operation_id = inner.wfm.new_id();
-        finish_query(inner, ctx, bu, operation_id.clone(), &result);
+        finish_query(inner, ctx, bu, operation_id.clone(), result);
         let body = BuAsyncAgentSchedulesQueryResponse {
             status: OperationStatus::Processing,
             operation_id: Some(operation_id),
@@ -89,7 +89,7 @@ pub(super) fn query_agent_schedules(
             status: OperationStatus::Complete,
             operation_id: None,
             result: None,
-            download_url: Some(offer_download(ctx, &result)),
+            download_url: Some(offer_download(ctx, result)),
         };
         return Ok(json_value(200, &body, ctx.cid));
     }
@@ -225,7 +225,7 @@ fn search_answer(
             status: OperationStatus::Complete,
             operation_id: None,
             result: None,
-            download_url: Some(offer_download(ctx, &bytes)),
+            download_url: Some(offer_download(ctx, bytes)),
         }
     } else {
         BuAsyncAgentSchedulesSearchResponse {
@@ -238,7 +238,7 @@ fn search_answer(
 }
 
 /// Keeps a query's result for download and returns its URL.
-fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
+fn offer_download(ctx: &Ctx<'_>, result: Vec<u8>) -> String {
     let id = ctx.inner.wfm.new_id();
     let expires = ctx.inner.now() + DOWNLOAD_LIFETIME;
     ctx.inner.wfm.transfers.offer(id.clone(), result, expires);
@@ -248,7 +248,13 @@ fn offer_download(ctx: &Ctx<'_>, result: &[u8]) -> String {
 /// Completes an asynchronous agent-schedule query: after the configured time, its download URL
 /// goes to the query topic of the token's user (a client-credentials token has none, so the
 /// emulator uses the OAuth client's id in its place).
-fn finish_query(inner: &Arc<Inner>, ctx: &Ctx<'_>, bu: usize, operation_id: String, result: &[u8]) {
+fn finish_query(
+    inner: &Arc<Inner>,
+    ctx: &Ctx<'_>,
+    bu: usize,
+    operation_id: String,
+    result: Vec<u8>,
+) {
     let download_url = offer_download(ctx, result);
     let topic = schedule_query_topic(ctx.client_id());
     let inner = inner.clone();

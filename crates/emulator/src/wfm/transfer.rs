@@ -2,7 +2,6 @@
 //! expiring key) and downloads of large query results. Neither takes a bearer token.
 
 use std::collections::VecDeque;
-use std::io::Read as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -17,9 +16,9 @@ pub const UPLOAD_HEADERS: [(&str, &str); 3] = [
     ("Content-Encoding", "gzip"),
     ("x-amz-server-side-encryption", "AES256"),
 ];
-/// Compressed bytes of downloads kept at once; older ones are forgotten past it (clients read a
-/// download right after they are given its URL).
-const MAX_DOWNLOAD_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes of downloads kept at once; older ones are forgotten past it (clients read a download
+/// right after they are given its URL, and a management unit's week is a few megabytes).
+const MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// How long a download URL works.
 pub const DOWNLOAD_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -188,9 +187,10 @@ impl Transfers {
         Ok(data)
     }
 
-    /// Keeps a download under `id` until `expires`, gzip-compressed while it waits.
-    pub fn offer(&self, id: String, body: &[u8], expires: Duration) {
-        let body = Bytes::from(gzip(body));
+    /// Keeps a download under `id` until `expires`, as written: each GET hands out the same
+    /// bytes, neither copied nor compressed again.
+    pub fn offer(&self, id: String, body: Vec<u8>, expires: Duration) {
+        let body = Bytes::from(body);
         let mut downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
         let mut held: usize = downloads.iter().map(|(_, _, b)| b.len()).sum();
         while held + body.len() > MAX_DOWNLOAD_BYTES {
@@ -203,19 +203,12 @@ impl Transfers {
     }
 
     /// The download of `id`, if it is still there.
-    pub fn download(&self, id: &str, now: Duration) -> Option<Vec<u8>> {
-        let compressed = {
-            let downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
-            downloads
-                .iter()
-                .find(|(d, expires, _)| d == id && now < *expires)
-                .map(|(_, _, body)| body.clone())?
-        };
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&compressed[..])
-            .read_to_end(&mut out)
-            .ok()?;
-        Some(out)
+    pub fn download(&self, id: &str, now: Duration) -> Option<Bytes> {
+        let downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
+        downloads
+            .iter()
+            .find(|(d, expires, _)| d == id && now < *expires)
+            .map(|(_, _, body)| body.clone())
     }
 
     /// Forgets every upload and download.
@@ -229,14 +222,4 @@ impl Transfers {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    let mut out = encoder.finish().unwrap_or_default();
-    out.shrink_to_fit();
-    out
 }
