@@ -138,6 +138,7 @@ async fn execute(args: UndoArgs) -> anyhow::Result<u8> {
         executor,
         tokens_minted,
         started,
+        resolved: None,
     };
     let outcome = run_update(&settings, &options, &wanted, journal, start).await?;
     Ok(outcome.exit_code)

@@ -36,7 +36,7 @@ pub use plan::{
     Change, Desired, DesiredActivity, DesiredShift, Finding, Guard, place_times, week_bounds,
 };
 pub use time_off::DesiredTimeOff;
-pub use workflow::run;
+pub use workflow::{Resolved, resolve, run, run_resolved};
 
 /// What to do when another editor changed the schedule or an agent since it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -278,8 +278,8 @@ pub struct AgentPlan {
 }
 
 /// A shift reduced to what makes two equal: start, length, and each activity's start, length,
-/// code and description.
-type Norm = (i64, u32, Vec<(i64, u32, String, String)>);
+/// code and description (borrowed from the shift).
+type Norm<'a> = (i64, u32, Vec<(i64, u32, &'a str, &'a str)>);
 
 /// The shifts as the upload sends them (every activity filled in).
 pub fn upload_shifts(unit: &Unit, shifts: &[DesiredShift]) -> Vec<BuAgentScheduleShift> {
@@ -330,19 +330,19 @@ pub fn upload_shifts(unit: &Unit, shifts: &[DesiredShift]) -> Vec<BuAgentSchedul
 }
 
 /// Shifts in their comparable form, sorted by start.
-pub fn normalize(shifts: &[BuAgentScheduleShift]) -> Vec<Norm> {
-    let mut out: Vec<Norm> = shifts
+pub fn normalize(shifts: &[BuAgentScheduleShift]) -> Vec<Norm<'_>> {
+    let mut out: Vec<Norm<'_>> = shifts
         .iter()
         .map(|s| {
-            let mut activities: Vec<(i64, u32, String, String)> = s
+            let mut activities: Vec<(i64, u32, &str, &str)> = s
                 .activities
                 .iter()
                 .map(|a| {
                     (
                         parse_seconds(&a.start_date).unwrap_or(i64::MIN),
                         a.length_minutes,
-                        a.activity_code_id.clone(),
-                        a.description.clone(),
+                        a.activity_code_id.as_str(),
+                        a.description.as_str(),
                     )
                 })
                 .collect();
@@ -373,7 +373,9 @@ fn same(
     shifts: &[BuAgentScheduleShift],
     markers: Option<&[BuFullDayTimeOffMarker]>,
 ) -> bool {
-    normalize(&held.shifts) == normalize(shifts)
+    // Shifts of another count differ, whatever they hold.
+    held.shifts.len() == shifts.len()
+        && normalize(&held.shifts) == normalize(shifts)
         && markers.is_none_or(|m| {
             time_off::normalize(unit, &held.time_off) == time_off::normalize(unit, m)
         })
@@ -496,7 +498,8 @@ pub fn verify(
     let Some((read, days_off)) = read else {
         return Err("the agent has no schedule in the week after the update".into());
     };
-    let want = normalize(&upload_shifts(unit, &wanted.shifts));
+    let uploaded = upload_shifts(unit, &wanted.shifts);
+    let want = normalize(&uploaded);
     let got = normalize(read);
     if want == got {
         return match &wanted.time_off {

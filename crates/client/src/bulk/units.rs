@@ -107,7 +107,7 @@ pub async fn run_units(
         parts.zip(assigned.units.into_iter().zip(&assigned.desired))
     {
         let run = Run::new(Exec::Shared(exec), unit_settings, unit_journal, teller);
-        prepared.push(run.prepare(Some(unit), desired).await?);
+        prepared.push(run.prepare(unit, desired).await?);
     }
     let blocked = prepared.iter().any(|p| match p {
         Prepared::Done(outcome) => !outcome.findings.is_empty(),

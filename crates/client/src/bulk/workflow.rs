@@ -32,8 +32,61 @@ pub async fn run(
     journal: &mut dyn BulkJournal,
     progress: &mut dyn BulkProgress,
 ) -> Result<BulkOutcome> {
-    let run = Run::new(Exec::Alone(exec), settings, journal, progress);
-    match run.prepare(None, desired).await? {
+    let resolved = resolve(exec, settings, progress).await?;
+    run_resolved(exec, settings, resolved, desired, journal, progress).await
+}
+
+/// A business unit resolved before its run goes on, so that the caller can do other work
+/// meanwhile (read its input): the unit, the run's clock, and the resolve phase on it.
+pub struct Resolved {
+    unit: Unit,
+    started: Instant,
+    span: PhaseSpan,
+}
+
+/// Resolves the business unit of `settings` (the first phase of [`run`]) for [`run_resolved`].
+pub async fn resolve(
+    exec: &mut Executor,
+    settings: &BulkSettings,
+    progress: &mut dyn BulkProgress,
+) -> Result<Resolved> {
+    let started = Instant::now();
+    let wanted = &settings.business_unit;
+    pacer_crashpoint::hit(&format!("bulk.{}", Phase::Resolve.as_str()));
+    progress.phase(Phase::Resolve, &format!("business unit {wanted}"));
+    let unit = Api::new(exec).resolve_unit(wanted, true).await?;
+    let span = PhaseSpan {
+        phase: Phase::Resolve,
+        week: None,
+        start: std::time::Duration::ZERO,
+        end: started.elapsed(),
+    };
+    Ok(Resolved {
+        unit,
+        started,
+        span,
+    })
+}
+
+/// Runs the update of `desired` in the unit `resolved` holds: every phase of [`run`] after the
+/// first, on the same clock.
+pub async fn run_resolved(
+    exec: &mut Executor,
+    settings: &BulkSettings,
+    resolved: Resolved,
+    desired: &[Desired],
+    journal: &mut dyn BulkJournal,
+    progress: &mut dyn BulkProgress,
+) -> Result<BulkOutcome> {
+    let Resolved {
+        unit,
+        started,
+        span,
+    } = resolved;
+    let mut run = Run::new(Exec::Alone(exec), settings, journal, progress);
+    run.started = started;
+    run.outcome.phases.push(span);
+    match run.prepare(unit, desired).await? {
         Prepared::Done(outcome) => Ok(outcome),
         Prepared::Ready(ready) => ready.finish().await,
     }
@@ -116,6 +169,8 @@ pub(super) struct Run<'a> {
     pub(super) outcome: BulkOutcome,
     pub(super) socket: Option<Notifications>,
     pub(super) socket_down: bool,
+    /// The last phase begun is still open (its end moves on until the next begins).
+    pub(super) phase_open: bool,
 }
 
 /// How an operation ended, and how that was learned.
@@ -155,23 +210,18 @@ impl<'a> Run<'a> {
             },
             socket: None,
             socket_down: false,
+            phase_open: false,
         }
     }
 
-    /// Resolves the unit (unless `unit` is given), reads and plans every week one management
-    /// unit at a time, and checks the input; a dry run ends here with its plan.
+    /// Reads and plans every week of `unit` one management unit at a time, and checks the
+    /// input; a dry run ends here with its plan.
     pub(super) async fn prepare(
         mut self,
-        unit: Option<Unit>,
+        unit: Unit,
         desired: &'a [Desired],
     ) -> Result<Prepared<'a>> {
-        let unit = match unit {
-            Some(unit) => {
-                self.resolved(&unit);
-                unit
-            }
-            None => self.resolve().await?,
-        };
+        self.resolved(&unit);
         // A file with findings of its own is still read (the findings against the unit are told
         // with them), but not planned: nothing is journaled for a run that cannot go on.
         let clean = self.check(&unit, desired, &[], false);
@@ -215,21 +265,18 @@ impl Run<'_> {
             start: now,
             end: now,
         });
+        self.phase_open = true;
     }
 
+    /// Ends the phase begun last, unless it ended already.
     pub(super) fn end_phase(&mut self) {
+        if !std::mem::take(&mut self.phase_open) {
+            return;
+        }
         let now = self.started.elapsed();
         if let Some(last) = self.outcome.phases.last_mut() {
             last.end = now;
         }
-    }
-
-    pub(super) async fn resolve(&mut self) -> Result<Unit> {
-        let wanted = self.settings.business_unit.clone();
-        self.begin(Phase::Resolve, None, &format!("business unit {wanted}"));
-        let unit = self.api().resolve_unit(&wanted, true).await?;
-        self.resolved(&unit);
-        Ok(unit)
     }
 
     /// Notes the unit the run writes.

@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use pacer_client::bulk::{self, BulkOutcome, BulkProgress, BulkSettings, Finding, Phase};
+use anyhow::Context as _;
+
+use pacer_client::bulk::{self, BulkOutcome, BulkProgress, BulkSettings, Finding, Phase, Resolved};
 use pacer_client::{Executor, ExecutorConfig, Method};
 use pacer_core::retry::RetryConfig;
 use pacer_journal::{Journal, RunSpec};
@@ -14,7 +16,7 @@ use super::bulk_report::{finish, mark_items, print_plan, write_jtl};
 use super::keys;
 use super::settings::{ApplySettings, BulkOptions, Display};
 use super::wanted::{Wanted, read_keys, read_wanted};
-use super::{Outcome, open_journal, say};
+use super::{Outcome, open_run_journal, say};
 use crate::commands::connection::authenticate;
 use crate::exit::Exit;
 use pacer_input::{Input, Validation};
@@ -38,7 +40,7 @@ pub async fn execute(
             path_template: format!("businessunit {}", options.business_units.join(",")),
             settings: settings.journal_json(),
         };
-        Some(open_journal(settings, &spec, &input, &validation)?)
+        Some(open_run_journal(settings, &spec)?)
     };
     let (mut executor, tokens_minted) = connect(settings).await?;
     let resolution = keys::resolve(
@@ -50,23 +52,55 @@ pub async fn execute(
     .await?;
     say_keys(settings, &resolution);
     drop(keys.rows);
-    let (wanted, mut findings) = read_wanted(
-        settings,
-        options,
-        &input,
-        &validation,
-        &resolution.ids,
-        keys.with_time_off,
-    )?;
+    // The rows are read again (and a new journal's items loaded) on a thread of their own while
+    // the unit resolves.
+    let reading = {
+        let (settings, options) = (settings.clone(), options.clone());
+        let (ids, with_time_off) = (resolution.ids, keys.with_time_off);
+        let mut journal = journal;
+        tokio::task::spawn_blocking(move || {
+            let read = read_wanted(
+                &settings,
+                &options,
+                &input,
+                &validation,
+                &ids,
+                with_time_off,
+                journal.as_mut(),
+            );
+            (read, journal)
+        })
+    };
+    let resolved = if options.business_units.len() > 1 {
+        None
+    } else {
+        let mut progress = Lines {
+            display: settings.display,
+            started,
+        };
+        Some(
+            bulk::resolve(
+                &mut executor,
+                &bulk_settings(settings, options),
+                &mut progress,
+            )
+            .await,
+        )
+    };
+    let (read, journal) = reading.await.context("the input's reader stopped")?;
+    let (wanted, mut findings) = read?;
     findings.extend(resolution.findings);
-    drop(resolution.ids);
     if !findings.is_empty() {
         return Err(refuse_rows(settings, findings));
     }
+    let resolved = resolved
+        .transpose()
+        .map_err(|err| classify(err, journal.as_ref()))?;
     let start = Start {
         executor,
         tokens_minted,
         started,
+        resolved,
     };
     run_update(settings, options, &wanted, journal, start).await
 }
@@ -77,6 +111,8 @@ pub struct Start {
     /// How many tokens the run has minted, read at its end.
     pub tokens_minted: Box<dyn Fn() -> u64 + Send>,
     pub started: Instant,
+    /// The unit, when it was resolved while the input was read (a run of one unit).
+    pub resolved: Option<Resolved>,
 }
 
 /// Mints the token and builds the executor every request of the update goes through.
@@ -116,31 +152,37 @@ pub async fn run_update(
         mut executor,
         tokens_minted,
         started,
+        resolved,
     } = start;
-    let bulk_settings = BulkSettings {
-        schedule: options.schedule.clone(),
-        schedule_by_week: options.schedule_by_week.clone(),
-        create_schedule: options.create_schedule,
-        on_conflict: options.on_conflict,
-        ambiguous: options.ambiguous,
-        max_agents_per_update: options.max_agents_per_update,
-        dry_run: settings.dry_run,
-        allow_insecure: settings.allow_insecure_http,
-        ..BulkSettings::new(options.business_unit.clone())
-    };
+    let bulk_settings = bulk_settings(settings, options);
     let mut steps = Steps::new(journal.as_ref());
     let mut progress = Lines {
         display: settings.display,
         started,
     };
-    let result = bulk::run(
-        &mut executor,
-        &bulk_settings,
-        &wanted.desired,
-        &mut steps,
-        &mut progress,
-    )
-    .await;
+    let result = match resolved {
+        Some(resolved) => {
+            bulk::run_resolved(
+                &mut executor,
+                &bulk_settings,
+                resolved,
+                &wanted.desired,
+                &mut steps,
+                &mut progress,
+            )
+            .await
+        }
+        None => {
+            bulk::run(
+                &mut executor,
+                &bulk_settings,
+                &wanted.desired,
+                &mut steps,
+                &mut progress,
+            )
+            .await
+        }
+    };
     // The images' writer finishes what it was handed before the journal is read again.
     drop(steps);
     let records = executor.take_call_records();
@@ -163,6 +205,21 @@ pub async fn run_update(
     let journal = journal.expect("a real run has a journal");
     mark_items(&journal, &outcomes, wanted)?;
     Ok(finish(settings, &run, Some(&journal)))
+}
+
+/// The schedule update's settings of a run of one unit (the first named).
+pub(super) fn bulk_settings(settings: &ApplySettings, options: &BulkOptions) -> BulkSettings {
+    BulkSettings {
+        schedule: options.schedule.clone(),
+        schedule_by_week: options.schedule_by_week.clone(),
+        create_schedule: options.create_schedule,
+        on_conflict: options.on_conflict,
+        ambiguous: options.ambiguous,
+        max_agents_per_update: options.max_agents_per_update,
+        dry_run: settings.dry_run,
+        allow_insecure: settings.allow_insecure_http,
+        ..BulkSettings::new(options.business_unit.clone())
+    }
 }
 
 /// What a finished run hands to its report.

@@ -115,30 +115,41 @@ fn open_journal(
     input: &Input,
     validation: &Validation,
 ) -> anyhow::Result<Journal> {
-    let mut journal =
-        Journal::open(&settings.journal, spec, settings.restart).map_err(|err| match err {
-            pacer_journal::Error::InputChanged { .. }
-            | pacer_journal::Error::RequestChanged { .. } => {
-                Exit::usage(format!("{err} (pass --restart to discard the earlier run)"))
-            }
-            pacer_journal::Error::InUse { .. } => Exit::usage(format!("{err}; nothing was sent")),
-            other => anyhow::Error::new(other).context("cannot open the journal"),
-        })?;
+    let mut journal = open_run_journal(settings, spec)?;
     if !journal.items_loaded()? {
         let mut loader = journal.loader();
         for item in input.rows(validation).map_err(Exit::usage)? {
-            match item.map_err(Exit::usage)? {
-                Item::Valid(row) => loader.push(row.line, &row.user_id)?,
-                Item::Invalid {
-                    line,
-                    user_id,
-                    reason,
-                } => loader.push_skipped(line, &user_id, &reason)?,
-            }
+            load_item(&mut loader, &item.map_err(Exit::usage)?)?;
         }
         loader.finish()?;
     }
     Ok(journal)
+}
+
+/// Opens (or resumes) the journal of `spec`, its items not loaded yet when it is new (see
+/// [`load_item`]).
+fn open_run_journal(settings: &ApplySettings, spec: &RunSpec) -> anyhow::Result<Journal> {
+    Journal::open(&settings.journal, spec, settings.restart).map_err(|err| match err {
+        pacer_journal::Error::InputChanged { .. } | pacer_journal::Error::RequestChanged { .. } => {
+            Exit::usage(format!("{err} (pass --restart to discard the earlier run)"))
+        }
+        pacer_journal::Error::InUse { .. } => Exit::usage(format!("{err}; nothing was sent")),
+        other => anyhow::Error::new(other).context("cannot open the journal"),
+    })
+}
+
+/// Loads one row of the input into the journal's items: a valid row pending, an invalid one
+/// skipped with its reason.
+fn load_item(loader: &mut pacer_journal::ItemLoader<'_>, item: &Item) -> anyhow::Result<()> {
+    match item {
+        Item::Valid(row) => loader.push(row.line, &row.user_id)?,
+        Item::Invalid {
+            line,
+            user_id,
+            reason,
+        } => loader.push_skipped(*line, user_id, reason)?,
+    }
+    Ok(())
 }
 
 /// Runs the whole job with resolved settings until done or `shutdown` completes.

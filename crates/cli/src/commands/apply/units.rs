@@ -7,7 +7,7 @@ use pacer_client::bulk::{BulkOutcome, BulkSettings};
 use pacer_journal::Journal;
 use tokio::sync::Mutex;
 
-use super::bulk::{Finished, Start, refuse, refuse_rows};
+use super::bulk::{Finished, Start, bulk_settings, refuse, refuse_rows};
 use super::bulk_journal::Steps;
 use super::bulk_report::{finish, mark_items, print_plan, write_jtl};
 use super::settings::{ApplySettings, BulkOptions};
@@ -22,10 +22,12 @@ pub async fn run_update_units(
     journal: Option<Journal>,
     start: Start,
 ) -> anyhow::Result<Outcome> {
+    // Several units are resolved together below, after the input is read.
     let Start {
         mut executor,
         tokens_minted,
         started,
+        resolved: _,
     } = start;
     let assigned = units::assign(
         &mut executor,
@@ -89,14 +91,8 @@ fn unit_settings(
         })
         .collect();
     BulkSettings {
-        schedule: options.schedule.clone(),
+        business_unit: unit_id.to_string(),
         schedule_by_week,
-        create_schedule: options.create_schedule,
-        on_conflict: options.on_conflict,
-        ambiguous: options.ambiguous,
-        max_agents_per_update: options.max_agents_per_update,
-        dry_run: settings.dry_run,
-        allow_insecure: settings.allow_insecure_http,
-        ..BulkSettings::new(unit_id)
+        ..bulk_settings(settings, options)
     }
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use pacer_client::bulk::{Desired, DesiredActivity, DesiredShift, DesiredTimeOff, Finding};
 use pacer_genesys::{Schedule, Shift, Starts, parse_schedule_with};
 use pacer_input::{AgentKey, Input, Item, Row, Validation};
+use pacer_journal::Journal;
 
+use super::load_item;
 use super::settings::{ApplySettings, BulkOptions};
 use crate::exit::Exit;
 
@@ -81,7 +83,8 @@ pub fn read_keys(
 }
 
 /// Reads the rows again and merges each, as it is read, into its agent's wanted schedule (by
-/// the user id `ids` gives its line); see [`merge`].
+/// the user id `ids` gives its line); see [`merge`]. A new `journal`'s items are loaded in the
+/// same pass.
 pub fn read_wanted(
     settings: &ApplySettings,
     options: &BulkOptions,
@@ -89,10 +92,19 @@ pub fn read_wanted(
     validation: &Validation,
     ids: &HashMap<u64, String>,
     with_time_off: bool,
+    journal: Option<&mut Journal>,
 ) -> anyhow::Result<(Wanted, Vec<Finding>)> {
-    let mut merger = Merger::new(with_time_off);
+    let mut loader = match journal {
+        Some(journal) if !journal.items_loaded()? => Some(journal.loader()),
+        _ => None,
+    };
+    let mut merger = Merger::new(with_time_off, validation.rows_valid);
     for item in input.rows(validation).map_err(Exit::usage)? {
-        let Item::Valid(row) = item.map_err(Exit::usage)? else {
+        let item = item.map_err(Exit::usage)?;
+        if let Some(loader) = loader.as_mut() {
+            load_item(loader, &item)?;
+        }
+        let Item::Valid(row) = item else {
             continue;
         };
         // Every row's schedule read the first time: one that does not now is another file.
@@ -104,6 +116,9 @@ pub fn read_wanted(
             },
             ids,
         );
+    }
+    if let Some(loader) = loader {
+        loader.finish()?;
     }
     Ok(merger.finish())
 }
@@ -145,7 +160,7 @@ pub fn merge(rows: Vec<KeyedRow>, ids: &HashMap<u64, String>) -> (Wanted, Vec<Fi
     let with_time_off = rows
         .iter()
         .any(|r| !r.schedule.full_day_time_off_markers.is_empty());
-    let mut merger = Merger::new(with_time_off);
+    let mut merger = Merger::new(with_time_off, rows.len() as u64);
     for row in rows {
         merger.add(row, ids);
     }
@@ -162,13 +177,16 @@ struct Merger {
 }
 
 impl Merger {
-    fn new(with_time_off: bool) -> Merger {
+    /// A merger of at most `rows` rows: room for as many agents, given back at the end when
+    /// agents have several rows (growing a hundred thousand agents' vector copied it each time).
+    fn new(with_time_off: bool, rows: u64) -> Merger {
+        let rows = usize::try_from(rows).unwrap_or(0);
         Merger {
             with_time_off,
-            index: HashMap::new(),
+            index: HashMap::with_capacity(rows),
             wanted: Wanted {
-                desired: Vec::new(),
-                lines: Vec::new(),
+                desired: Vec::with_capacity(rows),
+                lines: Vec::with_capacity(rows),
             },
             findings: Vec::new(),
         }
@@ -218,7 +236,9 @@ impl Merger {
         }
     }
 
-    fn finish(self) -> (Wanted, Vec<Finding>) {
+    fn finish(mut self) -> (Wanted, Vec<Finding>) {
+        self.wanted.desired.shrink_to_fit();
+        self.wanted.lines.shrink_to_fit();
         (self.wanted, self.findings)
     }
 }
