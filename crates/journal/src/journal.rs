@@ -16,7 +16,7 @@ mod summary;
 mod updates;
 
 pub use cursor::PendingCursor;
-pub use images::{AgentImage, ImageWriter, NewImage};
+pub use images::{AgentImage, ImageWriter, NewImage, PreImage, pack_pre_image};
 pub use items::{Counts, FailedItem, ItemState, PendingItem};
 pub use keys::ResolvedKey;
 pub use loader::ItemLoader;

@@ -22,6 +22,6 @@ pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, Hasher};
 pub use journal::{
     AgentImage, Change, Counts, FailedItem, ImageWriter, ItemLoader, ItemState, Journal, NewImage,
-    OpenKind, PendingCursor, PendingItem, ResolvedKey, RunInfo, RunSpec, UpdateRecord,
-    default_path,
+    OpenKind, PendingCursor, PendingItem, PreImage, ResolvedKey, RunInfo, RunSpec, UpdateRecord,
+    default_path, pack_pre_image,
 };

@@ -30,7 +30,8 @@ pub struct Image {
     /// Its version before the run; `None` when it had no schedule.
     pub pre_version: Option<u64>,
     /// What it held before the run, JSON bytes (kept as they came from the server, which sent
-    /// them valid UTF-8: they are not checked again); `None` when it had no schedule.
+    /// them valid UTF-8: they are not checked again) as the run's journal holds them (see
+    /// [`HoldPreImage`]); `None` when it had no schedule.
     pub pre: Option<Vec<u8>>,
     /// What the run sent for it.
     pub post: String,
@@ -39,6 +40,12 @@ pub struct Image {
     /// editor wrote after the run. `None` when it had no schedule.
     pub post_version: Option<u64>,
 }
+
+/// How a run holds an agent's pre-image from the moment it is read until its journal records
+/// it: the JSON bytes copied as they came, or packed at once in the journal's own format (a
+/// third of the size), as [`BulkJournal::hold_pre_image`](super::BulkJournal::hold_pre_image)
+/// says.
+pub type HoldPreImage = fn(&[u8]) -> Vec<u8>;
 
 /// An image's JSON (the wire types serialize infallibly).
 fn json(image: &ScheduleImage) -> String {
@@ -49,24 +56,37 @@ fn json(image: &ScheduleImage) -> String {
 pub fn images_of(
     current: &HashMap<String, Current>,
     part: &[BuUpdateAgentScheduleUploadSchema],
+    hold: HoldPreImage,
 ) -> Vec<Image> {
     part.iter()
-        .map(|entry| image_of(current.get(&entry.user_id.to_ascii_lowercase()), entry))
+        .map(|entry| {
+            image_of(
+                current.get(&entry.user_id.to_ascii_lowercase()),
+                entry,
+                hold,
+            )
+        })
         .collect()
 }
 
 /// One agent's images: what it held (`held`, `None` when it had no schedule) and its entry.
-pub fn image_of(held: Option<&Current>, entry: &BuUpdateAgentScheduleUploadSchema) -> Image {
+pub fn image_of(
+    held: Option<&Current>,
+    entry: &BuUpdateAgentScheduleUploadSchema,
+    hold: HoldPreImage,
+) -> Image {
     Image {
         user_id: entry.user_id.clone(),
         pre_version: held.map(|h| h.version),
         post_version: held.map(|h| h.version + 1),
         pre: held.map(|h| {
-            json(&ScheduleImage {
-                shifts: h.shifts.clone(),
-                full_day_time_off_markers: h.time_off.clone(),
-            })
-            .into_bytes()
+            hold(
+                json(&ScheduleImage {
+                    shifts: h.shifts.clone(),
+                    full_day_time_off_markers: h.time_off.clone(),
+                })
+                .as_bytes(),
+            )
         }),
         post: json(&ScheduleImage {
             shifts: entry.shifts.clone().unwrap_or_default(),
@@ -93,15 +113,13 @@ pub fn image_from(
     held: Option<&Current>,
     entry: &BuUpdateAgentScheduleUploadSchema,
     written: Written<'_>,
+    hold: HoldPreImage,
 ) -> Image {
     let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok();
     let keeps_days =
         entry.full_day_time_off_markers.is_none() && held.is_some_and(|h| !h.time_off.is_empty());
     let post = (!keeps_days).then(|| text(written.entry)).flatten();
-    let pre = held
-        .is_some()
-        .then(|| written.read.map(<[u8]>::to_vec))
-        .flatten();
+    let pre = held.is_some().then(|| written.read.map(hold)).flatten();
     match (pre, post) {
         (Some(pre), Some(post)) => Image {
             user_id: entry.user_id.clone(),
@@ -111,7 +129,7 @@ pub fn image_from(
             post,
         },
         (pre, post) => {
-            let mut image = image_of(held, entry);
+            let mut image = image_of(held, entry, hold);
             image.pre = pre.or(image.pre);
             image.post = post.unwrap_or(image.post);
             image
@@ -250,8 +268,8 @@ mod tests {
                     read: read.as_deref().map(str::as_bytes),
                     entry: &entry_json,
                 };
-                let kept = image_from(held.as_ref(), &entry, written);
-                let again = image_of(held.as_ref(), &entry);
+                let kept = image_from(held.as_ref(), &entry, written, <[u8]>::to_vec);
+                let again = image_of(held.as_ref(), &entry, <[u8]>::to_vec);
                 let pre = |image: &Image| {
                     let bytes = image.pre.as_deref()?;
                     Some(serde_json::from_slice::<ScheduleImage>(bytes).unwrap())

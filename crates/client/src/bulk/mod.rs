@@ -162,6 +162,9 @@ pub trait BulkJournal {
     fn refused(&mut self, week: &str) -> Vec<Vec<String>>;
     /// Records a step durably; an error stops the run before anything more is sent.
     fn record(&mut self, step: Step<'_>) -> std::result::Result<(), String>;
+    /// How the run holds each agent's pre-image until [`Step::Images`] hands it over: copied as
+    /// read, or packed as this journal keeps it.
+    fn hold_pre_image(&self) -> images::HoldPreImage;
 }
 
 /// The phases of the update, in order.

@@ -10,7 +10,7 @@ use pacer_genesys::zone::Ambiguous;
 
 use super::api::{Api, Queried, Unit};
 use super::download::download_beside;
-use super::images::{self, Image};
+use super::images::{self, HoldPreImage, Image};
 use super::plan::{self, Current, Desired};
 use super::upload::PartWriter;
 use super::workflow::{Run, Week};
@@ -58,6 +58,7 @@ impl<'a> Run<'a> {
             // A schedule still to create has no agent to read: its images are journaled once it
             // exists, before its update leaves.
             images: state.schedule.as_ref().map(|_| Vec::new()),
+            hold: self.journal.hold_pre_image(),
         };
         self.read_units(unit, &mut state, &mut planner).await?;
         self.read_members(unit, &mut state).await?;
@@ -284,6 +285,8 @@ struct Planner<'p> {
     writer: PartWriter,
     /// The images not journaled yet; `None` when the schedule is still to create.
     images: Option<Vec<Image>>,
+    /// How each pre-image is held until it is journaled.
+    hold: HoldPreImage,
 }
 
 impl Planner<'_> {
@@ -321,7 +324,12 @@ impl Planner<'_> {
                     read: raw,
                     entry: self.writer.last_entry(),
                 };
-                images.push(images::image_from(held.as_ref(), &entry, written));
+                images.push(images::image_from(
+                    held.as_ref(),
+                    &entry,
+                    written,
+                    self.hold,
+                ));
             }
             state.sent[at] = true;
         }

@@ -276,7 +276,8 @@ impl Run<'_> {
                 ..entry.clone()
             });
         }
-        let images = images::images_of(&state.current, &fresh);
+        let hold = self.journal.hold_pre_image();
+        let images = images::images_of(&state.current, &fresh, hold);
         state.current.clear();
         self.journal_images(state, &mut Some(images))?;
         Ok(fresh)

@@ -145,6 +145,10 @@ impl BulkJournal for UnitJournal<'_, '_> {
             .refused(&unit_week(&self.unit, week))
     }
 
+    fn hold_pre_image(&self) -> super::images::HoldPreImage {
+        self.journal.borrow().hold_pre_image()
+    }
+
     fn record(&mut self, step: Step<'_>) -> std::result::Result<(), String> {
         let key = |week: &str| unit_week(&self.unit, week);
         let mut journal = self.journal.borrow_mut();

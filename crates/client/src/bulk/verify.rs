@@ -32,6 +32,7 @@ impl Run<'_> {
                 self.begin(Phase::Verify, Some(&state.week), "reading the agents back");
                 self.read_back(unit, desired, state, &mut verdicts).await?;
             }
+            self.outcome.agents.reserve_exact(state.wanted.len());
             for (at, &index) in state.wanted.iter().enumerate() {
                 let wanted = &desired[index];
                 let change = state.changes[at].unwrap_or(Change::Unchanged);

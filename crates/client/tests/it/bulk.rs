@@ -34,6 +34,10 @@ impl BulkJournal for Memory {
         Vec::new()
     }
 
+    fn hold_pre_image(&self) -> pacer_client::bulk::images::HoldPreImage {
+        <[u8]>::to_vec
+    }
+
     fn record(&mut self, step: Step<'_>) -> Result<(), String> {
         self.steps.push(match step {
             Step::UpdateSending {

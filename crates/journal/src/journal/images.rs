@@ -6,6 +6,7 @@
 //! is 4 to 5 KB of JSON whose ids and dates repeat, and at 100,000 agents writing it whole was
 //! most of the journal's cost. Journals written before hold it as text; both read the same.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::{FromSqlError, Type, ValueRef};
@@ -40,12 +41,27 @@ pub struct NewImage<'a> {
     pub user_id: &'a str,
     /// The agent's version before the run; `None` when it had no schedule.
     pub pre_version: Option<u64>,
-    /// Its schedule before the run as JSON bytes; `None` when it had none.
-    pub pre: Option<&'a [u8]>,
+    /// Its schedule before the run; `None` when it had none.
+    pub pre: Option<PreImage<'a>>,
     /// What the run sent for it, as JSON.
     pub post: &'a str,
     /// The version the run's write gives it, when known.
     pub post_version: Option<u64>,
+}
+
+/// A pre-image as a run hands it over: the JSON bytes as read, or already packed with
+/// [`pack_pre_image`] (by a run that packs each agent as it reads it, so that what waits to be
+/// recorded is a third of the size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreImage<'a> {
+    Json(&'a [u8]),
+    Packed(&'a [u8]),
+}
+
+/// A pre-image's JSON bytes packed as the journal keeps them (LZ4's block format, its length
+/// first).
+pub fn pack_pre_image(json: &[u8]) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(json)
 }
 
 impl Journal {
@@ -180,7 +196,7 @@ impl ImageWriter {
     }
 }
 
-/// Inserts images in one transaction, each pre-image compressed.
+/// Inserts images in one transaction, each pre-image packed unless it is.
 fn insert_images(
     conn: &Connection,
     path: &Path,
@@ -193,7 +209,7 @@ fn insert_images(
     tx.commit().map_err(|e| sqlite(path, e))
 }
 
-/// Inserts images in the transaction open on `conn`, each pre-image compressed.
+/// Inserts images in the transaction open on `conn`, each pre-image packed unless it is.
 fn insert_rows(
     conn: &Connection,
     path: &Path,
@@ -211,7 +227,11 @@ fn insert_rows(
         )
         .map_err(|e| sqlite(path, e))?;
     for image in images {
-        let pre = image.pre.map(lz4_flex::compress_prepend_size);
+        let pre: Option<Cow<'_, [u8]>> = match image.pre {
+            Some(PreImage::Json(json)) => Some(Cow::Owned(pack_pre_image(json))),
+            Some(PreImage::Packed(packed)) => Some(Cow::Borrowed(packed)),
+            None => None,
+        };
         insert
             .execute(params![
                 week,

@@ -341,7 +341,7 @@ fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
     let image = |pre: Option<&'static str>, post: &'static str| pacer_journal::NewImage {
         user_id: "U-1",
         pre_version: pre.map(|_| 3),
-        pre: pre.map(str::as_bytes),
+        pre: pre.map(|json| pacer_journal::PreImage::Json(json.as_bytes())),
         post,
         post_version: Some(4),
     };
@@ -370,7 +370,7 @@ fn an_agents_first_pre_image_is_kept_and_its_post_image_replaced() {
 }
 
 #[test]
-fn a_pre_image_kept_compressed_or_as_an_earlier_journal_kept_it_reads_the_same() {
+fn a_pre_image_packed_by_the_journal_or_by_the_run_or_kept_as_text_reads_the_same() {
     let dir = TempDir::new("images-compressed");
     let journal = loaded(&dir, b"input", 1);
     let week = r#"{"shifts":[{"startDate":"2026-12-08T09:00:00Z","lengthMinutes":480}]}"#.repeat(5);
@@ -378,13 +378,23 @@ fn a_pre_image_kept_compressed_or_as_an_earlier_journal_kept_it_reads_the_same()
         pacer_journal::NewImage {
             user_id,
             pre_version: Some(1),
-            pre: Some(pre.as_bytes()),
+            pre: Some(pacer_journal::PreImage::Json(pre.as_bytes())),
             post: "{}",
             post_version: Some(2),
         }
     }
+    // A run may hand a pre-image over packed already, as it read it.
+    let packed = pacer_journal::pack_pre_image(week.as_bytes());
+    let handed_packed = pacer_journal::NewImage {
+        pre: Some(pacer_journal::PreImage::Packed(&packed)),
+        ..image("d", "")
+    };
     journal
-        .record_images("2026-12-07", "s", &[image("a", &week), image("b", "")])
+        .record_images(
+            "2026-12-07",
+            "s",
+            &[image("a", &week), image("b", ""), handed_packed],
+        )
         .unwrap();
     journal.close().unwrap();
     // An earlier version kept the JSON as text: the journal reads both.
@@ -415,7 +425,15 @@ fn a_pre_image_kept_compressed_or_as_an_earlier_journal_kept_it_reads_the_same()
         .into_iter()
         .map(|i| i.pre)
         .collect();
-    assert_eq!(pres, [Some(week.clone()), Some(String::new()), Some(week)]);
+    assert_eq!(
+        pres,
+        [
+            Some(week.clone()),
+            Some(String::new()),
+            Some(week.clone()),
+            Some(week)
+        ]
+    );
 }
 
 #[test]
@@ -441,7 +459,7 @@ fn images_recorded_beside_the_run_are_read_once_committed() {
     let image = pacer_journal::NewImage {
         user_id: "U-2",
         pre_version: Some(1),
-        pre: Some(b"{\"shifts\":[]}"),
+        pre: Some(pacer_journal::PreImage::Json(b"{\"shifts\":[]}")),
         post: "{}",
         post_version: Some(2),
     };

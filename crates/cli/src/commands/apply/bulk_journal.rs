@@ -2,6 +2,7 @@
 //! each part's images for undo (written from a thread of their own, see `image_thread`), the
 //! refused sets, and the versions read back.
 
+use pacer_client::bulk::images::HoldPreImage;
 use pacer_client::bulk::{BulkJournal, Pending, Step};
 use pacer_journal::Journal;
 
@@ -50,6 +51,15 @@ impl BulkJournal for Steps<'_> {
         self.journal
             .and_then(|j| j.refused(week).ok())
             .unwrap_or_default()
+    }
+
+    /// Each pre-image is packed as it is read: what waits for the images' writer is a third of
+    /// the JSON, and the JSON's bytes are never copied. A dry run keeps none.
+    fn hold_pre_image(&self) -> HoldPreImage {
+        match self.journal {
+            Some(_) => pacer_journal::pack_pre_image,
+            None => <[u8]>::to_vec,
+        }
     }
 
     fn record(&mut self, step: Step<'_>) -> Result<(), String> {

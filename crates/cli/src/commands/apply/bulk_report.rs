@@ -1,8 +1,6 @@
 //! The schedule update's outcome told: the dry run's plan, the rows' ends in the journal, the
 //! JTL, the JSON report's bulk section (a section per unit when several), and the summary.
 
-use std::collections::HashMap;
-
 use pacer_client::bulk::{self, BulkOutcome};
 use pacer_journal::{Change, Journal};
 
@@ -69,22 +67,26 @@ fn print_unit_plan(settings: &ApplySettings, outcome: &BulkOutcome) {
     }
 }
 
-/// Marks each row done (written or unchanged) or failed in the journal, in one transaction.
+/// Marks each input row done or failed in the journal as its agent's outcome says, a batch of
+/// rows to a transaction. An outcome finds its agent's rows by the line it names (the agent's
+/// first), not through a map of every agent by id: at a hundred thousand agents the map was most
+/// of the run's last memory.
 pub(super) fn mark_items(
     journal: &Journal,
     outcomes: &[BulkOutcome],
     wanted: &Wanted,
 ) -> anyhow::Result<()> {
-    // The outcomes name each agent as the input's entry does: borrowed keys, no copies.
-    let by_agent: HashMap<(&str, &str), &bulk::AgentOutcome> = outcomes
+    const ROWS_PER_BATCH: usize = 8192;
+    let mut by_line: Vec<(u64, usize)> = wanted
+        .desired
         .iter()
-        .flat_map(|o| o.agents.iter())
-        .map(|a| ((a.user_id.as_str(), a.week.as_str()), a))
+        .enumerate()
+        .map(|(at, desired)| (desired.line, at))
         .collect();
-    let mut changes = Vec::new();
-    for (desired, lines) in wanted.desired.iter().zip(&wanted.lines) {
-        let key = (desired.user_id.as_str(), desired.week.as_str());
-        let Some(agent) = by_agent.get(&key) else {
+    by_line.sort_unstable();
+    let mut changes = Vec::with_capacity(ROWS_PER_BATCH);
+    for agent in outcomes.iter().flat_map(|o| o.agents.iter()) {
+        let Some(lines) = rows_of(wanted, &by_line, agent) else {
             continue;
         };
         for &line in lines {
@@ -102,9 +104,32 @@ pub(super) fn mark_items(
                 },
             });
         }
+        if changes.len() >= ROWS_PER_BATCH {
+            journal.record(&changes)?;
+            changes.clear();
+        }
     }
     journal.record(&changes)?;
     Ok(())
+}
+
+/// The input rows of `agent`'s entry: the entry whose first line it names (`by_line`, sorted),
+/// and whose agent and week are its own.
+fn rows_of<'w>(
+    wanted: &'w Wanted,
+    by_line: &[(u64, usize)],
+    agent: &bulk::AgentOutcome,
+) -> Option<&'w [u64]> {
+    let from = by_line.partition_point(|&(line, _)| line < agent.line);
+    by_line[from..]
+        .iter()
+        .take_while(|&&(line, _)| line == agent.line)
+        .map(|&(_, at)| at)
+        .find(|&at| {
+            let desired = &wanted.desired[at];
+            desired.user_id == agent.user_id && desired.week == agent.week
+        })
+        .map(|at| wanted.lines[at].as_slice())
 }
 
 pub(super) fn write_jtl(

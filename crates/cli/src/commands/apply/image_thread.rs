@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use pacer_client::bulk::images::Image;
-use pacer_journal::{ImageWriter, NewImage};
+use pacer_journal::{ImageWriter, NewImage, PreImage};
 
 /// Batches handed over and not yet written, at most (256 agents each).
 const BATCHES_HELD: usize = 4;
@@ -125,12 +125,13 @@ fn write_batches(
     }
 }
 
-/// An image as the journal records it, borrowed.
+/// An image as the journal records it, borrowed: its pre-image packed already, as every run's
+/// [`Steps`](super::bulk_journal::Steps) holds them.
 pub(super) fn new_image(image: &Image) -> NewImage<'_> {
     NewImage {
         user_id: &image.user_id,
         pre_version: image.pre_version,
-        pre: image.pre.as_deref(),
+        pre: image.pre.as_deref().map(PreImage::Packed),
         post: &image.post,
         post_version: image.post_version,
     }
