@@ -134,14 +134,8 @@ pub fn validate(unit: &Unit, desired: &[Desired], members: &dyn Fn(&str) -> bool
             })
         };
         if !members(&wanted.user_id) {
-            find(
-                wanted.line,
-                "userId",
-                format!(
-                    "{} is not an agent of business unit {}",
-                    wanted.user_id, unit.name
-                ),
-            );
+            let finding = not_a_member(unit, wanted);
+            find(finding.line, finding.field, finding.reason);
         }
         let Some(bounds) = week_of(unit, wanted, &mut find) else {
             continue;
@@ -157,6 +151,18 @@ pub fn validate(unit: &Unit, desired: &[Desired], members: &dyn Fn(&str) -> bool
         }
     }
     findings
+}
+
+/// The finding of an agent the unit does not hold.
+pub fn not_a_member(unit: &Unit, wanted: &Desired) -> Finding {
+    Finding {
+        line: wanted.line,
+        field: "userId",
+        reason: format!(
+            "{} is not an agent of business unit {}",
+            wanted.user_id, unit.name
+        ),
+    }
 }
 
 /// Where a finding goes: its line, its field and why.

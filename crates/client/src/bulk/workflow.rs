@@ -229,7 +229,13 @@ impl<'a> Run<'a> {
         for (week, wanted) in group(desired) {
             weeks.push(self.read(&unit, desired, week, wanted, clean).await?);
         }
-        if !self.check(&unit, desired, &weeks, true) {
+        let clean = if clean {
+            // The input alone was clean: what the reads tell (each agent the unit's) is left.
+            self.check_members(&unit, desired, &weeks)
+        } else {
+            self.check(&unit, desired, &weeks, true)
+        };
+        if !clean {
             return Ok(Prepared::Done(self.outcome));
         }
         self.plan(&mut weeks);
@@ -383,6 +389,28 @@ impl Run<'_> {
         clean
     }
 
+    /// Checks that each wanted agent of a week read is an agent of the unit, after a clean check
+    /// of the input alone (not repeated). False (with the findings kept) stops the run.
+    pub(super) fn check_members(
+        &mut self,
+        unit: &Unit,
+        desired: &[Desired],
+        weeks: &[Week],
+    ) -> bool {
+        let mut findings = Vec::new();
+        for week in weeks.iter().filter(|w| w.readable) {
+            for (at, &index) in week.wanted.iter().enumerate() {
+                if !week.in_unit[at] {
+                    findings.push(plan::not_a_member(unit, &desired[index]));
+                }
+            }
+        }
+        findings.sort_by_key(|f| f.line);
+        let clean = findings.is_empty();
+        self.outcome.findings = findings;
+        clean
+    }
+
     /// Counts every week's changes.
     pub(super) fn plan(&mut self, weeks: &mut [Week]) {
         self.begin(Phase::Plan, None, "compared with what the server holds");
@@ -449,11 +477,12 @@ impl Run<'_> {
             state.outcome.schedule_id = state.schedule.as_ref().map(|s| s.id.clone());
             // Its agents had no schedule to read: their images are journaled now, before any
             // update leaves.
+            let hold = self.journal.hold_pre_image();
             for part in &parts {
                 let images = part
                     .entries()
                     .iter()
-                    .map(|entry| super::images::image_of(None, entry))
+                    .map(|entry| super::images::image_of(None, entry, hold))
                     .collect();
                 self.journal_images(state, &mut Some(images))?;
             }

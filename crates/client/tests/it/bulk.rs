@@ -315,6 +315,30 @@ async fn bad_input_is_refused_whole_with_lines_and_fields() {
 }
 
 #[tokio::test]
+async fn an_agent_the_unit_does_not_hold_is_found_after_a_clean_input_and_nothing_is_sent() {
+    // Guards the check after the reads, which (the input alone being clean) checks membership
+    // only.
+    let emu = emulator(20, |_| {}).await;
+    let mut wanted = desired(&emu, 3, 9);
+    wanted[1].user_id = "00000000-0000-4000-8000-000000000000".into();
+    let outcome = apply(&emu, &settings(), &wanted, &mut Memory::default()).await;
+    let found: Vec<(u64, &str, &str)> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.line, f.field, f.reason.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            3,
+            "userId",
+            "00000000-0000-4000-8000-000000000000 is not an agent of business unit North"
+        )]
+    );
+    assert_eq!(emu.state.stats().uploads, 0);
+}
+
+#[tokio::test]
 async fn a_dry_run_writes_nothing() {
     let emu = emulator(20, |_| {}).await;
     let wanted = desired(&emu, 5, 9);
