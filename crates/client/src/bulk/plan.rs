@@ -3,6 +3,8 @@
 //! agents of the unit), each agent's change against what the server holds, and the upload's
 //! entries with every `metadata.version` they need.
 
+use std::borrow::Cow;
+
 use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
 use pacer_genesys::wfm::{
     BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker,
@@ -93,28 +95,41 @@ pub fn place_times(
         .map(|wanted| {
             let (placed, unplaced) = place(unit, wanted, ambiguous);
             findings.extend(unplaced);
-            placed
+            placed.into_owned()
         })
         .collect();
     (placed, findings)
 }
 
-/// One agent's wanted schedule with its start times placed, as [`place_times`] places them.
-pub fn place(unit: &Unit, wanted: &Desired, ambiguous: Ambiguous) -> (Desired, Vec<Finding>) {
+/// One agent's wanted schedule with its start times placed, as [`place_times`] places them:
+/// borrowed when every start already says its instant as the upload writes it (the common
+/// case, and no copy of the agent made), else a copy with the starts placed.
+pub fn place<'w>(
+    unit: &Unit,
+    wanted: &'w Desired,
+    ambiguous: Ambiguous,
+) -> (Cow<'w, Desired>, Vec<Finding>) {
     let mut findings = Vec::new();
-    let mut place = |line: u64, start: &mut String| match unit.zone.resolve(start, ambiguous) {
-        Ok(at) => *start = format_seconds(at),
-        Err(problem) => findings.push(Finding {
-            line,
-            field: "startDate",
-            reason: problem.to_string(),
-        }),
+    let mut moved = |line: u64, start: &str| match unit.zone.resolve(start, ambiguous) {
+        Ok(at) => Some(format_seconds(at)).filter(|placed| placed != start),
+        Err(problem) => {
+            findings.push(Finding {
+                line,
+                field: "startDate",
+                reason: problem.to_string(),
+            });
+            None
+        }
     };
-    let mut placed = wanted.clone();
-    for shift in &mut placed.shifts {
-        place(shift.line, &mut shift.start);
-        for activity in &mut shift.activities {
-            place(shift.line, &mut activity.start);
+    let mut placed = Cow::Borrowed(wanted);
+    for (s, shift) in wanted.shifts.iter().enumerate() {
+        if let Some(start) = moved(shift.line, &shift.start) {
+            placed.to_mut().shifts[s].start = start;
+        }
+        for (a, activity) in shift.activities.iter().enumerate() {
+            if let Some(start) = moved(shift.line, &activity.start) {
+                placed.to_mut().shifts[s].activities[a].start = start;
+            }
         }
     }
     // A shift and its activity at the same time are one mistake on one line: said once.
