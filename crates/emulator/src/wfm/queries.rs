@@ -7,21 +7,19 @@ use std::sync::Arc;
 use pacer_genesys::datetime::parse_seconds;
 use pacer_genesys::errors::codes;
 use pacer_genesys::wfm::{
-    AgentSchedulesQueryNotification, BuAgentScheduleSearchResponse, BuAgentScheduleShift,
-    BuAgentSchedulesSearchResponse, BuAsyncAgentSchedulesQueryResponse,
-    BuAsyncAgentSchedulesSearchResponse, BuFullDayTimeOffMarker, BuQueryAgentSchedulesRequest,
-    BuSchedulePublishedReference, BuSearchAgentSchedulesRequest, IdRef, OperationStatus,
+    AgentSchedulesQueryNotification, BuAsyncAgentSchedulesQueryResponse,
+    BuAsyncAgentSchedulesSearchResponse, BuQueryAgentSchedulesRequest,
+    BuSchedulePublishedReference, BuSearchAgentSchedulesRequest, OperationStatus,
     schedule_query_topic,
 };
 
-use crate::agents::format_uuid;
 use crate::http::{Answer, Ctx, Problem};
 use crate::respond::{json, json_value};
 use crate::state::Inner;
 use crate::wfm::lock;
 use crate::wfm::lookup::{find_bu, find_schedule};
 use crate::wfm::publish::publish;
-use crate::wfm::render::{AgentSchedules, typed_marker, typed_shift};
+use crate::wfm::render::{AgentSchedules, Found, SearchAnswer, typed_marker};
 use crate::wfm::transfer::DOWNLOAD_LIFETIME;
 
 pub(super) fn query_agent_schedules(
@@ -94,11 +92,7 @@ pub(super) fn query_agent_schedules(
         return Ok(json_value(200, &body, ctx.cid));
     }
     // The result is inline: `BuAsyncAgentSchedulesQueryResponse` around bytes already written.
-    let mut body = Vec::with_capacity(result.len() + 40);
-    body.extend_from_slice(br#"{"status":"Complete","result":"#);
-    body.extend_from_slice(&result);
-    body.push(b'}');
-    Ok(json(200, body, ctx.cid))
+    Ok(json(200, inline_complete(&result), ctx.cid))
 }
 
 /// `agentschedules/search`: the unit's published shifts starting in `[startDate, endDate)`,
@@ -112,7 +106,7 @@ pub(super) fn search_agent_schedules(
     let (from, to) = search_range(&request)?;
     let wanted = search_members(ctx, bu, &request);
     let result = published_shifts(ctx, bu, &wanted, from, to);
-    Ok(json_value(200, &search_answer(ctx, result), ctx.cid))
+    search_answer(ctx, &result)
 }
 
 /// The search's range in seconds since the epoch: `[startDate, endDate)`, at most 100 days.
@@ -150,18 +144,24 @@ fn search_members(ctx: &Ctx<'_>, bu: usize, request: &BuSearchAgentSchedulesRequ
 /// The shifts of `wanted` that start in `[from, to)`, and their full days of time off whose day
 /// starts (local midnight on the unit's wall clock) in it, from every published schedule of the
 /// unit that overlaps the range; an agent that no such schedule holds is left out.
-fn published_shifts(
-    ctx: &Ctx<'_>,
+fn published_shifts<'c>(
+    ctx: &Ctx<'c>,
     bu: usize,
     wanted: &[u32],
     from: i64,
     to: i64,
-) -> BuAgentSchedulesSearchResponse {
+) -> SearchAnswer<'c> {
     let inner = ctx.inner;
     let unit = &inner.wfm.org.business_units[bu];
     let mut published = Vec::new();
-    let mut shifts: Vec<Vec<BuAgentScheduleShift>> = vec![Vec::new(); wanted.len()];
-    let mut markers: Vec<Vec<BuFullDayTimeOffMarker>> = vec![Vec::new(); wanted.len()];
+    let mut found: Vec<Found> = wanted
+        .iter()
+        .map(|&agent| Found {
+            agent,
+            shifts: Vec::new(),
+            markers: Vec::new(),
+        })
+        .collect();
     let mut present = vec![false; wanted.len()];
     for schedule in inner.wfm.schedules_of(bu, None) {
         let schedule = lock(&schedule);
@@ -177,13 +177,10 @@ fn published_shifts(
         for (i, &agent) in wanted.iter().enumerate() {
             if let Some((_, stored)) = schedule.shifts_of(agent) {
                 present[i] = true;
-                shifts[i].extend(
-                    stored
-                        .iter()
-                        .filter(|s| (from..to).contains(&s.start))
-                        .map(|s| typed_shift(unit, s)),
-                );
-                markers[i].extend(
+                found[i]
+                    .shifts
+                    .extend(stored.into_iter().filter(|s| (from..to).contains(&s.start)));
+                found[i].markers.extend(
                     schedule
                         .markers_of(agent)
                         .iter()
@@ -193,48 +190,46 @@ fn published_shifts(
             }
         }
     }
-    let agent_schedules = wanted
-        .iter()
-        .zip(shifts.into_iter().zip(markers))
-        .zip(present)
-        .filter(|(_, present)| *present)
-        .map(
-            |((&agent, (shifts, markers)), _)| BuAgentScheduleSearchResponse {
-                user: IdRef::new(format_uuid(inner.agents.id(agent))),
-                shifts,
-                full_day_time_off_markers: markers,
-            },
-        )
-        .collect::<Vec<_>>();
-    BuAgentSchedulesSearchResponse {
-        agent_schedules,
-        business_unit_time_zone: Some(unit.zone.name().to_string()),
-        published_schedules: published,
+    let mut present = present.into_iter();
+    found.retain(|_| present.next().unwrap_or(false));
+    SearchAnswer {
+        unit,
+        agents: &inner.agents,
+        found,
+        published,
     }
 }
 
 /// The search's answer: the result inline, or by download URL past `inline_query_agents`.
-fn search_answer(
-    ctx: &Ctx<'_>,
-    result: BuAgentSchedulesSearchResponse,
-) -> BuAsyncAgentSchedulesSearchResponse {
-    let large = result.agent_schedules.len() > ctx.inner.config.wfm.inline_query_agents as usize;
+fn search_answer(ctx: &Ctx<'_>, result: &SearchAnswer<'_>) -> Answer {
+    let bytes = serde_json::to_vec(result).map_err(|_| {
+        Problem::new(
+            500,
+            codes::INTERNAL_SERVER_ERROR,
+            "The server encountered an unexpected condition.",
+        )
+    })?;
+    let large = result.found.len() > ctx.inner.config.wfm.inline_query_agents as usize;
     if large {
-        let bytes = serde_json::to_vec(&result).unwrap_or_default();
-        BuAsyncAgentSchedulesSearchResponse {
+        let body = BuAsyncAgentSchedulesSearchResponse {
             status: OperationStatus::Complete,
             operation_id: None,
             result: None,
             download_url: Some(offer_download(ctx, bytes)),
-        }
-    } else {
-        BuAsyncAgentSchedulesSearchResponse {
-            status: OperationStatus::Complete,
-            operation_id: None,
-            result: Some(result),
-            download_url: None,
-        }
+        };
+        return Ok(json_value(200, &body, ctx.cid));
     }
+    // The result is inline: `BuAsyncAgentSchedulesSearchResponse` around bytes already written.
+    Ok(json(200, inline_complete(&bytes), ctx.cid))
+}
+
+/// `{"status":"Complete","result":...}` around a result already written.
+fn inline_complete(result: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(result.len() + 40);
+    body.extend_from_slice(br#"{"status":"Complete","result":"#);
+    body.extend_from_slice(result);
+    body.push(b'}');
+    body
 }
 
 /// Keeps a query's result for download and returns its URL.

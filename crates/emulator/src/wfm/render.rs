@@ -1,11 +1,12 @@
 //! Agent schedules serialized straight from a schedule's storage, with the field names and order
-//! of `BuAgentSchedulesQueryResponse`: a query of thousands of agents writes its JSON without
-//! building a tree of strings first (a test checks both give the same bytes).
+//! of `BuAgentSchedulesQueryResponse` (a query's) and `BuAgentSchedulesSearchResponse` (a
+//! search's): thousands of agents write their JSON without building a tree of strings first
+//! (tests check that both give the bytes the typed answers give).
 
 use std::fmt;
 
 use pacer_genesys::datetime::{civil_from_days, format_days};
-use pacer_genesys::wfm::{BuAgentScheduleActivity, BuAgentScheduleShift, BuFullDayTimeOffMarker};
+use pacer_genesys::wfm::{BuFullDayTimeOffMarker, BuSchedulePublishedReference};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 
@@ -163,6 +164,76 @@ impl Serialize for Activity<'_> {
     }
 }
 
+/// A search's answer, `BuAgentSchedulesSearchResponse`, written from the shifts it found as
+/// stored: an answer of a hundred thousand agents is never a tree of strings first.
+pub struct SearchAnswer<'a> {
+    pub unit: &'a BusinessUnit,
+    pub agents: &'a Agents,
+    /// Each agent found, in order: its shifts in the range, and its days off in it (as the wire
+    /// type: most agents have none).
+    pub found: Vec<Found>,
+    pub published: Vec<BuSchedulePublishedReference>,
+}
+
+/// One agent a search found.
+pub struct Found {
+    pub agent: u32,
+    pub shifts: Vec<StoredShift>,
+    pub markers: Vec<BuFullDayTimeOffMarker>,
+}
+
+impl Serialize for SearchAnswer<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("BuAgentSchedulesSearchResponse", 3)?;
+        out.serialize_field("agentSchedules", &SearchAgents(self))?;
+        out.serialize_field("businessUnitTimeZone", self.unit.zone.name())?;
+        out.serialize_field("publishedSchedules", &self.published)?;
+        out.end()
+    }
+}
+
+struct SearchAgents<'a>(&'a SearchAnswer<'a>);
+
+impl Serialize for SearchAgents<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let answer = self.0;
+        let mut seq = s.serialize_seq(Some(answer.found.len()))?;
+        for found in &answer.found {
+            seq.serialize_element(&SearchAgent {
+                found,
+                id: answer.agents.id(found.agent),
+                unit: answer.unit,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct SearchAgent<'a> {
+    found: &'a Found,
+    id: u128,
+    unit: &'a BusinessUnit,
+}
+
+impl Serialize for SearchAgent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("BuAgentScheduleSearchResponse", 3)?;
+        out.serialize_field("user", &User(self.id))?;
+        let shifts: Vec<Shift<'_>> = self
+            .found
+            .shifts
+            .iter()
+            .map(|shift| Shift {
+                shift,
+                unit: self.unit,
+            })
+            .collect();
+        out.serialize_field("shifts", &shifts)?;
+        out.serialize_field("fullDayTimeOffMarkers", &self.found.markers)?;
+        out.end()
+    }
+}
+
 /// Serializes a `Display` value as a JSON string, formatted straight into the output.
 struct Text<T>(T);
 
@@ -199,8 +270,13 @@ impl fmt::Display for DateTime {
     }
 }
 
-/// One shift as the typed wire type (for answers small enough not to need the view).
-pub fn typed_shift(unit: &BusinessUnit, shift: &StoredShift) -> BuAgentScheduleShift {
+/// One shift as the typed wire type: the tests' reference for the views.
+#[cfg(test)]
+pub fn typed_shift(
+    unit: &BusinessUnit,
+    shift: &StoredShift,
+) -> pacer_genesys::wfm::BuAgentScheduleShift {
+    use pacer_genesys::wfm::{BuAgentScheduleActivity, BuAgentScheduleShift};
     BuAgentScheduleShift {
         id: Some(Uuid(shift.id).to_string()),
         start_date: DateTime(shift.start).to_string(),
@@ -279,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn the_view_writes_the_bytes_the_typed_answer_writes() {
+    fn the_views_write_the_bytes_the_typed_answers_write() {
         let agents = Agents::new(20, 1);
         let org = Org::new(&WfmConfig::default(), 20, 1, Today::Date(20_794));
         let unit = &org.business_units[0];
@@ -351,6 +427,57 @@ mod tests {
         assert!(
             text.contains(r#""fullDayTimeOffMarkers":[{"businessUnitDate":"2026-12-09","lengthMinutes":480,"description":"Quoted \"holiday\"","#),
             "{text}"
+        );
+        search_view_writes_the_bytes_the_typed_search_answer_writes(&schedule, unit, &agents);
+    }
+
+    /// The search's view against its typed answer, over the agents of `schedule`.
+    fn search_view_writes_the_bytes_the_typed_search_answer_writes(
+        schedule: &Schedule,
+        unit: &BusinessUnit,
+        agents: &Agents,
+    ) {
+        let found: Vec<Found> = (0..8)
+            .filter_map(|agent| {
+                let (_, shifts) = schedule.shifts_of(agent)?;
+                let markers = schedule
+                    .markers_of(agent)
+                    .iter()
+                    .map(|marker| typed_marker(unit, schedule.week, marker))
+                    .collect();
+                Some(Found {
+                    agent,
+                    shifts,
+                    markers,
+                })
+            })
+            .collect();
+        let published = vec![BuSchedulePublishedReference {
+            id: "s".into(),
+            week_date: "2026-12-07".into(),
+            week_count: 1,
+        }];
+        let typed = pacer_genesys::wfm::BuAgentSchedulesSearchResponse {
+            agent_schedules: found
+                .iter()
+                .map(|f| pacer_genesys::wfm::BuAgentScheduleSearchResponse {
+                    user: IdRef::new(format_uuid(agents.id(f.agent))),
+                    shifts: f.shifts.iter().map(|s| typed_shift(unit, s)).collect(),
+                    full_day_time_off_markers: f.markers.clone(),
+                })
+                .collect(),
+            business_unit_time_zone: Some(unit.zone.name().to_string()),
+            published_schedules: published.clone(),
+        };
+        let view = SearchAnswer {
+            unit,
+            agents,
+            found,
+            published,
+        };
+        assert_eq!(
+            serde_json::to_string(&view).unwrap(),
+            serde_json::to_string(&typed).unwrap()
         );
     }
 }
