@@ -1,6 +1,10 @@
 //! A download's agents read as its bytes arrive: a scanner follows the answer's structure chunk
-//! by chunk, finds each element of its `agentSchedules` array, and hands that element alone to be
-//! parsed; nothing but the element being read is ever held, whatever the answer's size.
+//! by chunk, finds each element of its `agentSchedules` array, and parses that element alone;
+//! nothing but the element being read is ever held, whatever the answer's size. An element whole
+//! in its chunk is parsed where it lies, the parse finding its end (most of them: a chunk holds
+//! many agents); one a chunk cuts is scanned to its end and gathered first.
+
+use serde::de::DeserializeOwned;
 
 /// The array of an answer whose elements are the agents.
 const AGENTS_KEY: &[u8] = b"agentSchedules";
@@ -35,12 +39,15 @@ pub(super) struct Splitter {
 /// A body that is not an answer with agents.
 pub(super) type Malformed = String;
 
+/// What takes each agent: the agent parsed, and its bytes (one JSON object).
+pub(super) type Take<'t, T> = dyn FnMut(T, &[u8]) -> Result<(), Malformed> + 't;
+
 impl Splitter {
-    /// Scans `chunk`, handing each agent completed in it to `each` (its bytes, one JSON object).
-    pub(super) fn feed(
+    /// Scans `chunk`, handing each agent completed in it to `each`.
+    pub(super) fn feed<T: DeserializeOwned>(
         &mut self,
         chunk: &[u8],
-        each: &mut dyn FnMut(&[u8]) -> Result<(), Malformed>,
+        each: &mut Take<'_, T>,
     ) -> Result<(), Malformed> {
         // Where in `chunk` the agent being read starts (0 when an earlier chunk started it).
         let mut agent_from = 0;
@@ -64,6 +71,10 @@ impl Splitter {
                     } else if self.in_agents && self.depth == 2 {
                         if byte == b'[' {
                             return Err("an agent schedule is not an object".into());
+                        }
+                        if let Some(length) = parse_in_place(&chunk[at..], each)? {
+                            at += length;
+                            continue;
                         }
                         self.in_agent = true;
                         agent_from = at;
@@ -147,18 +158,18 @@ impl Splitter {
         self.key.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    /// An agent's last bytes: the agent whole (with what earlier chunks held) to `each`.
-    fn agent_done(
+    /// An agent's last bytes: the agent whole (with what earlier chunks held) parsed, to `each`.
+    fn agent_done<T: DeserializeOwned>(
         &mut self,
         tail: &[u8],
-        each: &mut dyn FnMut(&[u8]) -> Result<(), Malformed>,
+        each: &mut Take<'_, T>,
     ) -> Result<(), Malformed> {
         if self.held.is_empty() {
-            return each(tail);
+            return parse(tail, each);
         }
         self.held.extend_from_slice(tail);
         let agent = std::mem::take(&mut self.held);
-        let done = each(&agent);
+        let done = parse(&agent, each);
         self.held = agent;
         self.held.clear();
         done
@@ -174,15 +185,42 @@ impl Splitter {
     }
 }
 
+/// Parses the agent that `from` begins with and hands it to `each`, when the agent ends in
+/// `from`: how many bytes it took; `None` when `from` ends first (the agent is gathered then).
+fn parse_in_place<T: DeserializeOwned>(
+    from: &[u8],
+    each: &mut Take<'_, T>,
+) -> Result<Option<usize>, Malformed> {
+    let mut values = serde_json::Deserializer::from_slice(from).into_iter::<T>();
+    match values.next() {
+        Some(Ok(agent)) => {
+            let length = values.byte_offset();
+            each(agent, &from[..length])?;
+            Ok(Some(length))
+        }
+        Some(Err(err)) if err.is_eof() => Ok(None),
+        Some(Err(err)) => Err(err.to_string()),
+        None => Ok(None),
+    }
+}
+
+/// Parses an agent's bytes, exactly one JSON object, and hands it to `each`.
+fn parse<T: DeserializeOwned>(agent: &[u8], each: &mut Take<'_, T>) -> Result<(), Malformed> {
+    each(
+        serde_json::from_slice(agent).map_err(|e| e.to_string())?,
+        agent,
+    )
+}
+
 /// Reads the agents of a whole answer already in memory, each parsed and handed to `each`.
 #[cfg(test)]
-pub(super) fn for_each<T: serde::de::DeserializeOwned>(
+pub(super) fn for_each<T: DeserializeOwned>(
     body: &[u8],
     each: &mut dyn FnMut(T),
 ) -> Result<(), Malformed> {
     let mut splitter = Splitter::default();
-    splitter.feed(body, &mut |agent| {
-        each(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+    splitter.feed(body, &mut |agent, _| {
+        each(agent);
         Ok(())
     })?;
     splitter.finish()
@@ -215,19 +253,33 @@ mod tests {
 
     #[test]
     fn a_download_cut_into_chunks_anywhere_reads_the_same() {
-        for size in [1, 2, 3, 7, 64] {
+        // The agents' bytes as the body writes them: each handed over exactly, whether it lay
+        // whole in a chunk (parsed where it lies) or was gathered across several.
+        let element = |from: &str, to: &str| {
+            let start = BODY.find(from).unwrap();
+            let end = start + BODY[start..].find(to).unwrap() + to.len();
+            &BODY[start..end]
+        };
+        let expected = [
+            element(r#"{"user":{"id":"a"}"#, r#""metadata":{"version":3}}"#),
+            element(r#"{"user":{"id":"b"}"#, r#""extra":[1,{"x":2}]}"#),
+        ];
+        for size in [1, 2, 3, 7, 64, 200, BODY.len()] {
             let mut splitter = Splitter::default();
             let mut streamed: Vec<BuAgentScheduleQueryResponse> = Vec::new();
+            let mut bytes: Vec<String> = Vec::new();
             for chunk in BODY.as_bytes().chunks(size) {
                 splitter
-                    .feed(chunk, &mut |agent| {
-                        streamed.push(serde_json::from_slice(agent).map_err(|e| e.to_string())?);
+                    .feed(chunk, &mut |agent, raw| {
+                        streamed.push(agent);
+                        bytes.push(String::from_utf8(raw.to_vec()).unwrap());
                         Ok(())
                     })
                     .unwrap();
             }
             splitter.finish().unwrap();
             assert_eq!(streamed, whole(), "chunks of {size} bytes");
+            assert_eq!(bytes, expected, "chunks of {size} bytes");
         }
     }
 

@@ -62,18 +62,15 @@ async fn read_agents<T: DeserializeOwned>(
     each: &mut Each<'_, T>,
 ) -> std::result::Result<bool, Malformed> {
     let mut splitter = Splitter::default();
-    let mut parse = |agent: &[u8]| -> std::result::Result<(), Malformed> {
-        each(
-            serde_json::from_slice(agent).map_err(|e| e.to_string())?,
-            Some(agent),
-        );
+    let mut take = |agent: T, bytes: &[u8]| -> std::result::Result<(), Malformed> {
+        each(agent, Some(bytes));
         Ok(())
     };
     let mut ended = false;
     while let Some(chunk) = chunks.recv().await {
         match chunk {
             Chunk::Start => (splitter, ended) = (Splitter::default(), false),
-            Chunk::Data(bytes) => splitter.feed(&bytes, &mut parse)?,
+            Chunk::Data(bytes) => splitter.feed(&bytes, &mut take)?,
             Chunk::End => {
                 splitter.finish()?;
                 ended = true;
