@@ -4,12 +4,14 @@
 //! for its end on the notification socket (or by polling the schedule), and read the agents back.
 //!
 //! Every API request goes through [`Executor::call`](crate::Executor::call): the same pacer,
-//! retry policy and token manager as a per-agent run. `api` holds the typed requests, `plan`
-//! the sans-IO checks and diff, `upload` the gzip parts, `socket` the notification socket, and
+//! retry policy and token manager as a per-agent run. `api` holds the typed requests, `check`
+//! the input's sans-IO checks and its times placed, `plan` the sans-IO diff, `upload` the gzip
+//! parts, `socket` the notification socket, and
 //! `workflow` the phases.
 
 mod agents;
 mod api;
+mod check;
 pub mod directory;
 mod download;
 pub mod export;
@@ -32,9 +34,8 @@ use std::time::Duration;
 pub use pacer_genesys::zone::Ambiguous;
 
 pub use api::Unit;
-pub use plan::{
-    Change, Desired, DesiredActivity, DesiredShift, Finding, Guard, place_times, week_bounds,
-};
+pub use check::{place_times, week_bounds};
+pub use plan::{Change, Desired, DesiredActivity, DesiredShift, Finding, Guard};
 pub use time_off::DesiredTimeOff;
 pub use workflow::{Resolved, resolve, run, run_resolved};
 

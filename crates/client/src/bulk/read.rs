@@ -9,6 +9,7 @@ use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
 use pacer_genesys::zone::Ambiguous;
 
 use super::api::{Api, Queried, Unit};
+use super::check;
 use super::download::download_beside;
 use super::images::{self, HoldPreImage, Image};
 use super::plan::{self, Current, Desired};
@@ -214,7 +215,7 @@ fn blank_week(unit: &Unit, desired: &[Desired], week: String, wanted: Vec<usize>
         outcome: WeekOutcome {
             week: week.clone(),
             local_bounds: parse_days(&week).ok().map(|day| {
-                let (from, to) = plan::week_bounds(unit, day);
+                let (from, to) = check::week_bounds(unit, day);
                 (unit.zone.local(from), unit.zone.local(to))
             }),
             schedule_id: None,
@@ -314,7 +315,7 @@ impl Planner<'_> {
             return;
         }
         let wanted = &self.desired[state.wanted[at]];
-        let (placed, _) = plan::place(self.unit, wanted, self.ambiguous);
+        let (placed, _) = check::place(self.unit, wanted, self.ambiguous);
         let planned = plan::plan_agent(self.unit, &placed, held.as_ref());
         state.changes[at] = Some(planned.change);
         if let Some(entry) = planned.entry {

@@ -9,6 +9,7 @@ use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
 use pacer_genesys::zone::Ambiguous;
 
 use super::api::{Api, Unit};
+use super::check;
 use super::plan::{self, Change, Desired};
 use super::workflow::{Run, Week};
 use super::{AgentOutcome, Phase, Step};
@@ -46,7 +47,7 @@ impl Run<'_> {
                 } else {
                     // An agent the read-back did not show is compared with nothing.
                     let verdict = verdicts[at].take().unwrap_or_else(|| {
-                        let placed = plan::place(unit, wanted, self.settings.ambiguous).0;
+                        let placed = check::place(unit, wanted, self.settings.ambiguous).0;
                         plan::verify(unit, &placed, None)
                     });
                     match verdict {
@@ -91,7 +92,7 @@ impl Run<'_> {
         };
         let week = parse_days(&state.week).ok();
         if let Some(day) = week.filter(|_| schedule.published && schedule.week_count <= 1) {
-            let (from, to) = plan::week_bounds(unit, day);
+            let (from, to) = check::week_bounds(unit, day);
             let (from, to) = (format_seconds(from), format_seconds(to));
             // A search shows no versions: none is kept.
             let mut none = Vec::new();
@@ -168,7 +169,7 @@ impl Compare<'_> {
             versions.push((id, version));
         }
         let wanted = &self.desired[self.state.wanted[at]];
-        let placed = plan::place(self.unit, wanted, self.ambiguous).0;
+        let placed = check::place(self.unit, wanted, self.ambiguous).0;
         verdicts[at] = Some(plan::verify(self.unit, &placed, Some(read)));
     }
 }

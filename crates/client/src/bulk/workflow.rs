@@ -10,7 +10,8 @@ use pacer_genesys::wfm::BuScheduleMetadata;
 use tokio::time::Instant;
 
 use super::api::{Api, Exec, Unit};
-use super::plan::{self, Change, Current, Desired};
+use super::check;
+use super::plan::{Change, Current, Desired};
 use super::socket::Notifications;
 use super::upload::Part;
 use super::{
@@ -372,8 +373,8 @@ impl Run<'_> {
                             .is_some_and(|&at| w.in_unit[at])
                     })
             };
-            let (placed, not_placed) = plan::place(unit, wanted, self.settings.ambiguous);
-            findings.extend(plan::validate(
+            let (placed, not_placed) = check::place(unit, wanted, self.settings.ambiguous);
+            findings.extend(check::validate(
                 unit,
                 std::slice::from_ref(&placed),
                 &in_unit,
@@ -401,7 +402,7 @@ impl Run<'_> {
         for week in weeks.iter().filter(|w| w.readable) {
             for (at, &index) in week.wanted.iter().enumerate() {
                 if !week.in_unit[at] {
-                    findings.push(plan::not_a_member(unit, &desired[index]));
+                    findings.push(check::not_a_member(unit, &desired[index]));
                 }
             }
         }
