@@ -148,6 +148,29 @@ impl Exec<'_> {
     }
 }
 
+/// One management unit's agent-schedule query in a week's schedule: the agents it names
+/// (`user_ids`), or all of them.
+pub struct MuQuery<'q> {
+    pub unit: &'q Unit,
+    pub week: &'q str,
+    pub schedule: &'q str,
+    pub management_unit: &'q str,
+    pub user_ids: Option<Vec<String>>,
+}
+
+impl<'q> MuQuery<'q> {
+    /// Every agent of `management_unit` in `schedule`, the schedule of `week`.
+    pub fn all(unit: &'q Unit, week: &'q str, schedule: &'q str, management_unit: &'q str) -> Self {
+        MuQuery {
+            unit,
+            week,
+            schedule,
+            management_unit,
+            user_ids: None,
+        }
+    }
+}
+
 /// A query's answer: its agents, or where to download them.
 pub(super) enum Queried {
     Inline(Vec<BuAgentScheduleQueryResponse>),
@@ -333,22 +356,10 @@ impl Api<'_> {
     /// The agent schedules of a management unit in a schedule (inline or by download).
     pub async fn query_agents(
         &mut self,
-        unit: &Unit,
-        week: &str,
-        schedule: &str,
-        management_unit: &str,
-        user_ids: Option<Vec<String>>,
+        query: MuQuery<'_>,
     ) -> Result<Vec<BuAgentScheduleQueryResponse>> {
         let mut agents = Vec::new();
-        self.query_each(
-            unit,
-            week,
-            schedule,
-            management_unit,
-            user_ids,
-            &mut |a, _| agents.push(a),
-        )
-        .await?;
+        self.query_each(query, &mut |a, _| agents.push(a)).await?;
         Ok(agents)
     }
 
@@ -357,17 +368,10 @@ impl Api<'_> {
     /// time, never held as a whole.
     pub async fn query_each(
         &mut self,
-        unit: &Unit,
-        week: &str,
-        schedule: &str,
-        management_unit: &str,
-        user_ids: Option<Vec<String>>,
+        query: MuQuery<'_>,
         each: &mut dyn FnMut(BuAgentScheduleQueryResponse, Option<&[u8]>),
     ) -> Result<()> {
-        match self
-            .query(unit, week, schedule, management_unit, user_ids)
-            .await?
-        {
+        match self.query(query).await? {
             Queried::Inline(agents) => {
                 for agent in agents {
                     each(agent, None);
@@ -379,14 +383,14 @@ impl Api<'_> {
     }
 
     /// A management unit's query: its agents inline, or the URL to download them from.
-    pub(super) async fn query(
-        &mut self,
-        unit: &Unit,
-        week: &str,
-        schedule: &str,
-        management_unit: &str,
-        user_ids: Option<Vec<String>>,
-    ) -> Result<Queried> {
+    pub(super) async fn query(&mut self, query: MuQuery<'_>) -> Result<Queried> {
+        let MuQuery {
+            unit,
+            week,
+            schedule,
+            management_unit,
+            user_ids,
+        } = query;
         let body = BuQueryAgentSchedulesRequest {
             management_unit_id: management_unit.to_string(),
             user_ids,

@@ -19,7 +19,7 @@ use pacer_genesys::wfm::{
     BuAgentScheduleShift, BuFullDayTimeOffMarker, BuScheduleMetadata, ManagementUnit,
 };
 
-use super::api::{Api, Unit};
+use super::api::{Api, MuQuery, Unit};
 use super::directory::{self, Choice, Directory, Lookup};
 use super::{BulkProgress, Phase};
 use crate::error::{Error, Result};
@@ -220,7 +220,7 @@ async fn read_by_query(
         for mu in units {
             progress.phase(Phase::Read, &format!("week of {week}: {}", mu.name));
             let agents = Api::new(exec)
-                .query_agents(unit, &week, &schedule.id, &mu.id, None)
+                .query_agents(MuQuery::all(unit, &week, &schedule.id, &mu.id))
                 .await?;
             for agent in agents {
                 sorter.agent(

@@ -7,7 +7,7 @@
 use pacer_genesys::wfm::{BuAgentScheduleQueryResponse, BuScheduleMetadata, Entities, WFM_PREFIX};
 use pacer_genesys::{LimitEntity, OrgLimits, User};
 
-use super::api::{Api, Exec, Unit};
+use super::api::{Api, Exec, MuQuery, Unit};
 use super::directory::{self, Choice, Lookup};
 use super::{BulkProgress, Phase};
 use crate::error::{Error, Result};
@@ -189,8 +189,13 @@ async fn read_unit(
             let mut agents = Vec::new();
             for mu in &unit.management_units {
                 agents.extend(
-                    api.query_agents(&unit, &schedule.week_date, &schedule.id, &mu.id, None)
-                        .await?,
+                    api.query_agents(MuQuery::all(
+                        &unit,
+                        &schedule.week_date,
+                        &schedule.id,
+                        &mu.id,
+                    ))
+                    .await?,
                 );
             }
             Some(agents)

@@ -8,7 +8,7 @@ use pacer_genesys::datetime::{parse_days, weekday};
 use pacer_genesys::wfm::BuAgentScheduleQueryResponse;
 use pacer_genesys::zone::Ambiguous;
 
-use super::api::{Api, Queried, Unit};
+use super::api::{Api, MuQuery, Queried, Unit};
 use super::check;
 use super::download::download_beside;
 use super::images::{self, HoldPreImage, Image};
@@ -109,7 +109,7 @@ impl<'a> Run<'a> {
             let query = async {
                 match next {
                     Some(mu) => api
-                        .query(unit, &week, &schedule.id, &mu.id, None)
+                        .query(MuQuery::all(unit, &week, &schedule.id, &mu.id))
                         .await
                         .map(Some),
                     None => Ok(None),

@@ -8,7 +8,7 @@ use pacer_genesys::datetime::{format_seconds, parse_days};
 use pacer_genesys::wfm::{BuAgentScheduleShift, BuFullDayTimeOffMarker};
 use pacer_genesys::zone::Ambiguous;
 
-use super::api::{Api, Unit};
+use super::api::{Api, MuQuery, Unit};
 use super::check;
 use super::plan::{self, Change, Desired};
 use super::workflow::{Run, Week};
@@ -112,21 +112,15 @@ impl Run<'_> {
             let mut api = Api {
                 exec: self.exec.reborrow(),
             };
-            api.query_each(
-                unit,
-                &state.week,
-                &schedule.id,
-                &mu.id,
-                None,
-                &mut |agent, _| {
-                    let read = (
-                        agent.shifts.as_slice(),
-                        agent.full_day_time_off_markers.as_slice(),
-                    );
-                    let version = Some(agent.metadata.version);
-                    compare.take(&agent.user.id, version, read, verdicts, &mut versions);
-                },
-            )
+            let query = MuQuery::all(unit, &state.week, &schedule.id, &mu.id);
+            api.query_each(query, &mut |agent, _| {
+                let read = (
+                    agent.shifts.as_slice(),
+                    agent.full_day_time_off_markers.as_slice(),
+                );
+                let version = Some(agent.metadata.version);
+                compare.take(&agent.user.id, version, read, verdicts, &mut versions);
+            })
             .await?;
             self.journal
                 .record(Step::Verified {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use pacer_genesys::wfm::BuScheduleMetadata;
 use tokio::time::Instant;
 
-use super::api::{Api, Exec, Unit};
+use super::api::{Api, Exec, MuQuery, Unit};
 use super::check;
 use super::plan::{Change, Current, Desired};
 use super::socket::Notifications;
@@ -329,11 +329,11 @@ impl Run<'_> {
             return Ok(());
         };
         for mu in &unit.management_units {
-            let user_ids = Some(only.to_vec());
-            let agents = self
-                .api()
-                .query_agents(unit, &state.week, &schedule.id, &mu.id, user_ids)
-                .await?;
+            let query = MuQuery {
+                user_ids: Some(only.to_vec()),
+                ..MuQuery::all(unit, &state.week, &schedule.id, &mu.id)
+            };
+            let agents = self.api().query_agents(query).await?;
             for agent in agents {
                 let id = agent.user.id.to_ascii_lowercase();
                 state.current.insert(
