@@ -158,6 +158,37 @@ pub fn week_start(days: i64, start: usize) -> i64 {
     days - (weekday(days) + 7 - start) as i64 % 7
 }
 
+/// Whether `text` is exactly what [`format_seconds`] writes for `secs`, checked without writing a
+/// string (the common case of a start that is placed already: nothing to allocate).
+pub fn says_seconds(text: &str, secs: i64) -> bool {
+    let text = text.as_bytes();
+    if text.len() != 20 {
+        return false;
+    }
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let Ok(year) = u32::try_from(year) else {
+        return false;
+    };
+    if year > 9999 {
+        return false;
+    }
+    let rem = secs.rem_euclid(86_400) as u32;
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut value: u32| {
+        for place in (at..at + width).rev() {
+            out[place] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, rem / 3600);
+    put(14, 2, rem % 3600 / 60);
+    put(17, 2, rem % 60);
+    out == text
+}
+
 /// The proleptic Gregorian date of a day counted from the epoch.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let date = date_of(days);
@@ -182,6 +213,32 @@ fn digits(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_seconds_agrees_with_format_seconds() {
+        // Around the epoch, leap days, years' and days' ends, and far dates.
+        let samples = [
+            0,
+            59,
+            86_399,
+            951_782_400,
+            1_796_515_200,
+            1_796_601_599,
+            253_402_300_799,
+            -1,
+            -86_400 * 365,
+        ];
+        for secs in samples
+            .into_iter()
+            .chain((0..2_000).map(|i| 1_790_000_000 + i * 3_601))
+        {
+            let text = format_seconds(secs);
+            assert!(says_seconds(&text, secs), "{text} for {secs}");
+            assert!(!says_seconds(&text, secs + 1), "{text} for {}", secs + 1);
+        }
+        assert!(!says_seconds("2026-11-30T09:00:00+00:00", 1_796_029_200));
+        assert!(!says_seconds("2026-11-30T09:00", 1_796_029_200));
+    }
 
     #[test]
     fn dates_accept_real_days_only() {

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use pacer_genesys::datetime::{WEEKDAYS, format_seconds, parse_days, parse_seconds, weekday};
+use pacer_genesys::datetime::{
+    WEEKDAYS, format_seconds, parse_days, parse_seconds, says_seconds, weekday,
+};
 use pacer_genesys::zone::Ambiguous;
 
 use crate::bulk::api::Unit;
@@ -47,6 +49,7 @@ pub fn place<'w>(
 ) -> (Cow<'w, Desired>, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut moved = |line: u64, start: &str| match unit.zone.resolve(start, ambiguous) {
+        Ok(at) if says_seconds(start, at) => None,
         Ok(at) => Some(format_seconds(at)).filter(|placed| placed != start),
         Err(problem) => {
             findings.push(Finding {
