@@ -22,15 +22,22 @@ use crate::args::{Args, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (v2's option 15: the binding names the options around it,
-/// not this one): how long freed memory stays committed before it goes back to the system.
+/// mimalloc's `mi_option_purge_delay` (option 15 in both v2 and the v3 this binary builds; the
+/// binding names the options around it, not this one): how long freed memory stays committed
+/// before it goes back to the system.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Freed memory goes back at once rather than 10 ms later: a run that reads a unit's schedules
-/// and forgets them keeps its resident memory to what it holds (at no cost in CPU measured).
-fn return_freed_memory_at_once() {
+/// How long a client command keeps freed memory, in milliseconds. v3's default is a second, which
+/// kept a 100,000-agent run's peak past its bound; at once (0), every page freed and used again
+/// faulted back in, zeroed (8% of the bulk path's main thread). 10 ms cost 3 MB of peak and saved
+/// about 4% of the CPU, measured side by side (BENCHMARKS.md, the bulk path at scale).
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+/// Freed memory goes back to the system after [`PURGE_DELAY_MS`]: a run that reads a unit's
+/// schedules and forgets them keeps its resident memory close to what it holds.
+fn return_freed_memory_soon() {
     // SAFETY: setting an option is sound at any time; the allocator reads it on its next purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
 }
 
 fn main() -> ExitCode {
@@ -46,10 +53,10 @@ fn main() -> ExitCode {
             });
         }
     };
-    // The emulator keeps mimalloc's short delay: a server that renders and drops large answers
-    // all day would otherwise fault its pages in again for every one.
+    // The emulator keeps mimalloc's own delay: a server that renders and drops large answers all
+    // day would otherwise fault its pages in again for every one.
     if !matches!(args.command, Command::Emulate(_)) {
-        return_freed_memory_at_once();
+        return_freed_memory_soon();
     }
     match run(args) {
         Ok(code) => ExitCode::from(code),
