@@ -28,9 +28,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long a client command keeps freed memory, in milliseconds. v3's default is a second, which
-/// kept a 100,000-agent run's peak past its bound; at once (0), every page freed and used again
-/// faulted back in, zeroed (8% of the bulk path's main thread). 10 ms cost 3 MB of peak and saved
-/// about 4% of the CPU, measured side by side (BENCHMARKS.md, the bulk path at scale).
+/// put a 100,000-agent run's peak at 133 MB, past its bound; at once (0), every page freed and
+/// used again faulted back in, zeroed (8% of the bulk path's main thread). 10 ms cost 3 MB of
+/// peak and saved about 4% of the CPU, measured side by side (BENCHMARKS.md, the bulk path at
+/// scale).
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
 /// Freed memory goes back to the system after [`PURGE_DELAY_MS`]: a run that reads a unit's

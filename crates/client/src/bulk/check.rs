@@ -50,7 +50,7 @@ pub fn place<'w>(
     let mut findings = Vec::new();
     let mut moved = |line: u64, start: &str| match unit.zone.resolve(start, ambiguous) {
         Ok(at) if says_seconds(start, at) => None,
-        Ok(at) => Some(format_seconds(at)).filter(|placed| placed != start),
+        Ok(at) => Some(format_seconds(at)),
         Err(problem) => {
             findings.push(Finding {
                 line,

@@ -79,14 +79,10 @@ impl Serialize for Agent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_struct("BuAgentScheduleQueryResponse", 4)?;
         out.serialize_field("user", &User(self.id))?;
-        let shifts: Vec<Shift<'_>> = self
-            .shifts
-            .iter()
-            .map(|shift| Shift {
-                shift,
-                unit: self.unit,
-            })
-            .collect();
+        let shifts = Shifts {
+            shifts: self.shifts,
+            unit: self.unit,
+        };
         out.serialize_field("shifts", &shifts)?;
         let markers: Vec<BuFullDayTimeOffMarker> = self
             .markers
@@ -116,6 +112,25 @@ impl Serialize for Version {
         let mut out = s.serialize_struct("VersionedMetadata", 1)?;
         out.serialize_field("version", &self.0)?;
         out.end()
+    }
+}
+
+/// An agent's shifts as stored, written as the wire's array of `BuAgentScheduleShift`.
+struct Shifts<'a> {
+    shifts: &'a [StoredShift],
+    unit: &'a BusinessUnit,
+}
+
+impl Serialize for Shifts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.shifts.len()))?;
+        for shift in self.shifts {
+            seq.serialize_element(&Shift {
+                shift,
+                unit: self.unit,
+            })?;
+        }
+        seq.end()
     }
 }
 
@@ -219,15 +234,10 @@ impl Serialize for SearchAgent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_struct("BuAgentScheduleSearchResponse", 3)?;
         out.serialize_field("user", &User(self.id))?;
-        let shifts: Vec<Shift<'_>> = self
-            .found
-            .shifts
-            .iter()
-            .map(|shift| Shift {
-                shift,
-                unit: self.unit,
-            })
-            .collect();
+        let shifts = Shifts {
+            shifts: &self.found.shifts,
+            unit: self.unit,
+        };
         out.serialize_field("shifts", &shifts)?;
         out.serialize_field("fullDayTimeOffMarkers", &self.found.markers)?;
         out.end()

@@ -74,7 +74,12 @@ impl Journal {
         schedule_id: &str,
         images: &[NewImage<'_>],
     ) -> Result<()> {
-        insert_images(&self.conn, &self.path, week, schedule_id, images)
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| sqlite(&self.path, e))?;
+        insert_rows(&tx, &self.path, week, schedule_id, images)?;
+        tx.commit().map_err(|e| sqlite(&self.path, e))
     }
 
     /// A connection of its own to this journal that records images, for a writer beside the
@@ -194,19 +199,6 @@ impl ImageWriter {
         }
         Ok(())
     }
-}
-
-/// Inserts images in one transaction, each pre-image packed unless it is.
-fn insert_images(
-    conn: &Connection,
-    path: &Path,
-    week: &str,
-    schedule_id: &str,
-    images: &[NewImage<'_>],
-) -> Result<()> {
-    let tx = conn.unchecked_transaction().map_err(|e| sqlite(path, e))?;
-    insert_rows(&tx, path, week, schedule_id, images)?;
-    tx.commit().map_err(|e| sqlite(path, e))
 }
 
 /// Inserts images in the transaction open on `conn`, each pre-image packed unless it is.

@@ -160,29 +160,23 @@ pub async fn run_update(
         display: settings.display,
         started,
     };
-    let result = match resolved {
-        Some(resolved) => {
-            bulk::run_resolved(
-                &mut executor,
-                &bulk_settings,
-                resolved,
-                &wanted.desired,
-                &mut steps,
-                &mut progress,
-            )
-            .await
-        }
-        None => {
-            bulk::run(
-                &mut executor,
-                &bulk_settings,
-                &wanted.desired,
-                &mut steps,
-                &mut progress,
-            )
-            .await
-        }
-    };
+    let result = async {
+        let resolved = match resolved {
+            Some(resolved) => resolved,
+            None => bulk::resolve(&mut executor, &bulk_settings, &mut progress).await?,
+        };
+        let desired = &wanted.desired;
+        bulk::run_resolved(
+            &mut executor,
+            &bulk_settings,
+            resolved,
+            desired,
+            &mut steps,
+            &mut progress,
+        )
+        .await
+    }
+    .await;
     // The images' writer finishes what it was handed before the journal is read again.
     drop(steps);
     let records = executor.take_call_records();

@@ -1,5 +1,6 @@
-//! The schedule update's images journaled from a thread of their own: a batch handed over is
-//! compressed and written through its own connection while the run reads on, and every other
+//! The schedule update's images journaled from a thread of their own: a batch handed over (its
+//! pre-images packed already, as the run read them) is written through its own connection while
+//! the run reads on, and every other
 //! step of the journal waits for the batches before it ([`ImageThread::flush`]), so that no
 //! update leaves before its agents' images are in.
 
